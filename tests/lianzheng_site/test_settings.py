@@ -1,0 +1,88 @@
+"""Settings: the regulation's locale and clock, and a production mode that refuses to run unsafe."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        capture_output=True,
+        text=True,
+        env=clean,
+        cwd=ROOT,
+        timeout=120,
+    )
+
+
+def test_locale_and_clock_of_the_bureau():
+    assert settings.LANGUAGE_CODE == "zh-hans"
+    assert ("en", "English") in settings.LANGUAGES
+    assert settings.TIME_ZONE == "Asia/Shanghai"
+    assert settings.USE_TZ is True
+    assert settings.DATABASES["default"]["ATOMIC_REQUESTS"] is True
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = run_manage(
+        "check",
+        DJANGO_SETTINGS_MODULE="lianzheng_site.settings.production",
+        ALLOWED_HOSTS="example.gov.cn",
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_a_placeholder_secret_key():
+    result = run_manage(
+        "check",
+        DJANGO_SETTINGS_MODULE="lianzheng_site.settings.production",
+        SECRET_KEY="django-insecure-" + "x" * 60,
+        ALLOWED_HOSTS="example.gov.cn",
+    )
+    assert result.returncode != 0
+    assert "not a real secret" in result.stderr
+
+
+def test_production_refuses_to_start_without_allowed_hosts():
+    result = run_manage(
+        "check",
+        DJANGO_SETTINGS_MODULE="lianzheng_site.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(64),
+    )
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS" in result.stderr
+
+
+def test_production_passes_the_deployment_checklist():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_SETTINGS_MODULE="lianzheng_site.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="lianzheng.example.gov.cn",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.django_db
+def test_models_and_migrations_agree():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
