@@ -11,7 +11,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from lianzheng.blocks import ArticleBlock, article_from_block, article_to_block
-from lianzheng.regulation import Regulation, article_label
+from lianzheng.regulation import Regulation, article_anchor, article_label
 
 
 class RegulationIndexPage(Page):
@@ -169,14 +169,21 @@ class RegulationPage(Page):
         return [block.value for block in self.body if block.block_type == "article"]
 
     def table_of_contents(self) -> list[dict]:
-        return [
-            {
-                "label": article_label(value["number"]),
-                "title": value["title"],
-                "anchor": f"article-{value['number']}",
-            }
-            for value in self.articles
-        ]
+        """Article labels with their titles; untitled articles show the start of their text."""
+        entries = []
+        for value in self.articles:
+            title = value["title"]
+            if not title and value["paragraphs"]:
+                text = value["paragraphs"][0]
+                title = text if len(text) <= 14 else text[:14] + "…"
+            entries.append(
+                {
+                    "label": article_label(value["number"]),
+                    "title": title,
+                    "anchor": article_anchor(value["number"]),
+                }
+            )
+        return entries
 
     def cc_items(self) -> list[str]:
         return [item for item in self.cc_list.rstrip("。").split("；") if item]

@@ -9,7 +9,8 @@ def test_home_page_links_the_published_regulation(client, regulation_page):
     response = client.get("/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "廉政约谈" in html
+    assert "已发布的制度" in html
+    assert "工作人员登录" in html
     assert f'href="{regulation_page.url}"' in html
     assert "/admin/login/" in html
     assert 'href="/admin/"' not in html

@@ -47,6 +47,18 @@ def test_public_regulation_page_shows_metadata_toc_and_anchors(client, regulatio
         "试行",
     ):
         assert text in html
+    text = re.sub(r"<[^>]+>", "", html)
+    for label, value in (
+        ("发文机关", "中共阿坝州住房和城乡建设局党组"),
+        ("文号", "阿州住建党组〔2021〕81号"),
+        ("印发日期", "2021年10月19日"),
+        ("施行日期", "2021年10月19日"),
+        ("状态", "试行"),
+        ("抄送", "省纪委监委驻省住建厅纪检监察组"),
+        ("印制", "阿坝州住房和城乡建设局办公室"),
+    ):
+        assert re.search(label + r"\s*" + value, text), label
+    assert "目录" in text
     anchors = set(re.findall(r'id="(article-[\d-]+)"', html))
     seed = load_seed()
     expected = {f"article-{a.number}" for a in seed.articles} | {
