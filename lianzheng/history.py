@@ -18,6 +18,12 @@ class HistoryExtras(models.Model):
     history_user_display = models.CharField(
         _("changed by (name at the time)"), max_length=200, blank=True, default=""
     )
+    history_transition = models.CharField(_("transition"), max_length=40, blank=True, default="")
+    history_state_from = models.CharField(_("state before"), max_length=40, blank=True, default="")
+    history_state_to = models.CharField(_("state after"), max_length=40, blank=True, default="")
+    history_articles = models.TextField(
+        _("articles cited"), blank=True, default="", help_text=_("Rule codes, e.g. R6.1 R6.3")
+    )
 
     class Meta:
         abstract = True
@@ -40,6 +46,20 @@ def user_display(user) -> str:
 
 
 @receiver(pre_create_historical_record)
-def _snapshot_user_name(sender, history_instance, history_user=None, **kwargs):
-    if isinstance(history_instance, HistoryExtras) and history_user is not None:
+def _fill_history_extras(sender, instance, history_instance, history_user=None, **kwargs):
+    """Copy who and, for a transition, which one and under which articles, onto the row.
+
+    The transition service leaves ``_history_transition`` (name, from, to) and
+    ``_history_articles`` on the instance it saves; every other save leaves them empty.
+    """
+    if not isinstance(history_instance, HistoryExtras):
+        return
+    if history_user is not None:
         history_instance.history_user_display = user_display(history_user)
+    transition = getattr(instance, "_history_transition", None)
+    if transition:
+        name, source, target = transition
+        history_instance.history_transition = name
+        history_instance.history_state_from = source
+        history_instance.history_state_to = target
+    history_instance.history_articles = " ".join(getattr(instance, "_history_articles", ()) or ())

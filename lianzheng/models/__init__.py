@@ -1,6 +1,47 @@
 """The add-on's models, one module per concern; import them from here."""
 
+from .calendar import CalendarOverride, CalendarYear
+from .cases import (
+    CaseGround,
+    CaseParticipant,
+    CaseSequence,
+    CaseSubject,
+    ConfidentialReport,
+    Escalation,
+    Ground,
+    Notice,
+    Postponement,
+    RectificationCheck,
+    RectificationItem,
+    StateChangeRefused,
+    TalkCase,
+    TalkRecord,
+)
 from .pages import RegulationIndexPage, RegulationPage
+from .people import Appointment, Person, RoleAssignment
 from .units import Unit
 
-__all__ = ["RegulationIndexPage", "RegulationPage", "Unit"]
+__all__ = [
+    "Appointment",
+    "CalendarOverride",
+    "CalendarYear",
+    "CaseGround",
+    "CaseParticipant",
+    "CaseSequence",
+    "CaseSubject",
+    "ConfidentialReport",
+    "Escalation",
+    "Ground",
+    "Notice",
+    "Person",
+    "Postponement",
+    "RectificationCheck",
+    "RectificationItem",
+    "RegulationIndexPage",
+    "RegulationPage",
+    "RoleAssignment",
+    "StateChangeRefused",
+    "TalkCase",
+    "TalkRecord",
+    "Unit",
+]

@@ -20,7 +20,7 @@ from wagtail.models import GroupPagePermission, Locale, Page, Site
 
 from home.models import HomePage
 from lianzheng.choices import COUNTY_UNIT_SUFFIX, County, UnitKind
-from lianzheng.models import RegulationIndexPage, RegulationPage, Unit
+from lianzheng.models import Ground, RegulationIndexPage, RegulationPage, Unit
 from lianzheng.regulation import load_seed
 from lianzheng.roles import ROLES, RoleSpec
 
@@ -70,7 +70,8 @@ def setup_all(*, demo: bool = False, reset_demo_passwords: bool = False) -> Setu
             "production)."
         )
     setup_units(report)
-    _home, index, _regulation = setup_site(report)
+    _home, index, regulation = setup_site(report)
+    setup_grounds(report, regulation)
     setup_groups(report, regulations_index=index)
     if demo:
         setup_demo_users(report, reset_passwords=reset_demo_passwords)
@@ -180,6 +181,29 @@ def setup_site(report: SetupReport) -> tuple[HomePage, RegulationIndexPage, Regu
         regulation.save_revision().publish()
         report.note(True, "regulation page")
     return home, index, regulation
+
+
+def setup_grounds(report: SetupReport, regulation: RegulationPage) -> None:
+    """The grounds of 第五条 as editable data, taken from the published regulation's clauses.
+
+    Only missing grounds are added; an editor's wording is never overwritten. The last clause
+    (“其他需要进行约谈的情形”) asks for a written justification (R5.1).
+    """
+    article = next((a for a in regulation.as_regulation().articles if a.number == 5), None)
+    if article is None:
+        return
+    last = len(article.clauses)
+    for clause in article.clauses:
+        if Ground.objects.filter(number=clause.number).exists():
+            continue
+        ground = Ground(
+            number=clause.number,
+            text="".join(clause.paragraphs).rstrip("；。"),
+            requires_justification=clause.number == last,
+        )
+        ground._change_reason = "安装配置：第五条适用情形 / set-up: ground of Article 5"
+        ground.save()
+        report.note(True, f"ground {clause.number}")
 
 
 def _permissions(names: tuple[str, ...]) -> list[Permission]:

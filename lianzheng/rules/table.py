@@ -1,0 +1,1033 @@
+"""The regulation as rules: one entry per rule code of rules.md, and nowhere else.
+
+Each entry names its article, quotes it, lists the transitions it guards and has one pure check
+that returns the reasons it refuses (an empty list when it allows). A refusal cites the article
+in Chinese with an English translation, so the person refused knows what to fix and where the
+regulation says so. Changing an article is a change to its entry here, plus its test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from lianzheng.choices import (
+    CORRECTIVE_TALK_TYPES,
+    RANKS_AT_OR_BELOW_SECTION_CHIEF,
+    CaseRole,
+    CaseSource,
+    EscalationGround,
+    PersonCategory,
+    PostponementDecision,
+    RectificationStatus,
+    Role,
+    SpecialTrigger,
+    TalkType,
+)
+from lianzheng.regulation import article_anchor, article_label, clause_label
+from lianzheng.rules.facts import CaseFacts
+
+NOTICE_WORKING_DAYS = 3
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a rule says no: what a person reads next to the button or the form field."""
+
+    code: str
+    article: str
+    article_en: str
+    anchor: str
+    message: str
+    message_en: str
+    field: str = ""
+
+    def __str__(self) -> str:
+        return f"不符合{self.article}：{self.message}（{self.article_en}: {self.message_en}）"
+
+    @property
+    def zh(self) -> str:
+        return f"不符合{self.article}：{self.message}"
+
+    @property
+    def en(self) -> str:
+        return f"Not in line with {self.article_en}: {self.message_en}"
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    article: int
+    clause: int | None
+    quote: str
+    summary_en: str
+    transitions: tuple[str, ...]
+    check: Callable[[Rule, CaseFacts], list[Refusal]]
+    paragraph: str = ""
+
+    @property
+    def article_ref(self) -> str:
+        """第六条第（三）项, or 第四条 with the paragraph named, as users cite the regulation."""
+        ref = article_label(self.article)
+        if self.clause is not None:
+            ref += f"第{clause_label(self.clause)}项"
+        return ref + self.paragraph
+
+    @property
+    def article_ref_en(self) -> str:
+        ref = f"Article {self.article}"
+        if self.clause is not None:
+            ref += f"({self.clause})"
+        return ref + (", last paragraph" if self.paragraph else "")
+
+    @property
+    def anchor(self) -> str:
+        return article_anchor(self.article, self.clause)
+
+    def refuse(self, message: str, message_en: str, field: str = "") -> Refusal:
+        return Refusal(
+            code=self.code,
+            article=self.article_ref,
+            article_en=self.article_ref_en,
+            anchor=self.anchor,
+            message=message,
+            message_en=message_en,
+            field=field,
+        )
+
+    def __call__(self, facts: CaseFacts) -> list[Refusal]:
+        return self.check(self, facts)
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(code, *, article, clause=None, quote, summary_en, transitions, paragraph=""):
+    def register(check):
+        if code in RULES:
+            raise ValueError(f"rule {code} is defined twice")
+        RULES[code] = Rule(
+            code=code,
+            article=article,
+            clause=clause,
+            quote=quote,
+            summary_en=summary_en,
+            transitions=tuple(transitions),
+            check=check,
+            paragraph=paragraph,
+        )
+        return check
+
+    return register
+
+
+def _blank(text: str | None) -> bool:
+    return not (text or "").strip()
+
+
+def _names(people: Iterable) -> str:
+    return "、".join(p.name for p in people)
+
+
+def _talk_date(facts: CaseFacts):
+    return facts.scheduled_at.astimezone(facts.now.tzinfo).date() if facts.scheduled_at else None
+
+
+# -- 第二条 ------------------------------------------------------------------------------------
+
+
+@rule(
+    "R2.1",
+    article=2,
+    quote="了解沟通情况，指导督促工作，教育、帮助和提醒约谈对象端正思想认识、认真整改问题",
+    summary_en="A talk case records its purpose.",
+    transitions=("submit",),
+)
+def purpose_recorded(r: Rule, f: CaseFacts) -> list[Refusal]:
+    if _blank(f.purpose):
+        return [
+            r.refuse(
+                "须写明约谈目的：要了解、指导或提醒的事项，以及需要整改的问题",
+                "state the purpose: what is to be learned, guided or reminded, and which problems "
+                "are to be rectified",
+                "purpose",
+            )
+        ]
+    return []
+
+
+# -- 第三条 ------------------------------------------------------------------------------------
+
+
+def is_eligible_subject(person) -> bool:
+    if person.category == PersonCategory.COUNTY_PRINCIPAL:
+        return True
+    return (
+        person.category == PersonCategory.BUREAU_STAFF
+        and person.rank in RANKS_AT_OR_BELOW_SECTION_CHIEF
+    )
+
+
+@rule(
+    "R3.1",
+    article=3,
+    quote="本廉政约谈对象为局正科级及以下干部职工，各县（市）住建局、城市管理局、公用事业服务中心主要负责人",
+    summary_en="Subjects are bureau staff at 正科 or below, or principal heads of county units.",
+    transitions=("submit", "notify"),
+)
+def subject_eligible(r: Rule, f: CaseFacts) -> list[Refusal]:
+    if not f.subjects:
+        return [r.refuse("须至少确定一名约谈对象", "name at least one subject", "subjects")]
+    return [
+        r.refuse(
+            f"{p.name}不属于约谈对象：对象限于局正科级及以下干部职工和各县（市）住建局、城市管理局、"
+            "公用事业服务中心主要负责人",
+            f"{p.name} cannot be a subject: subjects are bureau staff at section-chief level or "
+            "below and the principal heads of the county units",
+            "subjects",
+        )
+        for p in f.subjects
+        if not is_eligible_subject(p)
+    ]
+
+
+# -- 第四条 ------------------------------------------------------------------------------------
+
+
+def _each_record_has(r: Rule, f: CaseFacts, attr: str, zh: str, en: str) -> list[Refusal]:
+    names = {p.person_id: p.name for p in f.subjects}
+    return [
+        r.refuse(f"{names.get(rec.subject_person_id, '')}的谈话记录{zh}", f"the record {en}", attr)
+        for rec in f.records
+        if _blank(getattr(rec, attr))
+    ]
+
+
+@rule(
+    "R4.1",
+    article=4,
+    clause=1,
+    quote="约谈对象汇报本科室落实党风廉政建设责任制情况，本人及其他党员干部廉洁自律的情况",
+    summary_en="A routine talk's record holds the subject's report.",
+    transitions=("hold",),
+)
+def routine_report(r: Rule, f: CaseFacts) -> list[Refusal]:
+    if f.talk_type != TalkType.ROUTINE:
+        return []
+    return _each_record_has(
+        r,
+        f,
+        "report",
+        "须载明其汇报的本科室落实党风廉政建设责任制情况及本人和其他党员干部廉洁自律情况",
+        "must hold the subject's report on the section's responsibility system and integrity",
+    )
+
+
+@rule(
+    "R4.2",
+    article=4,
+    clause=2,
+    quote="约谈人在任职对象到任前重申廉洁自律各项规定，并按照“一岗双责”要求，由任职对象作出廉洁自律承诺",
+    summary_en="A pre-appointment talk precedes the appointment and ends with a commitment.",
+    transitions=("submit", "notify", "hold", "close"),
+)
+def pre_appointment(r: Rule, f: CaseFacts) -> list[Refusal]:
+    if f.talk_type != TalkType.PRE_APPOINTMENT:
+        return []
+    refusals = []
+    if f.appointment_effective_date is None:
+        return [
+            r.refuse(
+                "任前约谈须关联任职（提拔）记录及其生效日期",
+                "a pre-appointment talk must name the appointment and its effective date",
+                "appointment",
+            )
+        ]
+    if f.appointment_person_id and f.appointment_person_id not in {p.person_id for p in f.subjects}:
+        refusals.append(
+            r.refuse(
+                "约谈对象须为该任职记录的任职对象",
+                "the subject must be the appointee",
+                "appointment",
+            )
+        )
+    talk_date = _talk_date(f)
+    if (
+        f.transition in ("notify", "hold")
+        and talk_date
+        and talk_date > f.appointment_effective_date
+    ):
+        refusals.append(
+            r.refuse(
+                f"任前约谈须在到任前进行：约谈日期{talk_date:%Y年%m月%d日}晚于任职生效日期"
+                f"{f.appointment_effective_date:%Y年%m月%d日}",
+                f"the talk ({talk_date:%Y-%m-%d}) must take place before the appointment takes "
+                f"effect ({f.appointment_effective_date:%Y-%m-%d})",
+                "scheduled_at",
+            )
+        )
+    if f.transition in ("hold", "close"):
+        refusals += _each_record_has(
+            r,
+            f,
+            "commitment",
+            "须载明任职对象的廉洁自律承诺（一岗双责）",
+            "must hold the appointee's written integrity commitment",
+        )
+    return refusals
+
+
+@rule(
+    "R4.3",
+    article=4,
+    clause=3,
+    quote="约谈对象在岗位变动或者负责重大项目、重要工作时，约谈人有针对性地进行专门约谈，提出纪律要求和注意事项",
+    summary_en="A special talk records its trigger, and its record the requirements given.",
+    transitions=("submit", "hold"),
+)
+def special_talk(r: Rule, f: CaseFacts) -> list[Refusal]:
+    if f.talk_type != TalkType.SPECIAL:
+        return []
+    if f.transition == "submit":
+        if f.special_trigger not in SpecialTrigger.values:
+            return [
+                r.refuse(
+                    "专项约谈须写明起因：岗位变动、负责重大项目或负责重要工作",
+                    "a special talk needs its trigger: post change, major project or important "
+                    "work",
+                    "special_trigger",
+                )
+            ]
+        return []
+    return _each_record_has(
+        r,
+        f,
+        "requirements",
+        "须载明提出的纪律要求和注意事项",
+        "must hold the discipline requirements and points of attention given",
+    )
+
+
+@rule(
+    "R4.4",
+    article=4,
+    clause=4,
+    quote="约谈人指出……苗头性、倾向性问题，由约谈对象应就存在问题的原因作出说明，提出防范对策和措施",
+    summary_en="A warning talk names the problems; the subject explains causes and measures.",
+    transitions=("submit", "hold"),
+)
+def warning_talk(r: Rule, f: CaseFacts) -> list[Refusal]:
+    if f.talk_type != TalkType.WARNING:
+        return []
+    if f.transition == "submit":
+        if _blank(f.problems):
+            return [
+                r.refuse(
+                    "警示约谈须指出存在的苗头性、倾向性问题",
+                    "a warning talk must name the emerging or tendency problems",
+                    "problems",
+                )
+            ]
+        return []
+    return _each_record_has(
+        r,
+        f,
+        "explanation",
+        "须载明约谈对象对问题原因的说明",
+        "must hold the subject's explanation of the causes",
+    ) + _each_record_has(
+        r,
+        f,
+        "measures",
+        "须载明约谈对象提出的防范对策和措施",
+        "must hold the subject's proposed prevention measures",
+    )
+
+
+@rule(
+    "R4.5",
+    article=4,
+    clause=5,
+    quote="约谈人根据群众反映、信访举报、政风行风评议、党风廉政建设责任制检查等活动中发现……向约谈对象明确指出，帮其分析原因，并要求其整改",
+    summary_en="An admonition talk records its source and the problems; causes are analysed.",
+    transitions=("submit", "hold"),
+)
+def admonition_talk(r: Rule, f: CaseFacts) -> list[Refusal]:
+    if f.talk_type != TalkType.ADMONITION:
+        return []
+    if f.transition == "submit":
+        refusals = []
+        if f.source not in CaseSource.values:
+            refusals.append(
+                r.refuse(
+                    "诫勉约谈须写明问题来源：群众反映、信访举报、政风行风评议、党风廉政建设责任制检查或其他",
+                    "an admonition talk needs the source of the problem",
+                    "source",
+                )
+            )
+        if _blank(f.problems):
+            refusals.append(
+                r.refuse(
+                    "诫勉约谈须明确指出发现的问题",
+                    "an admonition talk must name the problems found",
+                    "problems",
+                )
+            )
+        return refusals
+    return _each_record_has(
+        r,
+        f,
+        "explanation",
+        "须载明对问题原因的分析",
+        "must hold the analysis of the causes",
+    )
+
+
+@rule(
+    "R4.6",
+    article=4,
+    paragraph="最后一款",
+    quote="各县（市）住建局、城市管理局、公用事业服务中心主要负责人作为约谈对象只适用于前款第（四）项、第（五）项规定",
+    summary_en="County principal heads may only have warning or admonition talks.",
+    transitions=("submit", "notify"),
+)
+def county_heads_only_corrective(r: Rule, f: CaseFacts) -> list[Refusal]:
+    if f.talk_type in CORRECTIVE_TALK_TYPES:
+        return []
+    heads = [p for p in f.subjects if p.category == PersonCategory.COUNTY_PRINCIPAL]
+    if not heads:
+        return []
+    return [
+        r.refuse(
+            f"县（市）单位主要负责人（{_names(heads)}）只适用警示约谈和诫勉约谈",
+            f"principal heads of county units ({_names(heads)}) may only have warning or "
+            "admonition talks",
+            "talk_type",
+        )
+    ]
+
+
+# -- 第五条 ------------------------------------------------------------------------------------
+
+
+@rule(
+    "R5.1",
+    article=5,
+    quote="警示、诫勉约谈适用于……主要包括：（一）……（十一）其他需要进行约谈的情形",
+    summary_en="Warning and admonition talks cite a ground of 第五条; 其他 needs a justification.",
+    transitions=("submit",),
+)
+def grounds_cited(r: Rule, f: CaseFacts) -> list[Refusal]:
+    if f.talk_type not in CORRECTIVE_TALK_TYPES:
+        return []
+    if not f.ground_numbers:
+        return [
+            r.refuse(
+                "警示、诫勉约谈须至少列明第五条规定的一种适用情形",
+                "warning and admonition talks must cite at least one ground of Article 5",
+                "grounds",
+            )
+        ]
+    if f.grounds_needing_justification and _blank(f.other_justification):
+        return [
+            r.refuse(
+                "选择“其他需要进行约谈的情形”的，须书面说明理由",
+                "the ground 'other' needs a written justification",
+                "other_justification",
+            )
+        ]
+    return []
+
+
+# -- 第六条 ------------------------------------------------------------------------------------
+
+
+@rule(
+    "R6.1",
+    article=6,
+    clause=1,
+    quote="凡需实施廉政约谈的，由约谈主体直接或根据办公室了解和掌握的情况提出，经主要负责人同意后进行",
+    summary_en="A talk proceeds only after the principal head's recorded consent.",
+    transitions=("consent", "decline", "notify", "approve_short_notice"),
+)
+def principal_consent(r: Rule, f: CaseFacts) -> list[Refusal]:
+    if f.transition in ("consent", "decline", "approve_short_notice"):
+        if Role.PRINCIPAL_HEAD not in f.actor.roles:
+            return [
+                r.refuse(
+                    "只有主要负责人可以作出同意或不同意的决定",
+                    "only the principal head can consent or decline",
+                    "",
+                )
+            ]
+        if f.transition == "decline" and _blank(f.reason):
+            return [
+                r.refuse("不同意的，须写明理由", "a decision to decline needs its reason", "reason")
+            ]
+        return []
+    if not f.consented_by_principal:
+        return [
+            r.refuse(
+                "约谈须经主要负责人同意后进行",
+                "the talk needs the principal head's consent first",
+                "",
+            )
+        ]
+    return []
+
+
+def _holds(p, role, section=None) -> bool:
+    if role not in p.roles:
+        return False
+    return section is None or section in p.sections
+
+
+@rule(
+    "R6.2",
+    article=6,
+    clause=2,
+    quote="日常约谈……由分管领导负责；任前约谈……由分管人事副局长负责；专项、警示、诫勉约谈……由分管纪检监察副局长负责；"
+    "警示约谈、诫勉约谈各县（市）局主要负责人，由局主要负责人负责或委托分管纪检监察副局长负责",
+    summary_en="Lead interviewer and required attendees match the table of 第六条（二）.",
+    transitions=("notify",),
+)
+def lead_and_attendees(r: Rule, f: CaseFacts) -> list[Refusal]:
+    refusals = []
+    leads = f.participants_in(CaseRole.LEAD)
+    if len(leads) != 1:
+        return [
+            r.refuse(
+                "须确定一名负责约谈的领导", "name exactly one lead interviewer", "participants"
+            )
+        ]
+    lead = leads[0]
+    for subject in f.subjects:
+        county_head = subject.category == PersonCategory.COUNTY_PRINCIPAL
+        if f.talk_type == TalkType.ROUTINE:
+            ok = _holds(lead, Role.LEADER_IN_CHARGE, subject.unit_id)
+            zh = f"日常约谈应由{subject.name}所在科室（{subject.unit_name}）的分管领导负责"
+            en = f"a routine talk is led by the leader in charge of {subject.name}'s section"
+        elif f.talk_type == TalkType.PRE_APPOINTMENT:
+            ok = _holds(lead, Role.DEPUTY_HEAD_PERSONNEL)
+            zh, en = "任前约谈应由分管人事副局长负责", "the deputy head for personnel leads"
+        elif f.talk_type in CORRECTIVE_TALK_TYPES and county_head:
+            ok = _holds(lead, Role.PRINCIPAL_HEAD) or (
+                _holds(lead, Role.DEPUTY_HEAD_DISCIPLINE) and f.delegated_by_principal
+            )
+            zh = (
+                f"约谈县（市）局主要负责人（{subject.name}）应由局主要负责人负责，"
+                "或经其书面委托由分管纪检监察副局长负责"
+            )
+            en = (
+                f"a talk with a county principal head ({subject.name}) is led by the principal "
+                "head, or by the deputy head for discipline on his recorded delegation"
+            )
+        else:
+            ok = _holds(lead, Role.DEPUTY_HEAD_DISCIPLINE)
+            zh = "专项、警示、诫勉约谈局机关干部职工应由分管纪检监察副局长负责"
+            en = "the deputy head for discipline leads special, warning and admonition talks"
+        if not ok:
+            refusals.append(
+                r.refuse(f"{zh}，{lead.name}不符合", f"{en}; {lead.name} does not", "participants")
+            )
+    required = [
+        (CaseRole.OFFICE_HEAD, Role.OFFICE_HEAD, "办公室负责人", "the office head"),
+        (
+            CaseRole.DISCIPLINE_OFFICER,
+            Role.DISCIPLINE_OFFICER,
+            "纪检专干",
+            "the discipline officer",
+        ),
+    ]
+    if f.talk_type == TalkType.PRE_APPOINTMENT:
+        required.insert(
+            1,
+            (
+                CaseRole.PERSONNEL_OFFICER,
+                Role.PERSONNEL_OFFICER,
+                "人事专干",
+                "the personnel officer",
+            ),
+        )
+    for case_role, role, zh, en in required:
+        if not any(_holds(p, role) for p in f.participants_in(case_role)):
+            refusals.append(r.refuse(f"须有{zh}参加", f"{en} must attend", "participants"))
+    return refusals
+
+
+@rule(
+    "R6.3",
+    article=6,
+    clause=3,
+    quote="办公室一般应提前3个工作日书面通知约谈对象（必要时电话通知），包括廉政约谈人、约谈对象及约谈时间、地点、内容等相关事项",
+    summary_en="A written notice at least 3 working days ahead, naming who, when, where, what.",
+    transitions=("notify", "approve_short_notice"),
+)
+def written_notice(r: Rule, f: CaseFacts) -> list[Refusal]:
+    if f.transition == "approve_short_notice":
+        if _blank(f.reason):
+            return [
+                r.refuse("缩短通知期限须写明理由", "a shorter notice needs its reason", "reason")
+            ]
+        return []
+    refusals = []
+    talk_date = _talk_date(f)
+    if talk_date is None:
+        return [r.refuse("须确定约谈时间", "set the time of the talk", "scheduled_at")]
+    if f.scheduled_at <= f.now:
+        refusals.append(
+            r.refuse("约谈时间须晚于现在", "the talk must be in the future", "scheduled_at")
+        )
+    if _blank(f.place):
+        refusals.append(r.refuse("通知须写明约谈地点", "the notice must give the place", "place"))
+    names = {p.person_id: p.name for p in f.subjects}
+    for notice in f.notices:
+        name = names.get(notice.subject_person_id, "")
+        if _blank(notice.content):
+            refusals.append(
+                r.refuse(
+                    f"给{name}的书面通知须写明约谈内容",
+                    f"the notice to {name} must state the content",
+                    "content",
+                )
+            )
+        if notice.written_on is None:
+            refusals.append(
+                r.refuse("须写明书面通知日期", "give the date of the written notice", "written_on")
+            )
+            continue
+        if notice.written_on > f.today:
+            refusals.append(
+                r.refuse(
+                    "书面通知日期不能晚于今天",
+                    "the written notice cannot be dated in the future",
+                    "written_on",
+                )
+            )
+        days = f.calendar.working_days_between(notice.written_on, talk_date)
+        exception = not _blank(f.short_notice_reason) and f.short_notice_approved_by_principal
+        if days < NOTICE_WORKING_DAYS and not exception:
+            latest = f.calendar.subtract_working_days(talk_date, NOTICE_WORKING_DAYS)
+            refusals.append(
+                r.refuse(
+                    f"书面通知须至少提前{NOTICE_WORKING_DAYS}个工作日：{notice.written_on:%Y年%m月%d日}"
+                    f"通知、{talk_date:%Y年%m月%d日}约谈只相隔{days}个工作日，最晚应于"
+                    f"{latest:%Y年%m月%d日}通知（确需缩短的，须写明理由并经主要负责人批准）",
+                    f"the written notice must be given at least {NOTICE_WORKING_DAYS} working days "
+                    f"ahead: {notice.written_on:%Y-%m-%d} to {talk_date:%Y-%m-%d} is {days}; "
+                    f"notify by {latest:%Y-%m-%d} at the latest (or record a reason approved by "
+                    "the principal head)",
+                    "scheduled_at",
+                )
+            )
+    return refusals
+
+
+@rule(
+    "R6.4",
+    article=6,
+    clause=4,
+    quote="约谈一般采取个别谈话方式进行，根据情况，也可以采取集体谈话方式进行",
+    summary_en="Each subject of a collective talk gets his own notice and his own record.",
+    transitions=("notify", "hold"),
+)
+def each_subject_own_papers(r: Rule, f: CaseFacts) -> list[Refusal]:
+    subjects = {p.person_id: p.name for p in f.subjects}
+    if f.transition == "notify":
+        have, zh, en = [n.subject_person_id for n in f.notices], "书面通知", "written notice"
+    else:
+        have, zh, en = [rec.subject_person_id for rec in f.records], "谈话记录", "talk record"
+    missing = [name for pid, name in subjects.items() if have.count(pid) != 1]
+    if missing:
+        return [
+            r.refuse(
+                f"每名约谈对象须各有一份{zh}：{'、'.join(missing)}",
+                f"each subject needs exactly one {en}: {', '.join(missing)}",
+                "subjects",
+            )
+        ]
+    return []
+
+
+# -- 第七条 ------------------------------------------------------------------------------------
+
+
+@rule(
+    "R7.1",
+    article=7,
+    clause=1,
+    quote="实事求是、不徇私情",
+    summary_en="A subject is never an interviewer or attendee of his own case.",
+    transitions=("submit", "notify", "hold"),
+)
+def impartial(r: Rule, f: CaseFacts) -> list[Refusal]:
+    subjects = {p.person_id for p in f.subjects}
+    both = [p for p in f.participants if p.person_id in subjects]
+    present = {pid for rec in f.records for pid in rec.interviewers_present}
+    if both or present & subjects:
+        names = _names(both) or "约谈对象"
+        return [
+            r.refuse(
+                f"约谈对象（{names}）不得担任本案的约谈人或参加人",
+                f"a subject ({names}) cannot be an interviewer or attendee of his own case",
+                "participants",
+            )
+        ]
+    return []
+
+
+@rule(
+    "R7.2",
+    article=7,
+    clause=2,
+    quote="谈话前做好充分准备，熟悉有关情况，确保谈话具有针对性和实效性",
+    summary_en="A preparation note exists before the talk is held.",
+    transitions=("hold",),
+)
+def prepared(r: Rule, f: CaseFacts) -> list[Refusal]:
+    if _blank(f.preparation_note):
+        return [
+            r.refuse(
+                "谈话前须做好准备：请先填写谈话提纲或情况说明",
+                "prepare first: write the talk outline or background note",
+                "preparation_note",
+            )
+        ]
+    return []
+
+
+@rule(
+    "R7.3",
+    article=7,
+    clause=3,
+    quote="谈话不得少于两人，并做好谈话记录",
+    summary_en="At least two interviewers present and a written record.",
+    transitions=("hold",),
+)
+def two_interviewers_and_record(r: Rule, f: CaseFacts) -> list[Refusal]:
+    interviewers = {p.person_id for p in f.participants}
+    names = {p.person_id: p.name for p in f.subjects}
+    refusals = []
+    for rec in f.records:
+        name = names.get(rec.subject_person_id, "")
+        present = set(rec.interviewers_present) & interviewers
+        if len(present) < 2:
+            refusals.append(
+                r.refuse(
+                    f"与{name}的谈话不得少于两名谈话人，记录中只有{len(present)}名",
+                    f"the talk with {name} needs at least two interviewers; the record has "
+                    f"{len(present)}",
+                    "interviewers_present",
+                )
+            )
+        if _blank(rec.record_text):
+            refusals.append(
+                r.refuse(
+                    f"须做好与{name}的谈话记录",
+                    f"write the record of the talk with {name}",
+                    "record_text",
+                )
+            )
+    return refusals
+
+
+CONFIDENTIAL_READERS = frozenset(
+    {Role.DISCIPLINE_OFFICER, Role.DEPUTY_HEAD_DISCIPLINE, Role.PRINCIPAL_HEAD}
+)
+
+
+@rule(
+    "R7.4",
+    article=7,
+    clause=4,
+    quote="严格遵守保密纪律，不得向约谈对象泄露投诉举报人的基本情况及所反映材料等具体信息",
+    summary_en="Only the discipline officer, deputy head for discipline and principal head see "
+    "whistleblower information.",
+    transitions=("view_confidential",),
+)
+def confidential(r: Rule, f: CaseFacts) -> list[Refusal]:
+    if not (f.actor.roles & CONFIDENTIAL_READERS):
+        return [
+            r.refuse(
+                "信访举报人情况及所反映材料仅限纪检专干、分管纪检监察副局长和主要负责人查看",
+                "whistleblower information is only for the discipline officer, the deputy head "
+                "for discipline and the principal head",
+            )
+        ]
+    return []
+
+
+# -- 第八条 ------------------------------------------------------------------------------------
+
+
+@rule(
+    "R8.1",
+    article=8,
+    clause=1,
+    quote="确有特殊原因不能按时参加约谈的，需提出书面申请，同意后方可推后补谈",
+    summary_en="Postponement needs a written application and its approval; a missed talk is "
+    "recorded as absence.",
+    transitions=(
+        "request_postponement",
+        "approve_postponement",
+        "reject_postponement",
+        "record_absence",
+        "escalate",
+    ),
+)
+def postponement(r: Rule, f: CaseFacts) -> list[Refusal]:
+    if f.transition == "request_postponement":
+        if _blank(f.reason):
+            return [
+                r.refuse(
+                    "推后补谈须提出书面申请，写明特殊原因",
+                    "a postponement needs a written application giving the special reason",
+                    "application",
+                )
+            ]
+        return []
+    if f.transition in ("approve_postponement", "reject_postponement"):
+        lead = {p.person_id for p in f.participants_in(CaseRole.LEAD)}
+        if Role.PRINCIPAL_HEAD not in f.actor.roles and f.actor.person_id not in lead:
+            return [
+                r.refuse(
+                    "延期申请由负责约谈的领导或主要负责人决定",
+                    "the lead interviewer or the principal head decides on a postponement",
+                )
+            ]
+        if f.transition == "approve_postponement" and f.proposal.get("new_scheduled_at") is None:
+            return [
+                r.refuse(
+                    "同意延期的，须确定补谈时间",
+                    "give the new time of the talk",
+                    "new_scheduled_at",
+                )
+            ]
+        return []
+    if f.transition == "record_absence":
+        if f.scheduled_at and f.scheduled_at > f.now:
+            return [
+                r.refuse(
+                    "约定的约谈时间尚未到，不能记录为未到场",
+                    "the talk time has not come yet; absence cannot be recorded",
+                    "",
+                )
+            ]
+        if f.postponement and f.postponement.decision == PostponementDecision.PENDING:
+            return [
+                r.refuse(
+                    "有待决定的延期申请，请先作出决定", "decide the pending postponement first"
+                )
+            ]
+        return []
+    if f.escalation_ground == EscalationGround.NON_ATTENDANCE and f.state != "absent":
+        return [
+            r.refuse(
+                "以未按时参加约谈为由移送的，须先记录约谈对象未到场",
+                "record the subject's absence before escalating for it",
+                "ground",
+            )
+        ]
+    return []
+
+
+@rule(
+    "R8.2",
+    article=8,
+    clause=2,
+    quote="如实陈述说明，正确对待组织的批评和帮助",
+    summary_en="The record holds the subject's own statement.",
+    transitions=("hold",),
+)
+def own_statement(r: Rule, f: CaseFacts) -> list[Refusal]:
+    return _each_record_has(
+        r, f, "statement", "须载明约谈对象本人的陈述说明", "must hold the subject's own statement"
+    )
+
+
+@rule(
+    "R8.3",
+    article=8,
+    clause=3,
+    quote="不得事后追查甚至打击报复约谈人、信访举报人等",
+    summary_en="Retaliation against interviewers or whistleblowers is an escalation ground.",
+    transitions=("escalate",),
+)
+def retaliation(r: Rule, f: CaseFacts) -> list[Refusal]:
+    if (
+        f.escalation_ground == EscalationGround.RETALIATION
+        and len(f.escalation_detail.strip()) < 10
+    ):
+        return [
+            r.refuse(
+                "以打击报复为由移送的，须写明打击报复的对象和事实",
+                "escalating for retaliation needs who was retaliated against and the facts",
+                "detail",
+            )
+        ]
+    return []
+
+
+# -- 第九条 ------------------------------------------------------------------------------------
+
+
+def _item_refusals(r: Rule, f: CaseFacts) -> list[Refusal]:
+    refusals = []
+    for number, item in enumerate(f.items, start=1):
+        if _blank(item.description) or item.deadline is None or _blank(item.responsible):
+            refusals.append(
+                r.refuse(
+                    f"第{number}项整改须写明整改内容、期限和责任人",
+                    f"rectification item {number} needs what, a deadline and who is responsible",
+                    "items",
+                )
+            )
+    return refusals
+
+
+@rule(
+    "R9.1",
+    article=9,
+    quote="约谈对象整改情况存入个人廉政档案，办公室负责对整改落实情况进行监督检查",
+    summary_en="Rectification items for warning and admonition talks; close only when the "
+    "office has verified every item.",
+    transitions=("start_rectification", "close", "escalate"),
+)
+def rectification(r: Rule, f: CaseFacts) -> list[Refusal]:
+    if f.transition == "start_rectification":
+        if not f.items:
+            return [r.refuse("须列出整改事项", "list the rectification items", "items")]
+        return _item_refusals(r, f)
+    if f.transition == "close":
+        if f.talk_type in CORRECTIVE_TALK_TYPES and not f.items:
+            return [
+                r.refuse(
+                    "警示、诫勉约谈须提出整改要求，整改完成并经办公室核实后方可办结",
+                    "warning and admonition talks require rectification, verified by the office, "
+                    "before closing",
+                    "items",
+                )
+            ]
+        open_items = [i for i in f.items if i.status != RectificationStatus.VERIFIED]
+        if open_items:
+            return [
+                r.refuse(
+                    f"尚有{len(open_items)}项整改未经办公室核实完成，不能办结",
+                    f"{len(open_items)} rectification item(s) not yet verified done by the office",
+                    "items",
+                )
+            ]
+        return []
+    if f.escalation_ground == EscalationGround.RECTIFICATION_FAILED:
+        failing = [
+            i
+            for i in f.items
+            if i.status == RectificationStatus.INADEQUATE
+            or (i.status != RectificationStatus.VERIFIED and i.deadline and i.deadline < f.today)
+        ]
+        if not failing:
+            return [
+                r.refuse(
+                    "以整改不力为由移送的，须有逾期未完成或经检查不到位的整改事项",
+                    "escalating for failed rectification needs an overdue or inadequate item",
+                    "ground",
+                )
+            ]
+    return []
+
+
+# -- 第十条、第十一条 ----------------------------------------------------------------------------
+
+ARTICLE_10_GROUNDS = frozenset(
+    {
+        EscalationGround.NON_COMPLIANCE,
+        EscalationGround.REFUSED_CORRECTION,
+        EscalationGround.BAD_INFLUENCE,
+        EscalationGround.NON_ATTENDANCE,
+        EscalationGround.RECTIFICATION_FAILED,
+    }
+)
+ARTICLE_11_GROUNDS = frozenset(
+    {EscalationGround.DECEPTION, EscalationGround.FALSIFICATION, EscalationGround.RETALIATION}
+)
+
+
+@rule(
+    "R10.1",
+    article=10,
+    quote="不遵守廉政约谈有关要求的，廉政约谈后拒不改正错误或整改问题，在群众中造成不良影响的，将依照有关规定给予党纪政务处分",
+    summary_en="Escalation records its ground and who decided.",
+    transitions=("escalate",),
+)
+def escalation_ground(r: Rule, f: CaseFacts) -> list[Refusal]:
+    if f.escalation_ground not in ARTICLE_10_GROUNDS | ARTICLE_11_GROUNDS:
+        return [r.refuse("移送追责须写明依据的情形", "escalation needs its ground", "ground")]
+    if f.escalation_ground in ARTICLE_10_GROUNDS and _blank(f.escalation_detail):
+        return [r.refuse("移送追责须写明具体事实", "describe the facts", "detail")]
+    if not f.actor.roles & {Role.PRINCIPAL_HEAD, Role.DEPUTY_HEAD_DISCIPLINE}:
+        return [
+            r.refuse(
+                "移送追责由主要负责人或分管纪检监察副局长决定",
+                "the principal head or the deputy head for discipline decides an escalation",
+            )
+        ]
+    return []
+
+
+@rule(
+    "R11.1",
+    article=11,
+    quote="对欺骗组织、弄虚作假，或打击报复举报人的，根据情节轻重，给予党纪政务处分",
+    summary_en="Deception, falsification or retaliation are escalation grounds, with the facts.",
+    transitions=("escalate",),
+)
+def deception(r: Rule, f: CaseFacts) -> list[Refusal]:
+    if f.escalation_ground in ARTICLE_11_GROUNDS and _blank(f.escalation_detail):
+        return [
+            r.refuse("须写明欺骗组织、弄虚作假或打击报复的具体事实", "describe the facts", "detail")
+        ]
+    return []
+
+
+# -- 第十二条 ----------------------------------------------------------------------------------
+
+
+@rule(
+    "R12.1",
+    article=12,
+    quote="本制度自印发之日起试行",
+    summary_en="A case records the regulation revision it is handled under; no talk before it.",
+    transitions=("submit", "notify", "hold"),
+)
+def regulation_in_force(r: Rule, f: CaseFacts) -> list[Refusal]:
+    if f.regulation_revision_id is None or f.regulation_effective_date is None:
+        return [
+            r.refuse(
+                "案件须记录所依据的制度版本（请先发布制度页面）",
+                "the case must record the published regulation revision it is handled under",
+                "",
+            )
+        ]
+    talk_date = _talk_date(f)
+    if f.transition != "submit" and talk_date and talk_date < f.regulation_effective_date:
+        return [
+            r.refuse(
+                f"约谈日期早于制度施行日期{f.regulation_effective_date:%Y年%m月%d日}",
+                f"the talk is dated before the regulation took effect "
+                f"({f.regulation_effective_date:%Y-%m-%d})",
+                "scheduled_at",
+            )
+        ]
+    return []
+
+
+def rules_for(transition: str) -> list[Rule]:
+    return [r for r in RULES.values() if transition in r.transitions]
+
+
+def check(facts: CaseFacts) -> list[Refusal]:
+    """Every refusal the rules give for this request, in the order of the regulation."""
+    refusals: list[Refusal] = []
+    for r in rules_for(facts.transition):
+        refusals.extend(r(facts))
+    return refusals

@@ -1,0 +1,253 @@
+"""Creating and editing a case's content. Its state is the workflow service's alone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from lianzheng.choices import CaseRole, CaseState, ProposalOrigin, TalkType
+from lianzheng.models import (
+    CaseGround,
+    CaseParticipant,
+    CaseSequence,
+    CaseSubject,
+    ConfidentialReport,
+    Ground,
+    Person,
+    TalkCase,
+)
+from lianzheng.models.cases import CASE_NUMBER_FORMAT
+from lianzheng.permissions import user_can_ask
+from lianzheng.rules.table import RULES
+from lianzheng.selectors import person_for_user, regulation_in_force
+from lianzheng.services.errors import TransitionRefused, full_clean_or_refuse, input_problem
+
+NOT_PERMITTED = input_problem("您没有办理此项操作的权限", "You are not permitted to do this.", "")
+
+# What may still be edited in each state; the schedule is never here (notify and postponement
+# set it), and a closed, escalated or withdrawn case is read-only for everyone.
+EDITABLE_FIELDS = {
+    CaseState.DRAFT: {
+        "talk_type",
+        "purpose",
+        "origin",
+        "source",
+        "source_detail",
+        "special_trigger",
+        "appointment",
+        "other_justification",
+        "problems",
+        "preparation_note",
+        "subjects",
+        "participants",
+        "grounds",
+        "confidential",
+    },
+    CaseState.DECLINED: {
+        "talk_type",
+        "purpose",
+        "origin",
+        "source",
+        "source_detail",
+        "special_trigger",
+        "appointment",
+        "other_justification",
+        "problems",
+        "preparation_note",
+        "subjects",
+        "participants",
+        "grounds",
+        "confidential",
+    },
+    CaseState.SUBMITTED: {"preparation_note", "participants", "confidential"},
+    CaseState.APPROVED: {"preparation_note", "participants", "confidential"},
+    CaseState.NOTIFIED: {"preparation_note", "confidential"},
+    CaseState.POSTPONEMENT_REQUESTED: {"preparation_note", "confidential"},
+    CaseState.ABSENT: {"preparation_note", "confidential"},
+}
+
+
+def _next_sequence(year: int) -> int:
+    """Take the next number of the year under a row lock; a rolled-back case returns it."""
+    try:
+        with transaction.atomic():
+            CaseSequence.objects.get_or_create(year=year)
+    except IntegrityError:
+        pass  # another transaction created the year's row first; lock it below
+    counter = CaseSequence.objects.select_for_update().get(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return counter.last
+
+
+def _set_subjects(case: TalkCase, people: Sequence[Person], user) -> None:
+    wanted = [p.pk for p in people]
+    if len(set(wanted)) != len(wanted):
+        raise TransitionRefused(
+            [input_problem("同一约谈对象不能重复列出", "a subject is listed twice", "subjects")]
+        )
+    for subject in case.subjects.exclude(person_id__in=wanted):
+        subject._history_user = user
+        subject.delete()
+    existing = set(case.subjects.values_list("person_id", flat=True))
+    for order, person in enumerate(people):
+        if person.pk not in existing:
+            subject = CaseSubject(case=case, person=person, sort_order=order)
+            subject._history_user = user
+            subject.save()
+
+
+def _set_participants(case: TalkCase, participants: Iterable[tuple[Person, str]], user) -> None:
+    participants = list(participants)
+    people = [p.pk for p, _role in participants]
+    if len(set(people)) != len(people):
+        raise TransitionRefused(
+            [
+                input_problem(
+                    "同一人不能重复列为参加人", "a participant is listed twice", "participants"
+                )
+            ]
+        )
+    if any(role not in CaseRole.values for _p, role in participants):
+        raise TransitionRefused(
+            [input_problem("参加人角色无效", "unknown participant part", "participants")]
+        )
+    if sum(role == CaseRole.LEAD for _p, role in participants) > 1:
+        raise TransitionRefused(
+            [input_problem("只能有一名负责约谈的领导", "only one lead interviewer", "participants")]
+        )
+    current = {p.person_id: p for p in case.participants.all()}
+    for person_id, participant in current.items():
+        if person_id not in people:
+            participant._history_user = user
+            participant.delete()
+    for person, role in participants:
+        participant = current.get(person.pk)
+        if participant is None:
+            participant = CaseParticipant(case=case, person=person, role=role)
+        elif participant.role == role:
+            continue
+        participant.role = role
+        participant._history_user = user
+        participant.save()
+
+
+def _set_grounds(case: TalkCase, grounds: Iterable[Ground], user) -> None:
+    wanted = {g.pk for g in grounds}
+    for link in case.case_grounds.exclude(ground_id__in=wanted):
+        link._history_user = user
+        link.delete()
+    have = set(case.case_grounds.values_list("ground_id", flat=True))
+    for ground_id in wanted - have:
+        link = CaseGround(case=case, ground_id=ground_id)
+        link._history_user = user
+        link.save()
+
+
+def _set_confidential(case: TalkCase, data: dict | None, user) -> None:
+    if not data:
+        return
+    report = getattr(case, "confidential", None) or ConfidentialReport(case=case)
+    for key in ("whistleblower", "contact", "received_on", "material"):
+        if key in data:
+            setattr(report, key, data[key])
+    report._history_user = user
+    full_clean_or_refuse(report, exclude=["case"])
+    report.save()
+
+
+@transaction.atomic
+def case_create(
+    *,
+    user,
+    talk_type: str,
+    purpose: str = "",
+    subjects: Sequence[Person] = (),
+    participants: Iterable[tuple[Person, str]] = (),
+    grounds: Iterable[Ground] = (),
+    confidential: dict | None = None,
+    **fields,
+) -> TalkCase:
+    """A new draft with the next case number of the year and the regulation in force."""
+    if not user_can_ask(user, "create"):
+        raise TransitionRefused([NOT_PERMITTED])
+    if talk_type not in TalkType.values:
+        raise TransitionRefused([input_problem("请选择约谈种类", "choose the type", "talk_type")])
+    unknown = set(fields) - (
+        EDITABLE_FIELDS[CaseState.DRAFT] - {"subjects", "participants", "grounds", "confidential"}
+    )
+    if unknown:
+        raise TypeError(f"case_create() got unexpected fields: {sorted(unknown)}")
+    regulation = regulation_in_force()
+    if regulation is None or regulation.live_revision_id is None:
+        raise TransitionRefused(
+            [
+                RULES["R12.1"].refuse(
+                    "尚无已发布施行的制度版本，不能立案",
+                    "no published regulation is in force; a case cannot be opened",
+                )
+            ]
+        )
+    year = timezone.localdate().year
+    sequence = _next_sequence(year)
+    case = TalkCase(
+        year=year,
+        sequence=sequence,
+        number=CASE_NUMBER_FORMAT.format(year=year, sequence=sequence),
+        talk_type=talk_type,
+        purpose=purpose,
+        regulation_page=regulation,
+        regulation_revision_id=regulation.live_revision_id,
+        created_by=user,
+        proposed_by=fields.pop("proposed_by", None) or person_for_user(user),
+        origin=fields.pop("origin", ProposalOrigin.DIRECT),
+        **fields,
+    )
+    case._history_user = user
+    case._change_reason = "立案 / case opened"
+    full_clean_or_refuse(case, exclude=["regulation_page", "regulation_revision"])
+    case.save()
+    _set_subjects(case, subjects, user)
+    _set_participants(case, participants, user)
+    _set_grounds(case, grounds, user)
+    _set_confidential(case, confidential, user)
+    return case
+
+
+@transaction.atomic
+def case_update(*, case: TalkCase, user, reason: str = "", **changes) -> TalkCase:
+    """Edit what the case's state still allows; everything else is refused, nothing saved."""
+    if not user_can_ask(user, "update"):
+        raise TransitionRefused([NOT_PERMITTED])
+    case = TalkCase.objects.select_for_update().get(pk=case.pk)
+    editable = EDITABLE_FIELDS.get(case.state, set())
+    refused = sorted(set(changes) - editable)
+    if refused:
+        raise TransitionRefused(
+            [
+                input_problem(
+                    f"案件处于“{CaseState(case.state).label}”状态，不能修改：{'、'.join(refused)}",
+                    f"in state {case.state} these cannot be changed: {', '.join(refused)}",
+                    refused[0],
+                )
+            ]
+        )
+    for key in ("subjects", "participants", "grounds", "confidential"):
+        value = changes.pop(key, None)
+        if value is not None:
+            {
+                "subjects": _set_subjects,
+                "participants": _set_participants,
+                "grounds": _set_grounds,
+                "confidential": _set_confidential,
+            }[key](case, value, user)
+    if changes:
+        for key, value in changes.items():
+            setattr(case, key, value)
+        case._history_user = user
+        case._change_reason = reason or "修改案件 / case edited"
+        full_clean_or_refuse(case, exclude=["regulation_page", "regulation_revision"])
+        case.save()
+    return case

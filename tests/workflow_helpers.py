@@ -1,0 +1,203 @@
+"""Drive a case through the real service with data that satisfies the regulation, so a test
+can start from any state and then break exactly one rule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django.utils import timezone
+
+from lianzheng.choices import CaseRole, CaseSource, CaseState, Role, SpecialTrigger, TalkType
+from lianzheng.models import Appointment, Ground, Person, TalkCase
+from lianzheng.selectors import load_calendar
+from lianzheng.services.cases import case_create
+from lianzheng.services.workflow import case_transition
+
+
+@dataclass
+class Cast:
+    section_a: object
+    section_b: object
+    principal: Person
+    deputy_personnel: Person
+    deputy_discipline: Person
+    leader: Person
+    office_head: Person
+    discipline: Person
+    personnel: Person
+    clerk: Person
+    auditor: object
+    staff: Person
+    staff2: Person
+    county_head: Person
+    bureau_leader_subject: Person
+
+    def user(self, person: Person):
+        return person.user
+
+
+def talk_time(working_days: int = 5, hour: int = 10) -> datetime:
+    day = load_calendar().add_working_days(timezone.localdate(), working_days)
+    return timezone.make_aware(datetime.combine(day, time(hour)))
+
+
+def participants_for(cast: Cast, talk_type: str, subjects) -> list[tuple[Person, str]]:
+    county = any(s.category == "county_principal" for s in subjects)
+    if talk_type == TalkType.ROUTINE:
+        lead = cast.leader
+    elif talk_type == TalkType.PRE_APPOINTMENT:
+        lead = cast.deputy_personnel
+    elif county:
+        lead = cast.principal
+    else:
+        lead = cast.deputy_discipline
+    people = [
+        (lead, CaseRole.LEAD),
+        (cast.office_head, CaseRole.OFFICE_HEAD),
+        (cast.discipline, CaseRole.DISCIPLINE_OFFICER),
+    ]
+    if talk_type == TalkType.PRE_APPOINTMENT:
+        people.append((cast.personnel, CaseRole.PERSONNEL_OFFICER))
+    return people
+
+
+def new_case(cast: Cast, talk_type: str = TalkType.WARNING, subjects=None, **overrides) -> TalkCase:
+    subjects = subjects or [cast.staff]
+    fields = {
+        "purpose": "提醒约谈对象端正思想认识，认真整改工作中存在的问题。",
+        "preparation_note": "谈话提纲：一、情况通报；二、听取说明；三、提出要求。",
+    }
+    if talk_type == TalkType.PRE_APPOINTMENT:
+        fields["appointment"] = Appointment.objects.create(
+            person=subjects[0],
+            kind="promotion",
+            post="副科长",
+            rank="deputy_section_chief",
+            unit=subjects[0].unit,
+            effective_date=timezone.localdate() + timedelta(days=60),
+        )
+    if talk_type == TalkType.SPECIAL:
+        fields["special_trigger"] = SpecialTrigger.MAJOR_PROJECT
+    if talk_type in (TalkType.WARNING, TalkType.ADMONITION):
+        fields["problems"] = "工作推诿拖延，群众反映办事效率低。"
+        fields["grounds"] = [Ground.objects.get(number=5)]
+    if talk_type == TalkType.ADMONITION:
+        fields["source"] = CaseSource.PETITION
+    fields["participants"] = participants_for(cast, talk_type, subjects)
+    fields.update(overrides)
+    return case_create(user=cast.clerk.user, talk_type=talk_type, subjects=subjects, **fields)
+
+
+def record_data(cast: Cast, case: TalkCase, **changes) -> dict:
+    lead = case.participants.get(role=CaseRole.LEAD).person
+    records = {}
+    for subject in case.subjects.all():
+        records[subject.person_id] = {
+            "interviewers_present": [lead.pk, cast.office_head.pk, cast.discipline.pk],
+            "record_text": "谈话人通报了有关情况，约谈对象作了说明。",
+            "statement": "本人如实陈述：对存在的问题认识不足。",
+            "report": "本科室落实党风廉政建设责任制情况良好，本人及同事廉洁自律。",
+            "requirements": "严守纪律，重大事项及时报告。",
+            "explanation": "原因在于思想重视不够。",
+            "measures": "加强学习，建立台账，按期整改。",
+            "commitment": "本人承诺廉洁自律，履行一岗双责。",
+            **changes,
+        }
+    return records
+
+
+ITEM = {"description": "建立办事台账并公开办理时限", "responsible": "约谈对象本人"}
+
+
+def advance(cast: Cast, case: TalkCase, to: str) -> TalkCase:
+    """Take the case from draft along the ordinary path until it reaches state ``to``."""
+    office = cast.clerk.user
+    principal = cast.principal.user
+    path = [
+        (CaseState.SUBMITTED, lambda c: case_transition(case=c, transition="submit", user=office)),
+        (
+            CaseState.APPROVED,
+            lambda c: case_transition(
+                case=c, transition="consent", user=principal, comment="同意。"
+            ),
+        ),
+        (
+            CaseState.NOTIFIED,
+            lambda c: case_transition(
+                case=c,
+                transition="notify",
+                user=office,
+                scheduled_at=talk_time(),
+                place="局三楼会议室",
+                content="请按时参加廉政约谈，就有关问题作出说明。",
+            ),
+        ),
+        (
+            CaseState.HELD,
+            lambda c: case_transition(
+                case=c, transition="hold", user=office, records=record_data(cast, c)
+            ),
+        ),
+        (
+            CaseState.RECTIFYING,
+            lambda c: case_transition(
+                case=c,
+                transition="start_rectification",
+                user=office,
+                items=[{**ITEM, "deadline": timezone.localdate() + timedelta(days=30)}],
+            ),
+        ),
+    ]
+    for state, step in path:
+        if case.state == to:
+            return case
+        case = step(case)
+        assert case.state == state, (case.state, state)
+    assert case.state == to, case.state
+    return case
+
+
+def build_cast() -> Cast:
+    from lianzheng.choices import PersonCategory, Rank, UnitKind
+    from tests.factories import PersonFactory, UnitFactory, UserFactory, officer
+
+    a = UnitFactory(code="section-a", name="测试一科")
+    b = UnitFactory(code="section-b", name="测试二科")
+    office_unit = UnitFactory(code="section-office", name="办公室")
+    wenchuan = UnitFactory(
+        code="wenchuan-housing",
+        name="汶川县住房和城乡建设局",
+        kind=UnitKind.COUNTY_HOUSING,
+        county="wenchuan",
+    )
+    return Cast(
+        section_a=a,
+        section_b=b,
+        principal=officer(Role.PRINCIPAL_HEAD, name="王局长", username="principal"),
+        deputy_personnel=officer(Role.DEPUTY_HEAD_PERSONNEL, name="李副局长", username="dp"),
+        deputy_discipline=officer(Role.DEPUTY_HEAD_DISCIPLINE, name="赵副局长", username="dd"),
+        leader=officer(Role.LEADER_IN_CHARGE, name="钱副局长", username="leader", sections=[a]),
+        office_head=officer(
+            Role.OFFICE_HEAD, name="孙主任", username="office_head", unit=office_unit
+        ),
+        discipline=officer(Role.DISCIPLINE_OFFICER, name="周专干", username="discipline"),
+        personnel=officer(Role.PERSONNEL_OFFICER, name="吴专干", username="personnel"),
+        clerk=officer(Role.OFFICE, name="郑干事", username="clerk", unit=office_unit),
+        auditor=UserFactory(username="auditor", roles=[Role.AUDITOR]),
+        staff=PersonFactory(name="冯科员", unit=a, rank=Rank.STAFF_MEMBER),
+        staff2=PersonFactory(name="陈副科长", unit=a, rank=Rank.DEPUTY_SECTION_CHIEF),
+        county_head=PersonFactory(
+            name="褚局长",
+            unit=wenchuan,
+            category=PersonCategory.COUNTY_PRINCIPAL,
+            rank=Rank.SECTION_CHIEF,
+            post="局长",
+        ),
+        bureau_leader_subject=PersonFactory(
+            name="卫副局长",
+            unit=office_unit,
+            category=PersonCategory.BUREAU_LEADER,
+            rank=Rank.COUNTY_LEVEL,
+        ),
+    )
