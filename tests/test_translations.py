@@ -24,3 +24,37 @@ def test_every_message_is_translated_and_compiled(po_path):
     mo = polib.mofile(str(po_path.with_suffix(".mo")))
     compiled = {e.msgid: e.msgstr for e in mo}
     assert {e.msgid: e.msgstr for e in po if not e.obsolete} == compiled
+
+
+def _source_messages() -> set[str]:
+    """Every literal the code marks for translation: _("…") in Python, {% trans "…" %}."""
+    import ast
+    import re
+
+    found = set()
+    for folder in ("lianzheng", "home", "site"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (
+                    isinstance(node, ast.Call)
+                    and getattr(node.func, "id", getattr(node.func, "attr", ""))
+                    in {"_", "gettext", "gettext_lazy"}
+                    and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)
+                ):
+                    found.add(node.args[0].value)
+        for path in (ROOT / folder).rglob("*.html"):
+            found |= set(re.findall(r'{%\s*trans\s+"([^"]+)"', path.read_text(encoding="utf-8")))
+    for path in (ROOT / "templates").rglob("*.html"):
+        found |= set(re.findall(r'{%\s*trans\s+"([^"]+)"', path.read_text(encoding="utf-8")))
+    return found
+
+
+def test_every_marked_message_is_in_a_chinese_catalogue():
+    known = set()
+    for po_path in CATALOGUES:
+        known |= {e.msgid for e in polib.pofile(str(po_path)) if e.msgstr}
+    assert sorted(_source_messages() - known) == []

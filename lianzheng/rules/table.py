@@ -635,15 +635,17 @@ def each_subject_own_papers(r: Rule, f: CaseFacts) -> list[Refusal]:
     subjects = {p.person_id: p.name for p in f.subjects}
     if f.transition == "notify":
         have, zh, en = [n.subject_person_id for n in f.notices], "书面通知", "written notice"
+        field = "notices"
     else:
         have, zh, en = [rec.subject_person_id for rec in f.records], "谈话记录", "talk record"
+        field = "records"
     missing = [name for pid, name in subjects.items() if have.count(pid) != 1]
     if missing:
         return [
             r.refuse(
                 f"每名约谈对象须各有一份{zh}：{'、'.join(missing)}",
                 f"each subject needs exactly one {en}: {', '.join(missing)}",
-                "subjects",
+                field,
             )
         ]
     return []

@@ -23,6 +23,7 @@ from lianzheng.choices import COUNTY_UNIT_SUFFIX, County, UnitKind
 from lianzheng.models import Ground, RegulationIndexPage, RegulationPage, Unit
 from lianzheng.regulation import load_seed
 from lianzheng.roles import ROLES, RoleSpec
+from lianzheng.services.demo import setup_demo_cases, setup_demo_people
 
 # The bureau's own sections (局属各科室站局中心). The seed does not list them; these are the usual
 # sections of a prefecture housing bureau and editors rename or add to them in the admin.
@@ -75,6 +76,10 @@ def setup_all(*, demo: bool = False, reset_demo_passwords: bool = False) -> Setu
     setup_groups(report, regulations_index=index)
     if demo:
         setup_demo_users(report, reset_passwords=reset_demo_passwords)
+        people = setup_demo_people()
+        created = setup_demo_cases(people)
+        if created:
+            report.note(True, f"{created} demo cases")
     return report
 
 

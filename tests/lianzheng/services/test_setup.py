@@ -141,3 +141,20 @@ def test_production_settings_refuse_demo_logins(settings):
     # Without --demo the profile still installs.
     call_command("lianzheng_setup", stdout=io.StringIO())
     assert RegulationPage.objects.exists()
+
+
+def test_demo_shows_a_case_in_every_state():
+    from lianzheng.choices import CaseState
+    from lianzheng.models import TalkCase
+
+    setup_all(demo=True)
+    assert set(TalkCase.objects.values_list("state", flat=True)) == set(CaseState.values)
+    numbers = sorted(TalkCase.objects.values_list("sequence", flat=True))
+    assert numbers == list(range(1, len(numbers) + 1))
+    # Every demo case was moved by the service: each transition left its history row.
+    notified = TalkCase.objects.filter(state=CaseState.NOTIFIED).first()
+    assert list(
+        notified.history.exclude(history_transition="")
+        .order_by("history_id")
+        .values_list("history_transition", flat=True)
+    ) == ["submit", "consent", "notify"]

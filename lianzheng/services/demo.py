@@ -1,0 +1,374 @@
+"""Demo people and cases in every state, so a newcomer's admin shows real work.
+
+Everything goes through the same services staff use; the only shortcut is moving a notified
+talk's time into the past (``scheduled_at`` is not the state) so that an absence can be shown.
+Created once: a second set-up run finds the people and cases and adds nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from lianzheng.choices import (
+    CaseRole,
+    CaseSource,
+    EscalationGround,
+    PersonCategory,
+    Rank,
+    Role,
+    SpecialTrigger,
+    TalkType,
+)
+from lianzheng.models import Appointment, Ground, Person, RoleAssignment, TalkCase, Unit
+from lianzheng.selectors import load_calendar
+from lianzheng.services.cases import case_create
+from lianzheng.services.workflow import case_approve_short_notice, case_transition
+
+# (username, name, role, post, sections in charge)
+OFFICERS = (
+    ("principal", "王建国", Role.PRINCIPAL_HEAD, "局长", ()),
+    (
+        "deputy_personnel",
+        "李明",
+        Role.DEPUTY_HEAD_PERSONNEL,
+        "副局长",
+        ("personnel", "planning-finance"),
+    ),
+    ("deputy_discipline", "赵刚", Role.DEPUTY_HEAD_DISCIPLINE, "副局长", ("policy-law",)),
+    (
+        "leader",
+        "钱卫东",
+        Role.LEADER_IN_CHARGE,
+        "副局长",
+        (
+            "office",
+            "housing-security",
+            "real-estate",
+            "construction-market",
+            "urban-construction",
+            "village-construction",
+            "quality-safety",
+        ),
+    ),
+    ("office_head", "孙丽", Role.OFFICE_HEAD, "办公室主任", ()),
+    ("discipline", "周敏", Role.DISCIPLINE_OFFICER, "纪检专干", ()),
+    ("personnel", "吴芳", Role.PERSONNEL_OFFICER, "人事专干", ()),
+    ("office", "郑小红", Role.OFFICE, "办公室科员", ()),
+)
+LEADER_ROLES = {
+    Role.PRINCIPAL_HEAD,
+    Role.DEPUTY_HEAD_PERSONNEL,
+    Role.DEPUTY_HEAD_DISCIPLINE,
+    Role.LEADER_IN_CHARGE,
+}
+
+# (key, name, unit code, category, rank, post)
+SUBJECTS = (
+    (
+        "feng",
+        "冯涛",
+        "section-housing-security",
+        PersonCategory.BUREAU_STAFF,
+        Rank.STAFF_MEMBER,
+        "科员",
+    ),
+    (
+        "chen",
+        "陈静",
+        "section-real-estate",
+        PersonCategory.BUREAU_STAFF,
+        Rank.DEPUTY_SECTION_CHIEF,
+        "副科长",
+    ),
+    (
+        "jiang",
+        "蒋磊",
+        "section-construction-market",
+        PersonCategory.BUREAU_STAFF,
+        Rank.SECTION_CHIEF,
+        "科长",
+    ),
+    (
+        "shen",
+        "沈洁",
+        "section-village-construction",
+        PersonCategory.BUREAU_STAFF,
+        Rank.STAFF_MEMBER,
+        "科员",
+    ),
+    (
+        "han",
+        "韩冰",
+        "section-urban-construction",
+        PersonCategory.BUREAU_STAFF,
+        Rank.STAFF_MEMBER,
+        "科员",
+    ),
+    ("yang", "杨帆", "section-personnel", PersonCategory.BUREAU_STAFF, Rank.STAFF_MEMBER, "科员"),
+    (
+        "zhu",
+        "朱军",
+        "wenchuan-housing",
+        PersonCategory.COUNTY_PRINCIPAL,
+        Rank.SECTION_CHIEF,
+        "局长",
+    ),
+    ("qin", "秦岭", "songpan-urban", PersonCategory.COUNTY_PRINCIPAL, Rank.SECTION_CHIEF, "局长"),
+    (
+        "you",
+        "尤勇",
+        "jiuzhaigou-utility",
+        PersonCategory.COUNTY_PRINCIPAL,
+        Rank.SECTION_CHIEF,
+        "主任",
+    ),
+)
+
+PURPOSE = "了解有关情况，提醒约谈对象端正思想认识，认真整改存在的问题。"
+OUTLINE = "谈话提纲：一、通报有关情况；二、听取本人说明；三、提出纪律要求和整改要求。"
+
+
+def _talk_time(working_days: int) -> datetime:
+    day = load_calendar().add_working_days(timezone.localdate(), working_days)
+    return timezone.make_aware(datetime.combine(day, time(9, 30)))
+
+
+def setup_demo_people() -> dict[str, Person]:
+    User = get_user_model()
+    people: dict[str, Person] = {}
+    office_unit = Unit.objects.get(code="section-office")
+    for username, name, role, post, sections in OFFICERS:
+        user = User.objects.get(username=username)
+        person = Person.objects.filter(user=user).first()
+        if person is None:
+            person = Person(
+                name=name,
+                unit=office_unit,
+                post=post,
+                user=user,
+                category=PersonCategory.BUREAU_LEADER
+                if role in LEADER_ROLES
+                else PersonCategory.BUREAU_STAFF,
+                rank=Rank.COUNTY_LEVEL if role in LEADER_ROLES else Rank.SECTION_CHIEF,
+            )
+            person._change_reason = "演示数据 / demo data"
+            person.save()
+            if role != Role.LEADER_IN_CHARGE:
+                RoleAssignment.objects.create(person=person, role=role, note="演示")
+            for code in sections:
+                RoleAssignment.objects.create(
+                    person=person,
+                    role=Role.LEADER_IN_CHARGE,
+                    unit=Unit.objects.get(code=f"section-{code}"),
+                    note="演示",
+                )
+        people[username] = person
+    for key, name, unit_code, category, rank, post in SUBJECTS:
+        unit = Unit.objects.get(code=unit_code)
+        person = Person.objects.filter(name=name, unit=unit).first()
+        if person is None:
+            person = Person(name=name, unit=unit, category=category, rank=rank, post=post)
+            person._change_reason = "演示数据 / demo data"
+            person.save()
+        people[key] = person
+    return people
+
+
+def _participants(p, talk_type, county=False, delegated=False):
+    lead = {
+        TalkType.ROUTINE: p["leader"],
+        TalkType.PRE_APPOINTMENT: p["deputy_personnel"],
+    }.get(talk_type)
+    if lead is None:
+        lead = p["principal"] if county and not delegated else p["deputy_discipline"]
+    result = [
+        (lead, CaseRole.LEAD),
+        (p["office_head"], CaseRole.OFFICE_HEAD),
+        (p["discipline"], CaseRole.DISCIPLINE_OFFICER),
+    ]
+    if talk_type == TalkType.PRE_APPOINTMENT:
+        result.append((p["personnel"], CaseRole.PERSONNEL_OFFICER))
+    return result
+
+
+def _records(case, p, **extra):
+    lead = case.participants.get(role=CaseRole.LEAD).person
+    return {
+        s.person_id: {
+            "interviewers_present": [lead.pk, p["office_head"].pk, p["discipline"].pk],
+            "record_text": "谈话人通报了有关情况，指出存在的问题，约谈对象作了说明。",
+            "statement": "本人如实陈述有关情况，诚恳接受组织的批评和帮助。",
+            "report": "本科室落实党风廉政建设责任制情况总体良好，本人及同事能够廉洁自律。",
+            "requirements": "严守廉洁纪律，重大事项及时请示报告，主动接受监督。",
+            "explanation": "问题的原因在于思想重视不够、制度执行不严。",
+            "measures": "加强学习，完善制度，建立台账，按期整改。",
+            "commitment": "本人郑重承诺：严格遵守廉洁自律各项规定，认真履行“一岗双责”。",
+            **extra,
+        }
+        for s in case.subjects.all()
+    }
+
+
+@transaction.atomic
+def setup_demo_cases(people: dict[str, Person]) -> int:
+    if TalkCase.objects.exists():
+        return 0
+    office = people["office"].user
+    principal = people["principal"].user
+    ground = {g.number: g for g in Ground.objects.all()}
+
+    def new(talk_type, subjects, county=False, delegated=False, **fields):
+        return case_create(
+            user=office,
+            talk_type=talk_type,
+            subjects=subjects,
+            purpose=PURPOSE,
+            preparation_note=OUTLINE,
+            participants=_participants(people, talk_type, county, delegated),
+            **fields,
+        )
+
+    def go(case, name, user=office, **data):
+        return case_transition(case=case, transition=name, user=user, **data)
+
+    def notified(case, days=5):
+        case = go(case, "submit")
+        case = go(
+            case,
+            "consent",
+            principal,
+            comment="同意。",
+            delegate=case.participants.filter(
+                role=CaseRole.LEAD, person=people["deputy_discipline"]
+            ).exists()
+            and case.subjects.filter(person__category=PersonCategory.COUNTY_PRINCIPAL).exists(),
+        )
+        return go(
+            case,
+            "notify",
+            scheduled_at=_talk_time(days),
+            place="局机关三楼会议室",
+            content="请按时参加廉政约谈，并就有关情况作出说明。",
+        )
+
+    warning = {"problems": "工作推诿拖延，群众反映办事效率低、态度生硬。", "grounds": [ground[5]]}
+
+    # draft
+    new(TalkType.ROUTINE, [people["feng"]])
+    # submitted
+    go(
+        new(TalkType.SPECIAL, [people["jiang"]], special_trigger=SpecialTrigger.MAJOR_PROJECT),
+        "submit",
+    )
+    # approved (a county head's warning talk, led by the principal head)
+    case = new(TalkType.WARNING, [people["zhu"]], county=True, **warning)
+    go(go(case, "submit"), "consent", principal, comment="同意，由我负责约谈。")
+    # declined
+    case = go(
+        new(
+            TalkType.ADMONITION,
+            [people["han"]],
+            source=CaseSource.PUBLIC_REPORT,
+            problems="群众反映办事拖延。",
+            grounds=[ground[5]],
+        ),
+        "submit",
+    )
+    go(case, "decline", principal, reason="反映情况尚需进一步核实。")
+    # notified (a collective routine talk)
+    notified(new(TalkType.ROUTINE, [people["chen"], people["shen"]]))
+    # postponement requested
+    case = notified(new(TalkType.WARNING, [people["shen"]], **warning), days=6)
+    go(
+        case,
+        "request_postponement",
+        application="因参加省厅培训，申请推后补谈。",
+        subject_person_id=people["shen"].pk,
+    )
+    # absent: the talk time has passed without the subject
+    case = notified(new(TalkType.WARNING, [people["han"]], **warning))
+    TalkCase.objects.filter(pk=case.pk).update(scheduled_at=timezone.now() - timedelta(hours=2))
+    go(case, "record_absence")
+    # held (pre-appointment talk before a promotion)
+    appointment = Appointment.objects.create(
+        person=people["yang"],
+        kind=Appointment.Kind.PROMOTION,
+        post="人事科副科长",
+        rank=Rank.DEPUTY_SECTION_CHIEF,
+        unit=people["yang"].unit,
+        effective_date=timezone.localdate() + timedelta(days=45),
+        document="阿州住建党组任〔演示〕1号",
+    )
+    case = notified(new(TalkType.PRE_APPOINTMENT, [people["yang"]], appointment=appointment))
+    go(case, "hold", records=_records(case, people))
+    # rectifying (admonition of a county head by delegation, from a petition)
+    case = new(
+        TalkType.ADMONITION,
+        [people["qin"]],
+        county=True,
+        delegated=True,
+        source=CaseSource.PETITION,
+        problems="项目审批中存在吃拿卡要苗头。",
+        grounds=[ground[6], ground[7]],
+        confidential={
+            "whistleblower": "（实名举报人，演示）",
+            "contact": "138****0000",
+            "material": "举报材料：审批过程中索要好处的具体经过（演示）。",
+        },
+    )
+    case = notified(case)
+    case = go(case, "hold", records=_records(case, people))
+    go(
+        case,
+        "start_rectification",
+        items=[
+            {
+                "description": "全面清理在办审批事项，公开办理时限",
+                "responsible": "秦岭",
+                "deadline": timezone.localdate() + timedelta(days=30),
+            },
+            {
+                "description": "向举报涉及的服务对象说明情况并致歉",
+                "responsible": "秦岭",
+                "deadline": timezone.localdate() + timedelta(days=15),
+            },
+        ],
+    )
+    # closed (routine talk)
+    case = notified(new(TalkType.ROUTINE, [people["feng"]]))
+    case = go(case, "hold", records=_records(case, people))
+    go(case, "close")
+    # escalated (a county head who refused to correct)
+    case = new(TalkType.WARNING, [people["you"]], county=True, **warning)
+    case = notified(case)
+    case = go(case, "hold", records=_records(case, people))
+    go(
+        case,
+        "escalate",
+        principal,
+        ground=EscalationGround.REFUSED_CORRECTION,
+        detail="约谈后仍拒不改正，继续拖延群众报装申请。",
+    )
+    # withdrawn
+    case = go(
+        new(TalkType.SPECIAL, [people["chen"]], special_trigger=SpecialTrigger.POST_CHANGE),
+        "submit",
+    )
+    go(case, "withdraw", reason="岗位调整计划取消，无需专项约谈。")
+    # a shorter notice, approved by the principal head (R6.3's 一般应)
+    case = go(
+        go(new(TalkType.WARNING, [people["jiang"]], **warning), "submit"), "consent", principal
+    )
+    case = case_approve_short_notice(case=case, user=principal, reason="项目验收在即，须尽快提醒。")
+    go(
+        case,
+        "notify",
+        scheduled_at=_talk_time(1),
+        place="局机关三楼会议室",
+        content="请按时参加警示约谈。",
+    )
+    return TalkCase.objects.count()
