@@ -200,3 +200,18 @@ def case_facts(
         proposal=proposal or {},
     )
     return replace(facts, **overrides) if overrides else facts
+
+
+def calendar_warnings(case: TalkCase, calendar: WorkdayCalendar | None = None) -> list[str]:
+    """Years the case's dates fall in that neither the official calendar package nor the
+    editors' entries cover: working days there are counted Monday to Friday, so say so."""
+    calendar = calendar or load_calendar()
+    days = [timezone.localtime(case.scheduled_at).date()] if case.scheduled_at else []
+    days += [n.written_on for n in case.notices.all()]
+    days += [i.deadline for i in case.rectification_items.all()]
+    return [
+        f"{year}年官方节假日安排尚未录入，工作日暂按周一至周五计算，请编辑录入后核对。"
+        f"(The official calendar for {year} is missing; working days are counted Monday to "
+        "Friday until an editor enters it.)"
+        for year in calendar.missing_years(*days)
+    ]

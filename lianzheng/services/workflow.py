@@ -342,6 +342,10 @@ def _prepare_items(case, data, facts):
             isinstance(deadline, datetime) or not isinstance(deadline, date)
         ):
             raise TransitionRefused([input_problem("整改期限无效", "invalid deadline", "items")])
+        if deadline is not None and deadline < timezone.localdate():
+            raise TransitionRefused(
+                [input_problem("整改期限不能早于今天", "a deadline cannot be in the past", "items")]
+            )
         items.append(
             ItemFacts(
                 description=(item.get("description") or "").strip(),
