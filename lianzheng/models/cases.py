@@ -125,6 +125,7 @@ class TalkCase(FSMModelMixin, models.Model):
         default=CaseState.DRAFT,
         choices=CaseState.choices,
         protected=True,
+        editable=False,
         db_index=True,
     )
     talk_type = models.CharField(_("type"), max_length=20, choices=TalkType.choices, db_index=True)
@@ -248,13 +249,17 @@ class TalkCase(FSMModelMixin, models.Model):
 
     def save(self, *args, **kwargs):
         if not _state_write.get():
-            if self._state.adding:
-                if self.state != CaseState.DRAFT:
-                    raise StateChangeRefused()
-            else:
-                stored = type(self).objects.filter(pk=self.pk).values_list("state", flat=True)
-                if stored.first() not in (None, self.state):
-                    raise StateChangeRefused()
+            # Judge by the stored row, not by _state.adding: an instance rebuilt from history
+            # (simple-history's ``.instance``) is "adding" yet carries an existing pk.
+            stored = None
+            if self.pk is not None:
+                stored = (
+                    type(self).objects.filter(pk=self.pk).values_list("state", flat=True).first()
+                )
+            if (stored is None and self.state != CaseState.DRAFT) or (
+                stored is not None and stored != self.state
+            ):
+                raise StateChangeRefused()
         super().save(*args, **kwargs)
 
     def clean_fields(self, exclude=None):

@@ -64,6 +64,12 @@ class Rule:
     transitions: tuple[str, ...]
     check: Callable[[Rule, CaseFacts], list[Refusal]]
     paragraph: str = ""
+    talk_types: frozenset[str] | None = None  # None: every type
+
+    def applies_to(self, transition: str, talk_type: str | None = None) -> bool:
+        if transition not in self.transitions:
+            return False
+        return talk_type is None or self.talk_types is None or talk_type in self.talk_types
 
     @property
     def article_ref(self) -> str:
@@ -102,7 +108,9 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(code, *, article, clause=None, quote, summary_en, transitions, paragraph=""):
+def rule(
+    code, *, article, clause=None, quote, summary_en, transitions, paragraph="", talk_types=None
+):
     def register(check):
         if code in RULES:
             raise ValueError(f"rule {code} is defined twice")
@@ -115,6 +123,7 @@ def rule(code, *, article, clause=None, quote, summary_en, transitions, paragrap
             transitions=tuple(transitions),
             check=check,
             paragraph=paragraph,
+            talk_types=frozenset(talk_types) if talk_types else None,
         )
         return check
 
@@ -210,6 +219,7 @@ def _each_record_has(r: Rule, f: CaseFacts, attr: str, zh: str, en: str) -> list
     quote="约谈对象汇报本科室落实党风廉政建设责任制情况，本人及其他党员干部廉洁自律的情况",
     summary_en="A routine talk's record holds the subject's report.",
     transitions=("hold",),
+    talk_types=(TalkType.ROUTINE,),
 )
 def routine_report(r: Rule, f: CaseFacts) -> list[Refusal]:
     if f.talk_type != TalkType.ROUTINE:
@@ -230,6 +240,7 @@ def routine_report(r: Rule, f: CaseFacts) -> list[Refusal]:
     quote="约谈人在任职对象到任前重申廉洁自律各项规定，并按照“一岗双责”要求，由任职对象作出廉洁自律承诺",
     summary_en="A pre-appointment talk precedes the appointment and ends with a commitment.",
     transitions=("submit", "notify", "hold", "close"),
+    talk_types=(TalkType.PRE_APPOINTMENT,),
 )
 def pre_appointment(r: Rule, f: CaseFacts) -> list[Refusal]:
     if f.talk_type != TalkType.PRE_APPOINTMENT:
@@ -284,6 +295,7 @@ def pre_appointment(r: Rule, f: CaseFacts) -> list[Refusal]:
     quote="约谈对象在岗位变动或者负责重大项目、重要工作时，约谈人有针对性地进行专门约谈，提出纪律要求和注意事项",
     summary_en="A special talk records its trigger, and its record the requirements given.",
     transitions=("submit", "hold"),
+    talk_types=(TalkType.SPECIAL,),
 )
 def special_talk(r: Rule, f: CaseFacts) -> list[Refusal]:
     if f.talk_type != TalkType.SPECIAL:
@@ -315,6 +327,7 @@ def special_talk(r: Rule, f: CaseFacts) -> list[Refusal]:
     quote="约谈人指出……苗头性、倾向性问题，由约谈对象应就存在问题的原因作出说明，提出防范对策和措施",
     summary_en="A warning talk names the problems; the subject explains causes and measures.",
     transitions=("submit", "hold"),
+    talk_types=(TalkType.WARNING,),
 )
 def warning_talk(r: Rule, f: CaseFacts) -> list[Refusal]:
     if f.talk_type != TalkType.WARNING:
@@ -351,6 +364,7 @@ def warning_talk(r: Rule, f: CaseFacts) -> list[Refusal]:
     quote="约谈人根据群众反映、信访举报、政风行风评议、党风廉政建设责任制检查等活动中发现……向约谈对象明确指出，帮其分析原因，并要求其整改",
     summary_en="An admonition talk records its source and the problems; causes are analysed.",
     transitions=("submit", "hold"),
+    talk_types=(TalkType.ADMONITION,),
 )
 def admonition_talk(r: Rule, f: CaseFacts) -> list[Refusal]:
     if f.talk_type != TalkType.ADMONITION:
@@ -416,6 +430,7 @@ def county_heads_only_corrective(r: Rule, f: CaseFacts) -> list[Refusal]:
     quote="警示、诫勉约谈适用于……主要包括：（一）……（十一）其他需要进行约谈的情形",
     summary_en="Warning and admonition talks cite a ground of 第五条; 其他 needs a justification.",
     transitions=("submit",),
+    talk_types=tuple(CORRECTIVE_TALK_TYPES),
 )
 def grounds_cited(r: Rule, f: CaseFacts) -> list[Refusal]:
     if f.talk_type not in CORRECTIVE_TALK_TYPES:
@@ -1023,13 +1038,14 @@ def regulation_in_force(r: Rule, f: CaseFacts) -> list[Refusal]:
     return []
 
 
-def rules_for(transition: str) -> list[Rule]:
-    return [r for r in RULES.values() if transition in r.transitions]
+def rules_for(transition: str, talk_type: str | None = None) -> list[Rule]:
+    """The rules guarding a transition; with a talk type, only those that concern it."""
+    return [r for r in RULES.values() if r.applies_to(transition, talk_type)]
 
 
 def check(facts: CaseFacts) -> list[Refusal]:
     """Every refusal the rules give for this request, in the order of the regulation."""
     refusals: list[Refusal] = []
-    for r in rules_for(facts.transition):
+    for r in rules_for(facts.transition, facts.talk_type):
         refusals.extend(r(facts))
     return refusals

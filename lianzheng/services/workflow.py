@@ -404,7 +404,8 @@ def _write_withdraw(case, proposal, user, actor):
 STEPS: dict[str, Step] = {
     "submit": Step(_nothing, _no_write),
     "consent": Step(_prepare_consent, _write_consent),
-    "decline": Step(_prepare_decline, _write_decline, reason_field="reason"),
+    # The reason for declining is R6.1's to demand, so its refusal cites the article.
+    "decline": Step(_prepare_decline, _write_decline),
     "revise": Step(_nothing, _write_revise),
     "notify": Step(_prepare_notify, _write_notify),
     "request_postponement": Step(_prepare_request_postponement, _write_request_postponement),
@@ -480,7 +481,7 @@ def case_transition(*, case: TalkCase, transition: str, user, reason: str = "", 
     getattr(locked, transition)()
     step.write(locked, {**proposal, "reason": reason}, user, actor)
 
-    codes = [r.code for r in rules_for(transition)]
+    codes = [r.code for r in rules_for(transition, locked.talk_type)]
     locked._history_user = user
     locked._history_transition = (transition, source, locked.state)
     locked._history_articles = codes

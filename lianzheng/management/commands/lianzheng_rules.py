@@ -23,6 +23,7 @@ class Command(BaseCommand):
                 "quote": rule.quote,
                 "summary_en": rule.summary_en,
                 "transitions": list(rule.transitions),
+                "talk_types": sorted(rule.talk_types) if rule.talk_types else "all",
             }
             for rule in RULES.values()
         ]

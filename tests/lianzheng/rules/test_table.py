@@ -277,8 +277,7 @@ class TestR6_1Consent:
 
     def test_decline_needs_a_reason(self, cast):
         case = submit(cast, new_case(cast))
-        with pytest.raises(TransitionRefused):
-            transition(case, "decline", cast.principal.user)
+        refused("R6.1", "第六条第（一）项", transition, case, "decline", cast.principal.user)
         case = case_transition(
             case=case, transition="decline", user=cast.principal.user, reason="情况尚需核实。"
         )
