@@ -6,7 +6,7 @@ Kept apart from the rules on purpose: a permission says "this kind of user may a
 
 from __future__ import annotations
 
-from lianzheng.choices import Role
+from lianzheng.choices import CaseState, Role
 from lianzheng.roles import ROLE_BY_CODE
 
 OFFICE = frozenset({Role.OFFICE, Role.OFFICE_HEAD})
@@ -50,11 +50,16 @@ TRANSITION_ROLES: dict[str, frozenset[str]] = {
 
 
 def user_roles(user) -> frozenset[str]:
-    """The roles whose Wagtail group the user belongs to."""
+    """The roles whose Wagtail group the user belongs to, looked up once per user object
+    (a request's user), as Django caches model permissions."""
     if user is None or not user.is_authenticated:
         return frozenset()
-    names = set(user.groups.values_list("name", flat=True))
-    return frozenset(spec.role for spec in ROLE_BY_CODE.values() if spec.group_name in names)
+    cached = getattr(user, "_lianzheng_roles", None)
+    if cached is None:
+        names = set(user.groups.values_list("name", flat=True))
+        cached = frozenset(spec.role for spec in ROLE_BY_CODE.values() if spec.group_name in names)
+        user._lianzheng_roles = cached
+    return cached
 
 
 def user_can_ask(user, action: str) -> bool:
@@ -63,3 +68,60 @@ def user_can_ask(user, action: str) -> bool:
     if user.is_superuser:
         return True
     return bool(user_roles(user) & TRANSITION_ROLES[action])
+
+
+# Who may open cases at all: everyone who works them, and the auditors, who read everything.
+VIEWERS = CASE_STAFF | {Role.AUDITOR}
+
+_CONTENT = {
+    "talk_type",
+    "purpose",
+    "origin",
+    "source",
+    "source_detail",
+    "special_trigger",
+    "appointment",
+    "other_justification",
+    "problems",
+    "preparation_note",
+    "subjects",
+    "participants",
+    "grounds",
+    "confidential",
+    "scheduled_at",
+    "place",
+}
+
+# The per-state permission map (as Plone's workflows have): what may still be edited in each
+# state. The schedule is planned freely until the notice goes out; after that only a
+# postponement moves it. A closed, escalated or withdrawn case is read-only for everyone.
+EDITABLE_FIELDS: dict[str, frozenset[str]] = {
+    CaseState.DRAFT: frozenset(_CONTENT),
+    CaseState.DECLINED: frozenset(_CONTENT),
+    CaseState.SUBMITTED: frozenset(
+        {"preparation_note", "participants", "confidential", "scheduled_at", "place"}
+    ),
+    CaseState.APPROVED: frozenset(
+        {"preparation_note", "participants", "confidential", "scheduled_at", "place"}
+    ),
+    CaseState.NOTIFIED: frozenset({"preparation_note", "confidential"}),
+    CaseState.POSTPONEMENT_REQUESTED: frozenset({"preparation_note", "confidential"}),
+    CaseState.ABSENT: frozenset({"preparation_note", "confidential"}),
+}
+
+
+def user_can_view_cases(user) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or bool(user_roles(user) & VIEWERS)
+
+
+def editable_fields(user, case) -> frozenset[str]:
+    """What this user may edit on this case now: nothing for auditors or in a final state."""
+    if not user_can_ask(user, "update"):
+        return frozenset()
+    return EDITABLE_FIELDS.get(case.state, frozenset())
+
+
+def user_can_edit_case(user, case) -> bool:
+    return bool(editable_fields(user, case))

@@ -215,3 +215,272 @@ def calendar_warnings(case: TalkCase, calendar: WorkdayCalendar | None = None) -
         "Friday until an editor enters it.)"
         for year in calendar.missing_years(*days)
     ]
+
+
+# -- listings ----------------------------------------------------------------------------------
+
+
+def case_listing(queryset=None):
+    """Cases with everything a listing row shows, in a fixed number of queries."""
+    from django.db.models import Min, Prefetch, Q
+
+    from lianzheng.choices import CaseRole, RectificationStatus
+    from lianzheng.models import CaseParticipant, CaseSubject
+
+    queryset = TalkCase.objects.all() if queryset is None else queryset
+    return queryset.prefetch_related(
+        Prefetch("subjects", queryset=CaseSubject.objects.select_related("person__unit")),
+        Prefetch(
+            "participants",
+            queryset=CaseParticipant.objects.filter(role=CaseRole.LEAD).select_related("person"),
+            to_attr="lead_participants",
+        ),
+    ).annotate(
+        next_item_deadline=Min(
+            "rectification_items__deadline",
+            filter=~Q(rectification_items__status=RectificationStatus.VERIFIED),
+        )
+    )
+
+
+NOTICE_DAYS = 3
+
+
+def next_deadline(case: TalkCase, calendar: WorkdayCalendar, today: date | None = None):
+    """(date, label) of the next thing due on the case, or None: the last day the notice can go
+    out (approved), the talk (notified), or the earliest open rectification item."""
+    from lianzheng.choices import CaseState
+
+    today = today or timezone.localdate()
+    if case.state == CaseState.APPROVED and case.scheduled_at:
+        talk = timezone.localtime(case.scheduled_at).date()
+        return calendar.subtract_working_days(talk, NOTICE_DAYS), "通知截止 notice by"
+    if case.state in (CaseState.NOTIFIED, CaseState.POSTPONEMENT_REQUESTED) and case.scheduled_at:
+        return timezone.localtime(case.scheduled_at).date(), "约谈 talk"
+    if case.state == CaseState.RECTIFYING:
+        deadline = getattr(case, "next_item_deadline", None)
+        if deadline is None:
+            deadline = (
+                case.rectification_items.exclude(status="verified")
+                .order_by("deadline")
+                .values_list("deadline", flat=True)
+                .first()
+            )
+        if deadline:
+            return deadline, "整改期限 rectification"
+    return None
+
+
+def overdue_q(calendar: WorkdayCalendar, today: date | None = None):
+    """Cases late on something: a notice that can no longer go out in time, a talk that passed
+    without a record, a rectification item past its deadline."""
+    from datetime import datetime, time
+
+    from django.db.models import Exists, OuterRef, Q
+
+    from lianzheng.choices import CaseState, RectificationStatus
+    from lianzheng.models import RectificationItem
+
+    today = today or timezone.localdate()
+    earliest_in_time = calendar.add_working_days(today, NOTICE_DAYS)
+    notice_late = Q(
+        state=CaseState.APPROVED,
+        scheduled_at__lt=timezone.make_aware(datetime.combine(earliest_in_time, time.min)),
+    )
+    talk_passed = Q(state=CaseState.NOTIFIED, scheduled_at__lt=timezone.now())
+    item_late = Q(state=CaseState.RECTIFYING) & Q(
+        Exists(
+            RectificationItem.objects.filter(case=OuterRef("pk"), deadline__lt=today).exclude(
+                status=RectificationStatus.VERIFIED
+            )
+        )
+    )
+    return notice_late | talk_passed | item_late
+
+
+def cases_of_user_q(user):
+    """Cases the user is on: as creator, proposer, participant or consenting head."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from lianzheng.models import CaseParticipant
+
+    person = person_for_user(user)
+    q = Q(created_by=user)
+    if person is not None:
+        q |= (
+            Q(proposed_by=person)
+            | Q(consented_by=person)
+            | Q(Exists(CaseParticipant.objects.filter(case=OuterRef("pk"), person=person)))
+        )
+    return q
+
+
+def suggested_participants(case: TalkCase, on: date | None = None) -> list[tuple[Person, str]]:
+    """Who 第六条（二） says should lead and attend, from today's role assignments."""
+    from lianzheng.choices import CORRECTIVE_TALK_TYPES, CaseRole, PersonCategory, TalkType
+
+    def holder(role, unit=None):
+        qs = RoleAssignment.objects.current(on).filter(role=role).select_related("person")
+        if unit is not None:
+            qs = qs.filter(unit=unit)
+        ra = qs.order_by("-valid_from", "pk").first()
+        return ra.person if ra else None
+
+    subjects = [s.person for s in case.subjects.select_related("person")]
+    county = any(p.category == PersonCategory.COUNTY_PRINCIPAL for p in subjects)
+    if case.talk_type == TalkType.ROUTINE:
+        lead = holder(Role.LEADER_IN_CHARGE, subjects[0].unit) if subjects else None
+    elif case.talk_type == TalkType.PRE_APPOINTMENT:
+        lead = holder(Role.DEPUTY_HEAD_PERSONNEL)
+    elif case.talk_type in CORRECTIVE_TALK_TYPES and county and not case.delegated_by_id:
+        lead = holder(Role.PRINCIPAL_HEAD)
+    else:
+        lead = holder(Role.DEPUTY_HEAD_DISCIPLINE)
+    wanted = [
+        (lead, CaseRole.LEAD),
+        (holder(Role.OFFICE_HEAD), CaseRole.OFFICE_HEAD),
+        (holder(Role.DISCIPLINE_OFFICER), CaseRole.DISCIPLINE_OFFICER),
+    ]
+    if case.talk_type == TalkType.PRE_APPOINTMENT:
+        wanted.append((holder(Role.PERSONNEL_OFFICER), CaseRole.PERSONNEL_OFFICER))
+    subject_ids = {p.pk for p in subjects}
+    seen = set()
+    result = []
+    for person, role in wanted:
+        if person is None or person.pk in subject_ids or person.pk in seen:
+            continue
+        seen.add(person.pk)
+        result.append((person, role))
+    return result
+
+
+# -- the case's timeline -----------------------------------------------------------------------
+
+HISTORY_TYPES = {"+": "新增 added", "~": "修改 changed", "-": "删除 removed"}
+
+
+def _displayer(choices):
+    from datetime import datetime
+
+    def display(value) -> str:
+        if value is None or value == "":
+            return ""
+        if choices and value in choices:
+            return str(choices[value])
+        if isinstance(value, datetime):
+            return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+        return str(value)
+
+    return display
+
+
+def _field_changes(record, previous) -> list[tuple[str, str, str]]:
+    if previous is None:
+        return []
+    model = record.instance_type
+    changes = []
+    delta = record.diff_against(previous, foreign_keys_are_objs=False)
+    for change in delta.changes:
+        try:
+            field = model._meta.get_field(change.field)
+        except Exception:
+            label = change.field
+            display = str
+        else:
+            label = str(field.verbose_name)
+            choices = dict(field.flatchoices) if field.choices else None
+            display = _displayer(choices)
+        changes.append((label, display(change.old), display(change.new)))
+    return changes
+
+
+def case_timeline(case: TalkCase) -> list[dict]:
+    """Every transition and change of the case and its parts, and every view of its
+    confidential report, newest first: who, when, what, why, under which articles."""
+    from lianzheng.choices import CaseState
+    from lianzheng.models import (
+        CaseGround,
+        CaseParticipant,
+        CaseSubject,
+        ConfidentialAccess,
+        Escalation,
+        Notice,
+        Postponement,
+        RectificationCheck,
+        RectificationItem,
+        TalkRecord,
+    )
+
+    entries = []
+    records = list(case.history.order_by("history_date", "history_id"))
+    previous = None
+    for record in records:
+        if record.history_transition:
+            title = (
+                f"{CaseState(record.history_state_from).label} → "
+                f"{CaseState(record.history_state_to).label}"
+            )
+            kind = "transition"
+        else:
+            title = "立案 opened" if record.history_type == "+" else "修改案件 edited"
+            kind = "change"
+        entries.append(
+            {
+                "when": record.history_date,
+                "who": record.history_user_display,
+                "kind": kind,
+                "title": title,
+                "transition": record.history_transition,
+                "reason": record.history_change_reason or "",
+                "articles": record.history_articles.split(),
+                "changes": _field_changes(record, previous) if record.history_type == "~" else [],
+            }
+        )
+        previous = record
+    parts = [
+        (CaseSubject, {"case_id": case.pk}),
+        (CaseParticipant, {"case_id": case.pk}),
+        (CaseGround, {"case_id": case.pk}),
+        (Notice, {"case_id": case.pk}),
+        (Postponement, {"case_id": case.pk}),
+        (TalkRecord, {"case_id": case.pk}),
+        (RectificationItem, {"case_id": case.pk}),
+        (RectificationCheck, {"item__case_id": case.pk}),
+        (Escalation, {"case_id": case.pk}),
+    ]
+    for model, lookup in parts:
+        history = model.history.model.objects
+        if "item__case_id" in lookup:
+            item_ids = list(case.rectification_items.values_list("pk", flat=True))
+            rows = history.filter(item_id__in=item_ids)
+        else:
+            rows = history.filter(**lookup)
+        for row in rows.order_by("history_date", "history_id"):
+            entries.append(
+                {
+                    "when": row.history_date,
+                    "who": row.history_user_display,
+                    "kind": "part",
+                    "title": f"{model._meta.verbose_name}：{HISTORY_TYPES[row.history_type]}",
+                    "transition": "",
+                    "reason": row.history_change_reason or "",
+                    "articles": row.history_articles.split(),
+                    "changes": [],
+                    "object": str(row.instance) if row.history_type != "-" else "",
+                }
+            )
+    for view in ConfidentialAccess.objects.filter(case=case):
+        entries.append(
+            {
+                "when": view.viewed_at,
+                "who": view.user_display,
+                "kind": "confidential",
+                "title": "查看保密信息 confidential information shown",
+                "transition": "",
+                "reason": view.purpose,
+                "articles": ["R7.4"],
+                "changes": [],
+            }
+        )
+    entries.sort(key=lambda e: e["when"], reverse=True)
+    return entries

@@ -1,9 +1,263 @@
-"""The add-on's Wagtail admin: snippet viewsets, grouped under one 廉政约谈 menu."""
+"""The add-on's Wagtail admin: snippet viewsets, grouped under one 廉政约谈 menu.
 
+Cases get their own views (lianzheng.views.cases) and a permission policy from
+lianzheng.permissions; the reference data (people, units, offices, grounds, calendar) uses
+Wagtail's generic snippet views with model permissions granted by the roles table.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef
+from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.tables import Column
+from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from lianzheng.models import Unit
+from lianzheng.choices import CaseState, County, TalkType
+from lianzheng.models import (
+    Appointment,
+    CalendarOverride,
+    CalendarYear,
+    CaseSubject,
+    Ground,
+    Person,
+    RoleAssignment,
+    TalkCase,
+    Unit,
+)
+from lianzheng.permissions import (
+    user_can_ask,
+    user_can_edit_case,
+    user_can_view_cases,
+)
+from lianzheng.selectors import cases_of_user_q, load_calendar, next_deadline, overdue_q
+from lianzheng.views import cases as case_views
+
+
+class CasePermissionPolicy(BasePermissionPolicy):
+    """Cases are never deleted; who may open, create and edit them follows the roles and the
+    per-state map in lianzheng.permissions, not Django model permissions."""
+
+    def user_has_permission(self, user, action):
+        if action == "view":
+            return user_can_view_cases(user)
+        if action == "add":
+            return user_can_ask(user, "create")
+        if action == "change":
+            return user_can_ask(user, "update")
+        return False
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        if action == "change":
+            return user_can_edit_case(user, instance)
+        return self.user_has_permission(user, action)
+
+    def users_with_any_permission(self, actions):
+        users = get_user_model().objects.filter(is_active=True)
+        return [u for u in users if any(self.user_has_permission(u, a) for a in actions)]
+
+
+class CaseFilterSet(WagtailFilterSet):
+    talk_type = django_filters.ChoiceFilter(label=_("type"), choices=TalkType.choices)
+    state = django_filters.MultipleChoiceFilter(
+        label=_("state"), choices=CaseState.choices, widget=forms.CheckboxSelectMultiple
+    )
+    unit = django_filters.ModelChoiceFilter(
+        label=_("subject's unit"), queryset=Unit.objects.all(), method="filter_unit"
+    )
+    county = django_filters.ChoiceFilter(
+        label=_("county or city"), choices=County.choices, method="filter_county"
+    )
+    year = django_filters.NumberFilter(label=_("year"))
+    overdue = django_filters.BooleanFilter(
+        label=_("overdue"), method="filter_overdue", widget=forms.CheckboxInput
+    )
+    mine = django_filters.BooleanFilter(
+        label=_("my cases"), method="filter_mine", widget=forms.CheckboxInput
+    )
+
+    class Meta:
+        model = TalkCase
+        fields = []
+
+    def filter_unit(self, queryset, name, value):
+        subjects = CaseSubject.objects.filter(case=OuterRef("pk"), person__unit=value)
+        return queryset.filter(Exists(subjects)) if value else queryset
+
+    def filter_county(self, queryset, name, value):
+        subjects = CaseSubject.objects.filter(case=OuterRef("pk"), person__unit__county=value)
+        return queryset.filter(Exists(subjects)) if value else queryset
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.filter(overdue_q(load_calendar())) if value else queryset
+
+    def filter_mine(self, queryset, name, value):
+        return queryset.filter(cases_of_user_q(self.request.user)) if value else queryset
+
+
+class NextDeadlineColumn(Column):
+    """The next thing due, worked out with one calendar for the whole page."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__("next_deadline", label=_("next deadline"), **kwargs)
+        self._calendar = None
+
+    def get_value(self, instance):
+        if self._calendar is None:
+            self._calendar = load_calendar()
+        due = next_deadline(instance, self._calendar)
+        if not due:
+            return ""
+        day, label = due
+        late = "⚠ " if day < timezone.localdate() else ""
+        return f"{late}{day:%Y-%m-%d} {label.split()[0]}"
+
+
+class LocalTimeColumn(Column):
+    """A date and time as staff write it (Beijing time), not "3 days ago"."""
+
+    def get_value(self, instance):
+        value = super().get_value(instance)
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+class TalkCaseViewSet(SnippetViewSet):
+    model = TalkCase
+    icon = "clipboard-list"
+    menu_label = _("Talk cases")
+    menu_order = 1
+    permission_policy = CasePermissionPolicy(TalkCase)
+    index_view_class = case_views.CaseIndexView
+    inspect_view_class = case_views.CaseInspectView
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    filterset_class = CaseFilterSet
+    search_fields = ["number"]
+    search_backend_name = None
+    ordering = ["-year", "-sequence"]
+    list_per_page = 20
+    list_display = [
+        "number",
+        Column(
+            "talk_type", label=_("type"), accessor="get_talk_type_display", sort_key="talk_type"
+        ),
+        Column("subjects", label=_("subjects"), accessor="subject_names"),
+        Column("units", label=_("subject's unit"), accessor="subject_units"),
+        Column("state", label=_("state"), accessor="get_state_display", sort_key="state"),
+        LocalTimeColumn("scheduled_at", label=_("talk time"), sort_key="scheduled_at"),
+        Column("lead", label=_("lead interviewer"), accessor="lead_name"),
+        NextDeadlineColumn(),
+    ]
+    list_export = [
+        "number",
+        "get_talk_type_display",
+        "subject_names",
+        "subject_units",
+        "get_state_display",
+        "scheduled_at",
+        "lead_name",
+        "next_deadline",
+    ]
+    export_headings = {
+        "number": _("case number"),
+        "get_talk_type_display": _("type"),
+        "subject_names": _("subjects"),
+        "subject_units": _("subject's unit"),
+        "get_state_display": _("state"),
+        "scheduled_at": _("talk time"),
+        "lead_name": _("lead interviewer"),
+        "next_deadline": _("next deadline"),
+    }
+    export_filename = "lianzheng-cases"
+
+    @property
+    def add_view(self):
+        return case_views.CaseCreateView.as_view()
+
+    @property
+    def edit_view(self):
+        return case_views.CaseEditView.as_view()
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path(
+                "<int:pk>/transition/<str:transition>/",
+                case_views.TransitionView.as_view(),
+                name="transition",
+            ),
+            path("<int:pk>/subjects/add/", case_views.SubjectAddView.as_view(), name="subject_add"),
+            path(
+                "<int:pk>/subjects/<int:person_id>/remove/",
+                case_views.SubjectRemoveView.as_view(),
+                name="subject_remove",
+            ),
+            path(
+                "<int:pk>/participants/add/",
+                case_views.ParticipantAddView.as_view(),
+                name="participant_add",
+            ),
+            path(
+                "<int:pk>/participants/<int:person_id>/remove/",
+                case_views.ParticipantRemoveView.as_view(),
+                name="participant_remove",
+            ),
+            path(
+                "<int:pk>/participants/suggested/",
+                case_views.SuggestedParticipantsView.as_view(),
+                name="participants_suggested",
+            ),
+            path(
+                "<int:pk>/confidential/",
+                case_views.ConfidentialEditView.as_view(),
+                name="confidential",
+            ),
+            path(
+                "<int:pk>/short-notice/", case_views.ShortNoticeView.as_view(), name="short_notice"
+            ),
+            path("<int:pk>/items/add/", case_views.ItemAddView.as_view(), name="item_add"),
+            path(
+                "<int:pk>/items/<int:item_id>/check/",
+                case_views.CheckView.as_view(),
+                name="item_check",
+            ),
+            path("workdays/", case_views.WorkdayCheckView.as_view(), name="workdays"),
+        ]
+
+
+class PersonViewSet(SnippetViewSet):
+    model = Person
+    icon = "user"
+    menu_label = _("People")
+    list_display = ["name", "unit", "category", "rank", "post", "active"]
+    list_filter = ["category", "rank", "active"]
+    search_fields = ["name", "post"]
+    search_backend_name = None
+    list_per_page = 50
+    inspect_view_enabled = True
+    copy_view_enabled = False
+
+    def get_queryset(self, request):
+        return Person.objects.select_related("unit")
+
+
+class AppointmentViewSet(SnippetViewSet):
+    model = Appointment
+    icon = "date"
+    menu_label = _("Appointments")
+    list_display = ["__str__", "kind", "post", "effective_date"]
+    search_fields = ["person__name", "post"]
+    search_backend_name = None
+    copy_view_enabled = False
+
+    def get_queryset(self, request):
+        return Appointment.objects.select_related("person")
 
 
 class UnitViewSet(SnippetViewSet):
@@ -19,8 +273,58 @@ class UnitViewSet(SnippetViewSet):
     copy_view_enabled = False
 
 
+class RoleAssignmentViewSet(SnippetViewSet):
+    model = RoleAssignment
+    icon = "key"
+    menu_label = _("Role assignments")
+    list_display = ["person", "role", "unit", "valid_from", "valid_until"]
+    list_filter = ["role"]
+    search_fields = ["person__name"]
+    search_backend_name = None
+    copy_view_enabled = False
+
+    def get_queryset(self, request):
+        return RoleAssignment.objects.select_related("person", "unit")
+
+
+class GroundViewSet(SnippetViewSet):
+    model = Ground
+    icon = "list-ol"
+    menu_label = _("Grounds (第五条)")
+    list_display = ["__str__", "requires_justification", "active"]
+    ordering = ["number"]
+    copy_view_enabled = False
+
+
+class CalendarOverrideViewSet(SnippetViewSet):
+    model = CalendarOverride
+    icon = "calendar-alt"
+    menu_label = _("Working-day overrides")
+    list_display = ["date", "working", "note"]
+    list_filter = ["working"]
+    ordering = ["-date"]
+    copy_view_enabled = False
+
+
+class CalendarYearViewSet(SnippetViewSet):
+    model = CalendarYear
+    icon = "calendar-check"
+    menu_label = _("Calendar years entered")
+    list_display = ["year", "source"]
+    copy_view_enabled = False
+
+
 class LianzhengViewSetGroup(SnippetViewSetGroup):
     menu_label = _("Integrity talks")
     menu_icon = "clipboard-list"
     menu_order = 200
-    items = (UnitViewSet,)
+    items = (
+        TalkCaseViewSet,
+        PersonViewSet,
+        AppointmentViewSet,
+        UnitViewSet,
+        RoleAssignmentViewSet,
+        GroundViewSet,
+        CalendarOverrideViewSet,
+        CalendarYearViewSet,
+    )

@@ -262,6 +262,22 @@ class TalkCase(FSMModelMixin, models.Model):
                 raise StateChangeRefused()
         super().save(*args, **kwargs)
 
+    # -- what listings show (from prefetched rows; see selectors.case_listing) -----------------
+
+    def subject_names(self) -> str:
+        return "、".join(s.person.name for s in self.subjects.all())
+
+    subject_names.short_description = _("subjects")
+
+    def subject_units(self) -> str:
+        return "、".join(dict.fromkeys(s.person.unit.name for s in self.subjects.all()))
+
+    def lead_name(self) -> str:
+        leads = getattr(self, "lead_participants", None)
+        if leads is None:
+            leads = [p for p in self.participants.all() if p.role == CaseRole.LEAD]
+        return leads[0].person.name if leads else ""
+
     def clean_fields(self, exclude=None):
         # A protected FSM field cannot be assigned by full_clean(); it is never a form field.
         exclude = set(exclude or ()) | {"state"}
@@ -678,3 +694,24 @@ class ConfidentialReport(models.Model):
 
     def __str__(self) -> str:
         return str(self.case)
+
+
+class ConfidentialAccess(models.Model):
+    """Each time the confidential report was shown, to whom (第七条（四）: every view is logged).
+
+    The user is a plain id with the name as it was, so the log survives the user's deletion.
+    """
+
+    case = models.ForeignKey(TalkCase, on_delete=models.PROTECT, related_name="confidential_views")
+    user_id = models.IntegerField(_("user id"), db_index=True)
+    user_display = models.CharField(_("viewed by"), max_length=200)
+    viewed_at = models.DateTimeField(_("viewed at"), auto_now_add=True, db_index=True)
+    purpose = models.CharField(_("shown on"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-viewed_at"]
+        verbose_name = _("view of confidential information")
+        verbose_name_plural = _("views of confidential information")
+
+    def __str__(self) -> str:
+        return f"{self.case} · {self.user_display} · {self.viewed_at:%Y-%m-%d %H:%M}"

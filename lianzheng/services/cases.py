@@ -19,54 +19,12 @@ from lianzheng.models import (
     TalkCase,
 )
 from lianzheng.models.cases import CASE_NUMBER_FORMAT
-from lianzheng.permissions import user_can_ask
+from lianzheng.permissions import EDITABLE_FIELDS, user_can_ask
 from lianzheng.rules.table import RULES
 from lianzheng.selectors import person_for_user, regulation_in_force
 from lianzheng.services.errors import TransitionRefused, full_clean_or_refuse, input_problem
 
 NOT_PERMITTED = input_problem("您没有办理此项操作的权限", "You are not permitted to do this.", "")
-
-# What may still be edited in each state; the schedule is never here (notify and postponement
-# set it), and a closed, escalated or withdrawn case is read-only for everyone.
-EDITABLE_FIELDS = {
-    CaseState.DRAFT: {
-        "talk_type",
-        "purpose",
-        "origin",
-        "source",
-        "source_detail",
-        "special_trigger",
-        "appointment",
-        "other_justification",
-        "problems",
-        "preparation_note",
-        "subjects",
-        "participants",
-        "grounds",
-        "confidential",
-    },
-    CaseState.DECLINED: {
-        "talk_type",
-        "purpose",
-        "origin",
-        "source",
-        "source_detail",
-        "special_trigger",
-        "appointment",
-        "other_justification",
-        "problems",
-        "preparation_note",
-        "subjects",
-        "participants",
-        "grounds",
-        "confidential",
-    },
-    CaseState.SUBMITTED: {"preparation_note", "participants", "confidential"},
-    CaseState.APPROVED: {"preparation_note", "participants", "confidential"},
-    CaseState.NOTIFIED: {"preparation_note", "confidential"},
-    CaseState.POSTPONEMENT_REQUESTED: {"preparation_note", "confidential"},
-    CaseState.ABSENT: {"preparation_note", "confidential"},
-}
 
 
 def _next_sequence(year: int) -> int:

@@ -145,6 +145,8 @@ def setup_demo_people() -> dict[str, Person]:
         user = User.objects.get(username=username)
         person = Person.objects.filter(user=user).first()
         if person is None:
+            user.first_name, user.last_name = name, ""
+            user.save(update_fields=["first_name", "last_name"])
             person = Person(
                 name=name,
                 unit=office_unit,

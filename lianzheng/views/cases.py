@@ -1,0 +1,514 @@
+"""The case admin: listing, case page, content forms, one form per transition, small actions.
+
+Views read through selectors and write through services; they check who may *see* (403
+otherwise) and leave who may *do* to the services, whose refusals they show next to the field.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import FormView, View
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.snippets.views.snippets import IndexView, InspectView
+
+from lianzheng.choices import CaseState, Role
+from lianzheng.forms import (
+    TRANSITION_FORMS,
+    CaseForm,
+    CheckForm,
+    ConfidentialForm,
+    ItemForm,
+    ParticipantForm,
+    ReasonForm,
+    ShortNoticeForm,
+    SubjectForm,
+    TransitionForm,
+)
+from lianzheng.models import CaseSubject, Person, RectificationItem, TalkCase
+from lianzheng.permissions import editable_fields, user_can_ask, user_can_view_cases
+from lianzheng.selectors import (
+    actor_facts,
+    calendar_warnings,
+    case_listing,
+    case_timeline,
+    load_calendar,
+    next_deadline,
+    suggested_participants,
+)
+from lianzheng.services.cases import case_create, case_update
+from lianzheng.services.confidential import confidential_report_show, user_can_see_confidential
+from lianzheng.services.errors import TransitionRefused
+from lianzheng.services.rectification import rectification_check_record, rectification_item_add
+from lianzheng.services.workflow import (
+    case_approve_short_notice,
+    case_explain,
+    case_transition,
+    transition_label,
+)
+
+URL_PREFIX = "wagtailsnippets_lianzheng_talkcase"
+
+
+def case_url(name: str, *args) -> str:
+    return reverse(f"{URL_PREFIX}:{name}", args=args)
+
+
+class CaseIndexView(IndexView):
+    """The listing: a row per case with who, what, when and the next thing due."""
+
+    def get_base_queryset(self):
+        return case_listing(super().get_base_queryset())
+
+    @cached_property
+    def columns(self):
+        # No bulk actions: cases are never deleted, and each transition is taken one by one.
+        return [c for c in super().columns if c.name != "bulk_actions"]
+
+    def get_edit_url(self, instance):
+        # The case page is where a case is worked; editing its content is one action there.
+        return self.get_inspect_url(instance)
+
+    def search_queryset(self, queryset):
+        if not self.is_searching:
+            return queryset
+        query = self.search_query.strip()
+        by_subject = CaseSubject.objects.filter(case=OuterRef("pk"), person__name__icontains=query)
+        return queryset.filter(Q(number__icontains=query) | Q(Exists(by_subject)))
+
+    @cached_property
+    def calendar(self):
+        return load_calendar()
+
+    def to_row_dict(self, item):
+        row = super().to_row_dict(item)
+        if "next_deadline" in row:
+            due = next_deadline(item, self.calendar)
+            row["next_deadline"] = f"{due[0]:%Y-%m-%d} {due[1]}" if due else ""
+        return row
+
+
+class CaseAccessMixin:
+    """Load the case; 403 for anyone who may not open cases."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not user_can_view_cases(request.user):
+            raise PermissionDenied
+        self.case = get_object_or_404(TalkCase, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def case_breadcrumbs(self, *extra):
+        return [
+            {"url": reverse("wagtailadmin_home"), "label": _("Home")},
+            {"url": case_url("list"), "label": _("talk cases")},
+            {"url": case_url("inspect", self.case.pk), "label": self.case.number},
+            *extra,
+        ]
+
+
+class CaseInspectView(InspectView):
+    """The case page: everything about the case, its timeline, and what can be done next."""
+
+    template_name = "lianzheng/admin/case_inspect.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        case = self.object
+        user = self.request.user
+        explanations = case_explain(case=case, user=user)
+        confidential = None
+        if user_can_see_confidential(user) and hasattr(case, "confidential"):
+            confidential = confidential_report_show(case=case, user=user, purpose="case page")
+        items = list(case.rectification_items.prefetch_related("checks"))
+        context.update(
+            case=case,
+            subjects=list(case.subjects.select_related("person__unit")),
+            participants=list(case.participants.select_related("person")),
+            grounds=list(case.grounds.all()),
+            notices=list(case.notices.select_related("subject__person")),
+            postponements=list(case.postponements.all()),
+            records=list(
+                case.records.select_related("subject__person").prefetch_related(
+                    "interviewers_present"
+                )
+            ),
+            items=items,
+            escalation=getattr(case, "escalation", None),
+            explanations=explanations,
+            timeline=case_timeline(case),
+            warnings=calendar_warnings(case),
+            confidential=confidential,
+            may_see_confidential=user_can_see_confidential(user),
+            editable=editable_fields(user, case),
+            may_rectify=case.state == CaseState.RECTIFYING and user_can_ask(user, "rectification"),
+            may_approve_short_notice=case.state in (CaseState.SUBMITTED, CaseState.APPROVED)
+            and not case.short_notice_approved_by_id
+            and Role.PRINCIPAL_HEAD in actor_facts(user).roles,
+            suggested=suggested_participants(case)
+            if "participants" in editable_fields(user, case)
+            else [],
+            due=next_deadline(case, load_calendar()),
+        )
+        return context
+
+
+class CaseFormView(WagtailAdminTemplateMixin, FormView):
+    """Shared by the content, transition and small-action forms: render in the admin's form
+    template, call a service on submit, show refusals next to the fields."""
+
+    template_name = "lianzheng/admin/case_form.html"
+    header_icon = "clipboard-list"
+    submit_label = _("Save")
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.update(self.extra_form_kwargs())
+        return kwargs
+
+    def extra_form_kwargs(self):
+        return {}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            action_url=self.request.get_full_path(),
+            submit_button_label=self.submit_label,
+            submit_button_active_label=self.submit_label,
+            media=context["form"].media,
+        )
+        return context
+
+    def form_valid(self, form):
+        try:
+            result = self.call_service(form)
+        except TransitionRefused as error:
+            form.add_refusals(error)
+            return self.form_invalid(form)
+        messages.success(self.request, self.success_message(result))
+        return redirect(self.get_success_url())
+
+
+class CaseCreateView(CaseFormView):
+    page_title = _("New talk case")
+    submit_label = _("Create the case")
+    form_class = CaseForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not user_can_ask(request.user, "create"):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_breadcrumbs_items(self):
+        return [
+            {"url": reverse("wagtailadmin_home"), "label": _("Home")},
+            {"url": case_url("list"), "label": _("talk cases")},
+            {"url": "", "label": _("New talk case")},
+        ]
+
+    def call_service(self, form):
+        data = form.changed_values()
+        self.case = case_create(
+            user=self.request.user, subjects=[form.cleaned_data["subject"]], **data
+        )
+        return self.case
+
+    def success_message(self, case):
+        return _("Case %(number)s opened as a draft.") % {"number": case.number}
+
+    def get_success_url(self):
+        return case_url("inspect", self.case.pk)
+
+
+class CaseEditView(CaseAccessMixin, CaseFormView):
+    page_title = _("Edit the case")
+    form_class = CaseForm
+
+    def get(self, request, *args, **kwargs):
+        self.check_editable()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.check_editable()
+        return super().post(request, *args, **kwargs)
+
+    def check_editable(self):
+        if not editable_fields(self.request.user, self.case):
+            raise PermissionDenied
+
+    def get_page_subtitle(self):
+        return self.case.number
+
+    def get_breadcrumbs_items(self):
+        return self.case_breadcrumbs({"url": "", "label": _("Edit")})
+
+    def extra_form_kwargs(self):
+        return {"editable": editable_fields(self.request.user, self.case), "creating": False}
+
+    def get_initial(self):
+        case = self.case
+        initial = {
+            name: getattr(case, name)
+            for name in CaseForm.content_fields
+            if name not in ("grounds", "appointment")
+        }
+        initial["grounds"] = list(case.grounds.all())
+        initial["appointment"] = case.appointment
+        if case.scheduled_at:
+            initial["scheduled_at"] = timezone.localtime(case.scheduled_at)
+        return initial
+
+    def call_service(self, form):
+        return case_update(case=self.case, user=self.request.user, **form.changed_values())
+
+    def success_message(self, case):
+        return _("Case %(number)s saved.") % {"number": case.number}
+
+    def get_success_url(self):
+        return case_url("inspect", self.case.pk)
+
+
+class TransitionView(CaseAccessMixin, CaseFormView):
+    """One form per transition; the service decides, the form shows why not."""
+
+    template_name = "lianzheng/admin/transition_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.transition = kwargs["transition"]
+        if self.transition not in TRANSITION_FORMS:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_class(self):
+        return TRANSITION_FORMS[self.transition]
+
+    def extra_form_kwargs(self):
+        return {"case": self.case}
+
+    @property
+    def submit_label(self):
+        return transition_label(self.transition)
+
+    def get_page_title(self):
+        return transition_label(self.transition)
+
+    def get_page_subtitle(self):
+        return self.case.number
+
+    def get_breadcrumbs_items(self):
+        return self.case_breadcrumbs({"url": "", "label": transition_label(self.transition)})
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        explanation = next(
+            (
+                e
+                for e in case_explain(case=self.case, user=self.request.user)
+                if e.name == self.transition
+            ),
+            None,
+        )
+        context.update(
+            case=self.case,
+            transition=self.transition,
+            explanation=explanation,
+            calendar_check_url=case_url("workdays"),
+        )
+        return context
+
+    def call_service(self, form):
+        reason = form.reason_value if isinstance(form, ReasonForm) else ""
+        self.case = case_transition(
+            case=self.case,
+            transition=self.transition,
+            user=self.request.user,
+            reason=reason,
+            **form.service_data(),
+        )
+        return self.case
+
+    def success_message(self, case):
+        return _("%(action)s: case %(number)s is now “%(state)s”.") % {
+            "action": transition_label(self.transition),
+            "number": case.number,
+            "state": CaseState(case.state).label,
+        }
+
+    def get_success_url(self):
+        return case_url("inspect", self.case.pk)
+
+
+class CaseActionView(CaseAccessMixin, CaseFormView):
+    """A small write on the case page (a subject, a participant, an item, a check…)."""
+
+    def get_page_subtitle(self):
+        return self.case.number
+
+    def get_breadcrumbs_items(self):
+        return self.case_breadcrumbs({"url": "", "label": self.get_page_title()})
+
+    def get_success_url(self):
+        return case_url("inspect", self.case.pk)
+
+    def success_message(self, result):
+        return _("Saved.")
+
+
+class SubjectAddView(CaseActionView):
+    page_title = _("Add a subject")
+    form_class = SubjectForm
+
+    def call_service(self, form):
+        people = [s.person for s in self.case.subjects.select_related("person")]
+        return case_update(
+            case=self.case, user=self.request.user, subjects=[*people, form.cleaned_data["person"]]
+        )
+
+
+class SubjectRemoveView(CaseActionView):
+    page_title = _("Remove a subject")
+    form_class = TransitionForm  # a confirmation without fields
+
+    def extra_form_kwargs(self):
+        return {"case": self.case}
+
+    def call_service(self, form):
+        person = get_object_or_404(Person, pk=self.kwargs["person_id"])
+        people = [
+            s.person
+            for s in self.case.subjects.select_related("person")
+            if s.person_id != person.pk
+        ]
+        return case_update(case=self.case, user=self.request.user, subjects=people)
+
+
+class ParticipantAddView(CaseActionView):
+    page_title = _("Add a participant")
+    form_class = ParticipantForm
+
+    def call_service(self, form):
+        current = [(p.person, p.role) for p in self.case.participants.select_related("person")]
+        current = [(p, r) for p, r in current if p != form.cleaned_data["person"]]
+        return case_update(
+            case=self.case,
+            user=self.request.user,
+            participants=[*current, (form.cleaned_data["person"], form.cleaned_data["role"])],
+        )
+
+
+class ParticipantRemoveView(SubjectRemoveView):
+    page_title = _("Remove a participant")
+
+    def call_service(self, form):
+        current = [
+            (p.person, p.role)
+            for p in self.case.participants.select_related("person")
+            if p.person_id != int(self.kwargs["person_id"])
+        ]
+        return case_update(case=self.case, user=self.request.user, participants=current)
+
+
+class SuggestedParticipantsView(SubjectRemoveView):
+    page_title = _("Set the participants of 第六条（二）")
+
+    def call_service(self, form):
+        return case_update(
+            case=self.case, user=self.request.user, participants=suggested_participants(self.case)
+        )
+
+
+class ConfidentialEditView(CaseActionView):
+    """Whistleblower information: only R7.4's three offices see or write it."""
+
+    page_title = _("Confidential report")
+    form_class = ConfidentialForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not user_can_see_confidential(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        report = confidential_report_show(
+            case=self.case, user=self.request.user, purpose="confidential form"
+        )
+        if report is None:
+            return {}
+        return {
+            k: getattr(report, k) for k in ("whistleblower", "contact", "received_on", "material")
+        }
+
+    def call_service(self, form):
+        return case_update(
+            case=self.case, user=self.request.user, confidential=dict(form.cleaned_data)
+        )
+
+
+class ShortNoticeView(CaseActionView):
+    page_title = _("Approve a shorter notice")
+    form_class = ShortNoticeForm
+
+    def call_service(self, form):
+        return case_approve_short_notice(
+            case=self.case, user=self.request.user, reason=form.cleaned_data["reason"]
+        )
+
+
+class ItemAddView(CaseActionView):
+    page_title = _("Add a rectification item")
+    form_class = ItemForm
+
+    def call_service(self, form):
+        return rectification_item_add(case=self.case, user=self.request.user, **form.cleaned_data)
+
+
+class CheckView(CaseActionView):
+    page_title = _("Record the office's check")
+    form_class = CheckForm
+
+    def call_service(self, form):
+        item = get_object_or_404(RectificationItem, pk=self.kwargs["item_id"], case=self.case)
+        return rectification_check_record(item=item, user=self.request.user, **form.cleaned_data)
+
+
+class WorkdayCheckView(View):
+    """The notify form's live check: working days between the notice and the talk (R6.3)."""
+
+    def get(self, request):
+        if not user_can_view_cases(request.user):
+            raise PermissionDenied
+        written = parse_date(request.GET.get("from", "") or "")
+        talk_at = parse_datetime(request.GET.get("to", "") or "") or parse_date(
+            request.GET.get("to", "") or ""
+        )
+        if written is None or talk_at is None:
+            return JsonResponse({"error": "请填写通知日期和约谈时间 / give both dates"}, status=400)
+        talk = talk_at.date() if hasattr(talk_at, "date") else talk_at
+        calendar = load_calendar()
+        days = calendar.working_days_between(written, talk)
+        latest = calendar.subtract_working_days(talk, 3)
+        missing = calendar.missing_years(written, talk)
+        ok = days >= 3
+        message = (
+            f"相隔{days}个工作日，{'符合' if ok else '不足'}第六条（三）提前3个工作日的要求；"
+            f"最晚通知日期{latest:%Y年%m月%d日}。"
+            f" ({days} working days; notify by {latest:%Y-%m-%d}.)"
+        )
+        if missing:
+            message += f" 注意：{'、'.join(map(str, missing))}年官方节假日安排尚未录入。"
+        return JsonResponse(
+            {
+                "working_days": days,
+                "ok": ok,
+                "latest_notice": latest.isoformat(),
+                "missing_years": missing,
+                "message": message,
+            }
+        )
