@@ -141,15 +141,13 @@ class CaseForm(RefusalFormMixin, forms.Form):
             if field is None or field.disabled:
                 continue
             value = self.cleaned_data.get(name)
-            data[name] = (
-                list(value)
-                if name == "grounds"
-                else (
-                    ""
-                    if value is None and isinstance(field, forms.CharField | forms.ChoiceField)
-                    else value
-                )
-            )
+            if name == "grounds":
+                value = list(value or [])
+            elif value is None and not isinstance(
+                field, forms.ModelChoiceField | forms.DateTimeField
+            ):
+                value = ""
+            data[name] = value
         return data
 
 

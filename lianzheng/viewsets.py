@@ -135,6 +135,7 @@ class TalkCaseViewSet(SnippetViewSet):
     permission_policy = CasePermissionPolicy(TalkCase)
     index_view_class = case_views.CaseIndexView
     inspect_view_class = case_views.CaseInspectView
+    history_view_class = case_views.CaseHistoryView
     inspect_view_enabled = True
     copy_view_enabled = False
     filterset_class = CaseFilterSet
@@ -178,56 +179,70 @@ class TalkCaseViewSet(SnippetViewSet):
 
     @property
     def add_view(self):
-        return case_views.CaseCreateView.as_view()
+        return case_views.as_403(case_views.CaseCreateView.as_view())
 
     @property
     def edit_view(self):
-        return case_views.CaseEditView.as_view()
+        return case_views.as_403(case_views.CaseEditView.as_view())
 
     def get_urlpatterns(self):
         return [
             *super().get_urlpatterns(),
             path(
                 "<int:pk>/transition/<str:transition>/",
-                case_views.TransitionView.as_view(),
+                case_views.as_403(case_views.TransitionView.as_view()),
                 name="transition",
             ),
-            path("<int:pk>/subjects/add/", case_views.SubjectAddView.as_view(), name="subject_add"),
+            path(
+                "<int:pk>/subjects/add/",
+                case_views.as_403(case_views.SubjectAddView.as_view()),
+                name="subject_add",
+            ),
             path(
                 "<int:pk>/subjects/<int:person_id>/remove/",
-                case_views.SubjectRemoveView.as_view(),
+                case_views.as_403(case_views.SubjectRemoveView.as_view()),
                 name="subject_remove",
             ),
             path(
                 "<int:pk>/participants/add/",
-                case_views.ParticipantAddView.as_view(),
+                case_views.as_403(case_views.ParticipantAddView.as_view()),
                 name="participant_add",
             ),
             path(
                 "<int:pk>/participants/<int:person_id>/remove/",
-                case_views.ParticipantRemoveView.as_view(),
+                case_views.as_403(case_views.ParticipantRemoveView.as_view()),
                 name="participant_remove",
             ),
             path(
                 "<int:pk>/participants/suggested/",
-                case_views.SuggestedParticipantsView.as_view(),
+                case_views.as_403(case_views.SuggestedParticipantsView.as_view()),
                 name="participants_suggested",
             ),
             path(
                 "<int:pk>/confidential/",
-                case_views.ConfidentialEditView.as_view(),
+                case_views.as_403(case_views.ConfidentialEditView.as_view()),
                 name="confidential",
             ),
             path(
-                "<int:pk>/short-notice/", case_views.ShortNoticeView.as_view(), name="short_notice"
+                "<int:pk>/short-notice/",
+                case_views.as_403(case_views.ShortNoticeView.as_view()),
+                name="short_notice",
             ),
-            path("<int:pk>/items/add/", case_views.ItemAddView.as_view(), name="item_add"),
+            path(
+                "<int:pk>/items/add/",
+                case_views.as_403(case_views.ItemAddView.as_view()),
+                name="item_add",
+            ),
             path(
                 "<int:pk>/items/<int:item_id>/check/",
-                case_views.CheckView.as_view(),
+                case_views.as_403(case_views.CheckView.as_view()),
                 name="item_check",
             ),
-            path("workdays/", case_views.WorkdayCheckView.as_view(), name="workdays"),
+            path(
+                "workdays/",
+                case_views.as_403(case_views.WorkdayCheckView.as_view()),
+                name="workdays",
+            ),
         ]
 
 

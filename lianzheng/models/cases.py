@@ -70,7 +70,8 @@ class TalkCaseQuerySet(models.QuerySet):
         return super().bulk_update(objs, fields, *args, **kwargs)
 
     def bulk_create(self, objs, *args, **kwargs):
-        if any(obj.state != CaseState.DRAFT for obj in objs):
+        objs = list(objs)
+        if not _state_write.get() and any(obj.state != CaseState.DRAFT for obj in objs):
             raise StateChangeRefused()
         return super().bulk_create(objs, *args, **kwargs)
 

@@ -43,7 +43,10 @@ class Refusal:
     field: str = ""
 
     def __str__(self) -> str:
-        return f"不符合{self.article}：{self.message}（{self.article_en}: {self.message_en}）"
+        return (
+            f"不符合{self.article}：{self.message}（{self.article_en}: {self.message_en}）"
+            f"[{self.code}]"
+        )
 
     @property
     def zh(self) -> str:

@@ -18,7 +18,8 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, View
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
-from wagtail.snippets.views.snippets import IndexView, InspectView
+from wagtail.coreutils import multigetattr
+from wagtail.snippets.views.snippets import HistoryView, IndexView, InspectView
 
 from lianzheng.choices import CaseState, Role
 from lianzheng.forms import (
@@ -62,6 +63,41 @@ def case_url(name: str, *args) -> str:
     return reverse(f"{URL_PREFIX}:{name}", args=args)
 
 
+class Forbidden(PermissionDenied):
+    """Raised by our views; answered with a real 403 page rather than Wagtail's redirect, so
+    a refused request (an auditor's POST, say) is visible as refused to any client."""
+
+
+def forbidden_response(request, back_url=None):
+    from django.template.response import TemplateResponse
+
+    return TemplateResponse(
+        request,
+        "lianzheng/admin/forbidden.html",
+        {
+            "page_title": _("Not permitted"),
+            "header_title": _("Not permitted"),
+            "back_url": back_url or case_url("list"),
+        },
+        status=403,
+    )
+
+
+def as_403(view_func):
+    """Answer our views' Forbidden with a 403 page (Wagtail would redirect to the dashboard)."""
+    from functools import wraps
+
+    @wraps(view_func)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view_func(request, *args, **kwargs)
+        except Forbidden:
+            pk = kwargs.get("pk")
+            return forbidden_response(request, case_url("inspect", pk) if pk else None)
+
+    return wrapped
+
+
 class CaseIndexView(IndexView):
     """The listing: a row per case with who, what, when and the next thing due."""
 
@@ -89,10 +125,19 @@ class CaseIndexView(IndexView):
         return load_calendar()
 
     def to_row_dict(self, item):
-        row = super().to_row_dict(item)
-        if "next_deadline" in row:
-            due = next_deadline(item, self.calendar)
-            row["next_deadline"] = f"{due[0]:%Y-%m-%d} {due[1]}" if due else ""
+        row = {}
+        for field in self.list_export:
+            if field == "next_deadline":
+                due = next_deadline(item, self.calendar)
+                row[field] = f"{due[0]:%Y-%m-%d} {due[1]}" if due else ""
+            elif field == "scheduled_at":
+                row[field] = (
+                    timezone.localtime(item.scheduled_at).strftime("%Y-%m-%d %H:%M")
+                    if item.scheduled_at
+                    else ""
+                )
+            else:
+                row[field] = multigetattr(item, field)
         return row
 
 
@@ -101,7 +146,7 @@ class CaseAccessMixin:
 
     def dispatch(self, request, *args, **kwargs):
         if not user_can_view_cases(request.user):
-            raise PermissionDenied
+            raise Forbidden
         self.case = get_object_or_404(TalkCase, pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
@@ -114,10 +159,27 @@ class CaseAccessMixin:
         ]
 
 
+class CaseHistoryView(HistoryView):
+    """Wagtail's log of the case, readable by everyone who may open the case."""
+
+    any_permission_required = ["add", "change", "delete", "view"]
+
+
 class CaseInspectView(InspectView):
     """The case page: everything about the case, its timeline, and what can be done next."""
 
     template_name = "lianzheng/admin/case_inspect.html"
+
+    def get_page_title(self):
+        return self.object.number
+
+    def get_page_subtitle(self):
+        return self.object.get_talk_type_display()
+
+    def get_edit_url(self):
+        if editable_fields(self.request.user, self.object):
+            return case_url("edit", self.object.pk)
+        return None
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -203,7 +265,7 @@ class CaseCreateView(CaseFormView):
 
     def dispatch(self, request, *args, **kwargs):
         if not user_can_ask(request.user, "create"):
-            raise PermissionDenied
+            raise Forbidden
         return super().dispatch(request, *args, **kwargs)
 
     def get_breadcrumbs_items(self):
@@ -241,7 +303,7 @@ class CaseEditView(CaseAccessMixin, CaseFormView):
 
     def check_editable(self):
         if not editable_fields(self.request.user, self.case):
-            raise PermissionDenied
+            raise Forbidden
 
     def get_page_subtitle(self):
         return self.case.number
@@ -284,6 +346,8 @@ class TransitionView(CaseAccessMixin, CaseFormView):
         self.transition = kwargs["transition"]
         if self.transition not in TRANSITION_FORMS:
             raise Http404
+        if not user_can_ask(request.user, self.transition):
+            raise Forbidden
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_class(self):
@@ -346,7 +410,27 @@ class TransitionView(CaseAccessMixin, CaseFormView):
 
 
 class CaseActionView(CaseAccessMixin, CaseFormView):
-    """A small write on the case page (a subject, a participant, an item, a check…)."""
+    """A small write on the case page (a subject, a participant, an item, a check…).
+
+    ``needs`` names what the user must be allowed: a part of the case his role may edit in
+    its state, or an action of lianzheng.permissions; otherwise 403 before any form is shown.
+    """
+
+    needs: tuple[str, str] = ("edit", "")
+
+    def dispatch(self, request, *args, **kwargs):
+        if not user_can_view_cases(request.user):
+            raise Forbidden
+        self.case = get_object_or_404(TalkCase, pk=kwargs["pk"])
+        kind, what = self.needs
+        allowed = (
+            what in editable_fields(request.user, self.case)
+            if kind == "edit"
+            else user_can_ask(request.user, what)
+        )
+        if not allowed:
+            raise Forbidden
+        return super().dispatch(request, *args, **kwargs)
 
     def get_page_subtitle(self):
         return self.case.number
@@ -362,6 +446,7 @@ class CaseActionView(CaseAccessMixin, CaseFormView):
 
 
 class SubjectAddView(CaseActionView):
+    needs = ("edit", "subjects")
     page_title = _("Add a subject")
     form_class = SubjectForm
 
@@ -373,6 +458,7 @@ class SubjectAddView(CaseActionView):
 
 
 class SubjectRemoveView(CaseActionView):
+    needs = ("edit", "subjects")
     page_title = _("Remove a subject")
     form_class = TransitionForm  # a confirmation without fields
 
@@ -390,6 +476,7 @@ class SubjectRemoveView(CaseActionView):
 
 
 class ParticipantAddView(CaseActionView):
+    needs = ("edit", "participants")
     page_title = _("Add a participant")
     form_class = ParticipantForm
 
@@ -404,6 +491,7 @@ class ParticipantAddView(CaseActionView):
 
 
 class ParticipantRemoveView(SubjectRemoveView):
+    needs = ("edit", "participants")
     page_title = _("Remove a participant")
 
     def call_service(self, form):
@@ -416,6 +504,7 @@ class ParticipantRemoveView(SubjectRemoveView):
 
 
 class SuggestedParticipantsView(SubjectRemoveView):
+    needs = ("edit", "participants")
     page_title = _("Set the participants of 第六条（二）")
 
     def call_service(self, form):
@@ -427,12 +516,13 @@ class SuggestedParticipantsView(SubjectRemoveView):
 class ConfidentialEditView(CaseActionView):
     """Whistleblower information: only R7.4's three offices see or write it."""
 
+    needs = ("edit", "confidential")
     page_title = _("Confidential report")
     form_class = ConfidentialForm
 
     def dispatch(self, request, *args, **kwargs):
         if not user_can_see_confidential(request.user):
-            raise PermissionDenied
+            raise Forbidden
         return super().dispatch(request, *args, **kwargs)
 
     def get_initial(self):
@@ -452,6 +542,7 @@ class ConfidentialEditView(CaseActionView):
 
 
 class ShortNoticeView(CaseActionView):
+    needs = ("ask", "approve_short_notice")
     page_title = _("Approve a shorter notice")
     form_class = ShortNoticeForm
 
@@ -462,6 +553,7 @@ class ShortNoticeView(CaseActionView):
 
 
 class ItemAddView(CaseActionView):
+    needs = ("ask", "rectification")
     page_title = _("Add a rectification item")
     form_class = ItemForm
 
@@ -470,6 +562,7 @@ class ItemAddView(CaseActionView):
 
 
 class CheckView(CaseActionView):
+    needs = ("ask", "rectification")
     page_title = _("Record the office's check")
     form_class = CheckForm
 
@@ -483,7 +576,7 @@ class WorkdayCheckView(View):
 
     def get(self, request):
         if not user_can_view_cases(request.user):
-            raise PermissionDenied
+            raise Forbidden
         written = parse_date(request.GET.get("from", "") or "")
         talk_at = parse_datetime(request.GET.get("to", "") or "") or parse_date(
             request.GET.get("to", "") or ""

@@ -1,0 +1,394 @@
+"""The case admin as each role sees it: who gets 200 or 403, which buttons, which parts."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from wagtail.models import ModelLogEntry
+
+from lianzheng.choices import CaseRole, CaseState, TalkType
+from lianzheng.models import ConfidentialAccess, TalkCase
+from lianzheng.services.cases import case_update
+from tests.factories import UserFactory
+from tests.workflow_helpers import advance, new_case, record_data, talk_time
+
+pytestmark = pytest.mark.django_db
+
+P = "wagtailsnippets_lianzheng_talkcase"
+
+
+def url(name, *args, **query):
+    base = reverse(f"{P}:{name}", args=args)
+    return base + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+
+
+def text(response) -> str:
+    html = response.content.decode()
+    html = re.sub(r"<script.*?</script>", "", html, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def as_user(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def users(cast):
+    return {
+        "principal": cast.principal.user,
+        "deputy_discipline": cast.deputy_discipline.user,
+        "leader": cast.leader.user,
+        "office_head": cast.office_head.user,
+        "discipline": cast.discipline.user,
+        "personnel": cast.personnel.user,
+        "office": cast.clerk.user,
+        "auditor": cast.auditor,
+        "editor": get_user_model().objects.get_or_create(username="editor_x")[0],
+        "nobody": UserFactory(username="nobody"),
+    }
+
+
+@pytest.fixture
+def editor(users):
+    from django.contrib.auth.models import Group
+
+    users["editor"].groups.add(Group.objects.get(name="编辑"))
+    return users["editor"]
+
+
+class TestListing:
+    @pytest.mark.parametrize(
+        ("who", "status"),
+        [
+            ("office", 200),
+            ("principal", 200),
+            ("discipline", 200),
+            ("auditor", 200),
+            ("leader", 200),
+        ],
+    )
+    def test_case_staff_and_auditors_see_the_listing(self, client, cast, users, who, status):
+        new_case(cast)
+        response = as_user(client, users[who]).get(url("list"))
+        assert response.status_code == status
+        assert "阿州住建廉约〔" in text(response)
+
+    def test_editors_and_users_without_a_role_do_not(self, client, cast, users, editor):
+        assert as_user(client, editor).get(url("list")).status_code in (302, 403)
+        assert as_user(client, users["nobody"]).get(url("list")).status_code in (302, 403)
+
+    def test_anonymous_visitors_are_sent_to_sign_in(self, client, cast):
+        response = client.get(url("list"))
+        assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+    def test_columns_show_who_what_when(self, client, cast, users):
+        case = advance(cast, new_case(cast), CaseState.NOTIFIED)
+        body = text(as_user(client, users["office"]).get(url("list")))
+        talk = timezone.localtime(case.scheduled_at)
+        for value in (
+            case.number,
+            "警示约谈",
+            "冯科员",
+            "测试一科",
+            "已通知",
+            "赵副局长",
+            talk.strftime("%Y-%m-%d %H:%M"),
+        ):
+            assert value in body
+
+    def test_filters_and_search(self, client, cast, users):
+        warning = advance(cast, new_case(cast), CaseState.NOTIFIED)
+        routine = new_case(cast, TalkType.ROUTINE, subjects=[cast.staff2])
+        c = as_user(client, users["office"])
+        assert routine.number not in text(c.get(url("list", state="notified")))
+        assert warning.number in text(c.get(url("list", state="notified")))
+        assert routine.number in text(c.get(url("list", talk_type="routine")))
+        assert warning.number not in text(c.get(url("list", talk_type="routine")))
+        by_name = text(c.get(url("list", q="陈副科长")))
+        assert routine.number in by_name and warning.number not in by_name
+        by_number = text(c.get(url("list", q=warning.number)))
+        assert warning.number in by_number and routine.number not in by_number
+        county = new_case(cast, subjects=[cast.county_head])
+        in_wenchuan = text(c.get(url("list", county="wenchuan")))
+        assert county.number in in_wenchuan and warning.number not in in_wenchuan
+
+    def test_overdue_and_mine(self, client, cast, users):
+        late = advance(cast, new_case(cast), CaseState.NOTIFIED)
+        TalkCase.objects.filter(pk=late.pk).update(scheduled_at=timezone.now() - timedelta(days=1))
+        fine = advance(cast, new_case(cast, subjects=[cast.staff2]), CaseState.NOTIFIED)
+        c = as_user(client, users["office"])
+        overdue = text(c.get(url("list", overdue="on")))
+        assert late.number in overdue and fine.number not in overdue
+        # The leader in charge leads neither warning talk, so neither is "mine" for him.
+        routine = new_case(cast, TalkType.ROUTINE)
+        mine = text(as_user(client, users["leader"]).get(url("list", mine="on")))
+        assert routine.number in mine and late.number not in mine
+
+    def test_export_csv_and_xlsx(self, client, cast, users):
+        case = advance(cast, new_case(cast), CaseState.NOTIFIED)
+        c = as_user(client, users["auditor"])
+        csv = c.get(url("list", export="csv"))
+        assert csv.status_code == 200
+        body = (
+            b"".join(csv.streaming_content).decode("utf-8")
+            if csv.streaming
+            else csv.content.decode("utf-8")
+        )
+        assert "案件编号" in body and case.number in body and "冯科员" in body
+        xlsx = c.get(url("list", export="xlsx"))
+        assert xlsx.status_code == 200
+        assert "spreadsheetml" in xlsx["Content-Type"]
+
+    def test_query_count_does_not_grow_with_rows(self, client, cast, users):
+        c = as_user(client, users["office"])
+        advance(cast, new_case(cast), CaseState.RECTIFYING)
+        c.get(url("list"))  # warm caches (content types, site)
+        with CaptureQueriesContext(connection) as few:
+            c.get(url("list"))
+        for i in range(12):
+            case = new_case(
+                cast,
+                TalkType.ROUTINE if i % 2 else TalkType.WARNING,
+                subjects=[cast.staff, cast.staff2] if i % 3 == 0 else [cast.staff],
+            )
+            if i % 4 == 0:
+                advance(cast, case, CaseState.NOTIFIED)
+        with CaptureQueriesContext(connection) as many:
+            response = c.get(url("list"))
+        assert text(response).count("阿州住建廉约〔") >= 13
+        assert len(many.captured_queries) == len(few.captured_queries)
+
+
+class TestCasePage:
+    def test_the_principal_sees_consent_as_a_button(self, client, cast, users):
+        case = advance(cast, new_case(cast), CaseState.SUBMITTED)
+        response = as_user(client, users["principal"]).get(url("inspect", case.pk))
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert url("transition", case.pk, "consent") in html
+
+    def test_others_see_consent_greyed_with_the_article(self, client, cast, users):
+        case = advance(cast, new_case(cast), CaseState.SUBMITTED)
+        response = as_user(client, users["office"]).get(url("inspect", case.pk))
+        html = response.content.decode()
+        assert url("transition", case.pk, "consent") not in html
+        block = re.search(r'data-transition="consent".*?</li>\s*</ul>', html, re.S).group(0)
+        assert "disabled" in block and "R6.1" in block and "第六条第（一）项" in block
+        assert "#article-6-1" in block
+
+    def test_an_auditor_sees_everything_but_can_do_nothing(self, client, cast, users):
+        case = advance(cast, new_case(cast), CaseState.HELD)
+        html = as_user(client, users["auditor"]).get(url("inspect", case.pk)).content.decode()
+        assert "谈话记录" in html and "冯科员" in html
+        assert "/transition/" not in html
+        assert url("edit", case.pk) not in html
+
+    def test_timeline_names_who_why_and_articles(self, client, cast, users):
+        case = advance(cast, new_case(cast), CaseState.APPROVED)
+        body = text(as_user(client, users["office"]).get(url("inspect", case.pk)))
+        assert "待审批 → 已同意" in body and "王局长" in body and "R6.1" in body
+
+    @pytest.mark.parametrize("who", ["discipline", "deputy_discipline", "principal"])
+    def test_confidential_report_shown_to_three_offices_and_logged(self, client, cast, users, who):
+        case = new_case(cast, confidential={"whistleblower": "举报人甲", "material": "举报材料乙"})
+        body = text(as_user(client, users[who]).get(url("inspect", case.pk)))
+        assert "举报人甲" in body and "举报材料乙" in body
+        view = ConfidentialAccess.objects.get(case=case)
+        assert view.user_id == users[who].pk
+
+    @pytest.mark.parametrize("who", ["office", "office_head", "leader", "auditor", "personnel"])
+    def test_confidential_report_hidden_from_everyone_else(self, client, cast, users, who):
+        case = new_case(cast, confidential={"whistleblower": "举报人甲", "material": "举报材料乙"})
+        body = text(as_user(client, users[who]).get(url("inspect", case.pk)))
+        assert "举报人甲" not in body and "举报材料乙" not in body
+        assert "仅限纪检专干、分管纪检监察副局长和主要负责人查看" in body
+        assert not ConfidentialAccess.objects.exists()
+        assert as_user(client, users[who]).get(url("confidential", case.pk)).status_code == 403
+
+    def test_a_closed_case_is_read_only_for_everyone(self, client, cast, users):
+        case = advance(cast, new_case(cast, TalkType.ROUTINE), CaseState.HELD)
+        from lianzheng.services.workflow import case_transition
+
+        case = case_transition(case=case, transition="close", user=cast.clerk.user)
+        for who in ("office", "principal", "discipline"):
+            c = as_user(client, users[who])
+            html = c.get(url("inspect", case.pk)).content.decode()
+            assert "/transition/" not in html and url("edit", case.pk) not in html
+            assert c.get(url("edit", case.pk)).status_code == 403
+            assert (
+                c.post(url("subject_add", case.pk), {"person": cast.staff2.pk}).status_code == 403
+            )
+
+
+class TestForms:
+    def test_office_opens_a_case(self, client, cast, users):
+        c = as_user(client, users["office"])
+        assert c.get(url("add")).status_code == 200
+        response = c.post(
+            url("add"),
+            {
+                "talk_type": "warning",
+                "subject": cast.staff.pk,
+                "purpose": "提醒",
+                "origin": "direct",
+                "problems": "拖延",
+                "grounds": [1],
+                "preparation_note": "提纲",
+            },
+        )
+        assert response.status_code == 302
+        case = TalkCase.objects.get()
+        assert response["Location"] == url("inspect", case.pk)
+        assert case.subjects.get().person == cast.staff and case.state == CaseState.DRAFT
+
+    def test_a_bad_case_form_names_the_field_and_saves_nothing(self, client, cast, users):
+        c = as_user(client, users["office"])
+        response = c.post(
+            url("add"), {"talk_type": "gossip", "subject": cast.staff.pk, "origin": "direct"}
+        )
+        assert response.status_code == 200
+        assert response.context["form"].errors["talk_type"]
+        assert not TalkCase.objects.exists()
+
+    def test_auditor_gets_403_on_every_post(self, client, cast, users):
+        case = advance(cast, new_case(cast), CaseState.NOTIFIED)
+        c = as_user(client, users["auditor"])
+        posts = [
+            url("add"),
+            url("edit", case.pk),
+            url("subject_add", case.pk),
+            url("participant_add", case.pk),
+            url("confidential", case.pk),
+            url("short_notice", case.pk),
+            url("item_add", case.pk),
+        ]
+        posts += [
+            url("transition", case.pk, name)
+            for name in (
+                "submit",
+                "consent",
+                "decline",
+                "notify",
+                "hold",
+                "close",
+                "escalate",
+                "withdraw",
+                "request_postponement",
+                "approve_postponement",
+                "start_rectification",
+            )
+        ]
+        for target in posts:
+            assert c.post(target, {"reason": "x"}).status_code == 403, target
+        case.refresh_from_db()
+        assert case.state == CaseState.NOTIFIED
+
+    def test_notify_too_early_shows_r63_next_to_the_time_and_changes_nothing(
+        self, client, cast, users
+    ):
+        case = advance(cast, new_case(cast), CaseState.APPROVED)
+        c = as_user(client, users["office"])
+        soon = timezone.localtime(talk_time(1))
+        response = c.post(
+            url("transition", case.pk, "notify"),
+            {
+                "scheduled_at": soon.strftime("%Y-%m-%d %H:%M"),
+                "place": "三楼会议室",
+                "written_on": timezone.localdate().isoformat(),
+                "content": "请按时参加。",
+            },
+        )
+        assert response.status_code == 200
+        errors = response.context["form"].errors["scheduled_at"]
+        assert any("R6.3" in e and "第六条第（三）项" in e for e in errors)
+        case.refresh_from_db()
+        assert case.state == CaseState.APPROVED and not case.notices.exists()
+
+        later = timezone.localtime(talk_time(4))
+        response = c.post(
+            url("transition", case.pk, "notify"),
+            {
+                "scheduled_at": later.strftime("%Y-%m-%d %H:%M"),
+                "place": "三楼会议室",
+                "written_on": timezone.localdate().isoformat(),
+                "content": "请按时参加。",
+            },
+        )
+        assert response.status_code == 302
+        case.refresh_from_db()
+        assert case.state == CaseState.NOTIFIED and case.notices.count() == 1
+
+    def test_hold_form_per_subject_and_its_refusal(self, client, cast, users):
+        case = advance(cast, new_case(cast, subjects=[cast.staff, cast.staff2]), CaseState.NOTIFIED)
+        c = as_user(client, users["office"])
+        form_page = text(c.get(url("transition", case.pk, "hold")))
+        assert "冯科员" in form_page and "陈副科长" in form_page
+        data = {"held_at": timezone.localtime().strftime("%Y-%m-%d %H:%M")}
+        records = record_data(cast, case)
+        for pid, rec in records.items():
+            data[f"present_{pid}"] = [cast.deputy_discipline.pk]
+            for key in ("record_text", "statement", "explanation", "measures"):
+                data[f"{key}_{pid}"] = rec[key]
+        response = c.post(url("transition", case.pk, "hold"), data)
+        assert response.status_code == 200
+        assert any("R7.3" in e for e in response.context["form"].errors[f"present_{cast.staff.pk}"])
+        for pid in records:
+            data[f"present_{pid}"] = [cast.deputy_discipline.pk, cast.office_head.pk]
+        assert c.post(url("transition", case.pk, "hold"), data).status_code == 302
+        case.refresh_from_db()
+        assert case.state == CaseState.HELD and case.records.count() == 2
+
+    def test_the_workday_check_counts_official_days(self, client, cast, users):
+        c = as_user(client, users["office"])
+        response = c.get(url("workdays") + "?from=2025-09-29&to=2025-10-09T10:00")
+        data = response.json()
+        assert data["working_days"] == 2 and data["ok"] is False
+        assert data["latest_notice"] == "2025-09-28"
+        assert "第六条（三）" in data["message"]
+        assert c.get(url("workdays") + "?from=bad").status_code == 400
+
+    def test_suggested_participants_follow_article_6(self, client, cast, users):
+        case = new_case(cast, TalkType.ROUTINE, participants=[])
+        c = as_user(client, users["office"])
+        assert "钱副局长" in text(c.get(url("inspect", case.pk)))
+        assert c.post(url("participants_suggested", case.pk)).status_code == 302
+        roles = dict(case.participants.values_list("person__name", "role"))
+        assert roles == {
+            "钱副局长": CaseRole.LEAD,
+            "孙主任": CaseRole.OFFICE_HEAD,
+            "周专干": CaseRole.DISCIPLINE_OFFICER,
+        }
+
+    def test_schedule_of_a_notified_case_changes_only_by_postponement(self, client, cast, users):
+        case = advance(cast, new_case(cast), CaseState.NOTIFIED)
+        c = as_user(client, users["office"])
+        form = c.get(url("edit", case.pk)).context["form"]
+        assert form.fields["scheduled_at"].disabled and form.fields["place"].disabled
+        assert not form.fields["preparation_note"].disabled
+
+    def test_every_transition_is_logged_for_wagtail_history(self, client, cast, users):
+        case = advance(cast, new_case(cast), CaseState.APPROVED)
+        assert (
+            ModelLogEntry.objects.filter(
+                object_id=str(case.pk), action="lianzheng.transition"
+            ).count()
+            == 2
+        )
+        response = as_user(client, users["auditor"]).get(url("history", case.pk))
+        assert response.status_code == 200
+
+
+def test_removing_the_last_participant_role_greys_notify(client, cast, users):
+    case = advance(cast, new_case(cast), CaseState.APPROVED)
+    case_update(
+        case=case, user=cast.clerk.user, participants=[(cast.deputy_discipline, CaseRole.LEAD)]
+    )
+    html = as_user(client, users["office"]).get(url("inspect", case.pk)).content.decode()
+    block = re.search(r'data-transition="notify".*?</ul>', html, re.S).group(0)
+    assert "disabled" in block and "R6.2" in block
