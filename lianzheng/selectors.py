@@ -254,7 +254,7 @@ def next_deadline(case: TalkCase, calendar: WorkdayCalendar, today: date | None 
     today = today or timezone.localdate()
     if case.state == CaseState.APPROVED and case.scheduled_at:
         talk = timezone.localtime(case.scheduled_at).date()
-        return calendar.subtract_working_days(talk, NOTICE_DAYS), "通知截止 notice by"
+        return calendar.last_working_day_for_notice(talk, NOTICE_DAYS), "通知截止 notice by"
     if case.state in (CaseState.NOTIFIED, CaseState.POSTPONEMENT_REQUESTED) and case.scheduled_at:
         return timezone.localtime(case.scheduled_at).date(), "约谈 talk"
     if case.state == CaseState.RECTIFYING:
@@ -484,3 +484,100 @@ def case_timeline(case: TalkCase) -> list[dict]:
         )
     entries.sort(key=lambda e: e["when"], reverse=True)
     return entries
+
+
+# -- dashboard worklists -------------------------------------------------------------------------
+
+
+def awaiting_consent():
+    from lianzheng.choices import CaseState
+
+    return case_listing(TalkCase.objects.filter(state=CaseState.SUBMITTED)).order_by("created_at")
+
+
+def upcoming_talks_for(user, days: int = 14):
+    from datetime import timedelta
+
+    from lianzheng.choices import CaseState
+
+    person = person_for_user(user)
+    if person is None:
+        return TalkCase.objects.none()
+    now = timezone.now()
+    return case_listing(
+        TalkCase.objects.filter(
+            state__in=[CaseState.NOTIFIED, CaseState.POSTPONEMENT_REQUESTED],
+            scheduled_at__gte=now,
+            scheduled_at__lt=now + timedelta(days=days),
+            participants__person=person,
+        ).distinct()
+    ).order_by("scheduled_at")
+
+
+def notices_due(calendar: WorkdayCalendar | None = None, today: date | None = None):
+    """Consented cases whose notice must go out today (or is already late) to keep three
+    working days before the planned talk; ``(case, last day, late)`` by urgency."""
+    from lianzheng.choices import CaseState
+
+    calendar = calendar or load_calendar()
+    today = today or timezone.localdate()
+    due = []
+    for case in case_listing(
+        TalkCase.objects.filter(state=CaseState.APPROVED, scheduled_at__isnull=False)
+    ):
+        last = calendar.last_working_day_for_notice(
+            timezone.localtime(case.scheduled_at).date(), NOTICE_DAYS
+        )
+        if last <= today:
+            due.append((case, last, last < today))
+    return sorted(due, key=lambda row: row[1])
+
+
+def rectification_checks_due(days: int = 7, today: date | None = None):
+    """Open items of rectifying cases due within ``days``, or overdue."""
+    from datetime import timedelta
+
+    from lianzheng.choices import CaseState, RectificationStatus
+    from lianzheng.models import RectificationItem
+
+    today = today or timezone.localdate()
+    return (
+        RectificationItem.objects.filter(
+            case__state=CaseState.RECTIFYING, deadline__lte=today + timedelta(days=days)
+        )
+        .exclude(status=RectificationStatus.VERIFIED)
+        .select_related("case")
+        .order_by("deadline")
+    )
+
+
+def overdue_cases(calendar: WorkdayCalendar | None = None):
+    return case_listing(TalkCase.objects.filter(overdue_q(calendar or load_calendar())))
+
+
+def year_figures(year: int | None = None) -> dict:
+    """Cases of a year by type and by state, for the dashboard chart."""
+    from django.db.models import Count
+
+    from lianzheng.choices import CaseState, TalkType
+
+    year = year or timezone.localdate().year
+    rows = (
+        TalkCase.objects.filter(year=year)
+        .values("talk_type", "state")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    by_type = {t: 0 for t in TalkType.values}
+    by_state = {s: 0 for s in CaseState.values}
+    for row in rows:
+        by_type[row["talk_type"]] += row["n"]
+        by_state[row["state"]] += row["n"]
+    total = sum(by_type.values())
+    return {
+        "year": year,
+        "total": total,
+        "by_type": [(TalkType(t).label, n) for t, n in by_type.items()],
+        "by_state": [(CaseState(s).label, n) for s, n in by_state.items() if n],
+        "max": max([*by_type.values(), *by_state.values(), 1]),
+    }

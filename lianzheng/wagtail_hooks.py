@@ -1,10 +1,11 @@
-"""Registration only: viewsets live in lianzheng.viewsets, log actions in lianzheng.log_actions."""
+"""Registration only: viewsets, log actions and dashboard panels live in their own modules."""
 
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 
-from lianzheng import log_actions
+from lianzheng import log_actions, panels
 from lianzheng.viewsets import LianzhengViewSetGroup
 
 register_snippet(LianzhengViewSetGroup)
 hooks.register("register_log_actions", log_actions.register)
+hooks.register("construct_homepage_panels", panels.add_panels)

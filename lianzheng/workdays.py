@@ -291,6 +291,14 @@ class WorkdayCalendar:
         nth_back = year.day_at(bisect_left(year.prefix, available - remaining + 1))
         return nth_back - _ONE_DAY
 
+    def last_working_day_for_notice(self, end: date, n: int) -> date:
+        """The last *working* day a notice can go out for a talk on ``end`` (the office does
+        not send notices on days off): the working day on or before subtract_working_days."""
+        day = self.subtract_working_days(end, n)
+        while not self.is_working_day(day):
+            day -= _ONE_DAY
+        return day
+
     # -- cache ---------------------------------------------------------------------
 
     def _year(self, year: int) -> _Year:

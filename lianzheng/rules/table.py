@@ -625,7 +625,7 @@ def written_notice(r: Rule, f: CaseFacts) -> list[Refusal]:
         days = f.calendar.working_days_between(notice.written_on, talk_date)
         exception = not _blank(f.short_notice_reason) and f.short_notice_approved_by_principal
         if days < NOTICE_WORKING_DAYS and not exception:
-            latest = f.calendar.subtract_working_days(talk_date, NOTICE_WORKING_DAYS)
+            latest = f.calendar.last_working_day_for_notice(talk_date, NOTICE_WORKING_DAYS)
             refusals.append(
                 r.refuse(
                     f"书面通知须至少提前{NOTICE_WORKING_DAYS}个工作日：{notice.written_on:%Y年%m月%d日}"

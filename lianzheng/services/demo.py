@@ -25,7 +25,7 @@ from lianzheng.choices import (
 )
 from lianzheng.models import Appointment, Ground, Person, RoleAssignment, TalkCase, Unit
 from lianzheng.selectors import load_calendar
-from lianzheng.services.cases import case_create
+from lianzheng.services.cases import case_create, case_update
 from lianzheng.services.workflow import case_approve_short_notice, case_transition
 
 # (username, name, role, post, sections in charge)
@@ -268,7 +268,9 @@ def setup_demo_cases(people: dict[str, Person]) -> int:
     )
     # approved (a county head's warning talk, led by the principal head)
     case = new(TalkType.WARNING, [people["zhu"]], county=True, **warning)
-    go(go(case, "submit"), "consent", principal, comment="同意，由我负责约谈。")
+    case = go(go(case, "submit"), "consent", principal, comment="同意，由我负责约谈。")
+    # planned three working days ahead: its notice is due today (dashboard)
+    case_update(case=case, user=office, scheduled_at=_talk_time(3), place="局机关三楼会议室")
     # declined
     case = go(
         new(
@@ -336,7 +338,7 @@ def setup_demo_cases(people: dict[str, Person]) -> int:
             {
                 "description": "向举报涉及的服务对象说明情况并致歉",
                 "responsible": "秦岭",
-                "deadline": timezone.localdate() + timedelta(days=15),
+                "deadline": timezone.localdate() + timedelta(days=5),
             },
         ],
     )

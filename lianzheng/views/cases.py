@@ -586,7 +586,7 @@ class WorkdayCheckView(View):
         talk = talk_at.date() if hasattr(talk_at, "date") else talk_at
         calendar = load_calendar()
         days = calendar.working_days_between(written, talk)
-        latest = calendar.subtract_working_days(talk, 3)
+        latest = calendar.last_working_day_for_notice(talk, 3)
         missing = calendar.missing_years(written, talk)
         ok = days >= 3
         message = (

@@ -333,3 +333,13 @@ def test_long_span_is_consistent_with_per_year_totals(cal):
     )
     assert total == by_year
     assert cal.working_days_between(D("2024-12-31"), D("2026-12-31")) == 248 + 248
+
+
+def test_last_working_day_for_notice_skips_days_off():
+    """A talk on Wed 2 Dec 2026: three working days elapse from Sunday 29 Nov, but the office
+    sends notices on working days, so the last one is Friday 27 Nov."""
+    calendar = WorkdayCalendar()
+    assert calendar.subtract_working_days(date(2026, 12, 2), 3) == date(2026, 11, 29)
+    assert calendar.last_working_day_for_notice(date(2026, 12, 2), 3) == date(2026, 11, 27)
+    # The adjusted working Sunday before National Day 2025 is itself a working day.
+    assert calendar.last_working_day_for_notice(date(2025, 10, 9), 3) == date(2025, 9, 28)

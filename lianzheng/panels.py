@@ -1,0 +1,116 @@
+"""Dashboard panels: each role's worklist on the Wagtail home page."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.ui.components import Component
+
+from lianzheng.choices import Role
+from lianzheng.permissions import OFFICE, user_can_view_cases, user_roles
+from lianzheng.selectors import (
+    awaiting_consent,
+    notices_due,
+    overdue_cases,
+    rectification_checks_due,
+    upcoming_talks_for,
+    year_figures,
+)
+
+
+class CasePanel(Component):
+    template_name = "lianzheng/admin/panels/cases.html"
+    heading = ""
+    empty = _("Nothing here.")
+    order = 50
+
+    def __init__(self, request):
+        self.request = request
+
+    @property
+    def name(self):
+        return type(self).__name__.lower()
+
+    def rows(self):
+        return []
+
+    def get_context_data(self, parent_context):
+        return {"heading": self.heading, "rows": self.rows(), "empty": self.empty, "panel": self}
+
+
+class AwaitingConsentPanel(CasePanel):
+    heading = _("Cases awaiting my consent")
+    order = 10
+
+    def rows(self):
+        return [(case, case.created_at.date(), _("submitted")) for case in awaiting_consent()]
+
+
+class UpcomingTalksPanel(CasePanel):
+    heading = _("Talks I lead or attend in the next two weeks")
+    order = 20
+
+    def rows(self):
+        return [
+            (case, case.scheduled_at, case.place) for case in upcoming_talks_for(self.request.user)
+        ]
+
+
+class NoticesDuePanel(CasePanel):
+    heading = _("Notices that must go out today to keep three working days")
+    order = 15
+
+    def rows(self):
+        return [
+            (case, last, _("late: the notice can no longer be on time") if late else _("today"))
+            for case, last, late in notices_due()
+        ]
+
+
+class RectificationChecksPanel(CasePanel):
+    heading = _("Rectification checks due")
+    template_name = "lianzheng/admin/panels/items.html"
+    order = 25
+
+    def rows(self):
+        return list(rectification_checks_due())
+
+
+class OverduePanel(CasePanel):
+    heading = _("Overdue")
+    order = 30
+
+    def rows(self):
+        return [(case, case.scheduled_at, case.get_state_display()) for case in overdue_cases()]
+
+
+class YearChartPanel(Component):
+    template_name = "lianzheng/admin/panels/chart.html"
+    order = 90
+    name = "lianzheng_year_chart"
+
+    def get_context_data(self, parent_context):
+        return {"figures": year_figures()}
+
+
+def add_panels(request, panels) -> None:
+    """construct_homepage_panels: each role gets the worklists of its part in the regulation."""
+    user = request.user
+    if not user_can_view_cases(user):
+        return
+    roles = user_roles(user)
+    from lianzheng.selectors import actor_facts
+
+    offices = actor_facts(user).roles
+    if Role.PRINCIPAL_HEAD in offices or Role.PRINCIPAL_HEAD in roles:
+        panels.append(AwaitingConsentPanel(request))
+    panels.append(UpcomingTalksPanel(request))
+    if roles & OFFICE or user.is_superuser:
+        panels.append(NoticesDuePanel(request))
+        panels.append(RectificationChecksPanel(request))
+    if (
+        roles
+        & (OFFICE | {Role.PRINCIPAL_HEAD, Role.DEPUTY_HEAD_DISCIPLINE, Role.DISCIPLINE_OFFICER})
+        or user.is_superuser
+    ):
+        panels.append(OverduePanel(request))
+    panels.append(YearChartPanel())

@@ -1,0 +1,72 @@
+"""The dashboard: each role sees the worklist of its part in the regulation."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from lianzheng.choices import CaseState
+from lianzheng.services.cases import case_update
+from tests.workflow_helpers import ITEM, advance, new_case, talk_time
+
+pytestmark = pytest.mark.django_db
+
+
+def dashboard(client, user) -> str:
+    client.force_login(user)
+    html = client.get(reverse("wagtailadmin_home")).content.decode()
+    return " ".join(
+        re.sub(r"<[^>]+>", " ", re.sub(r"<script.*?</script>", "", html, flags=re.S)).split()
+    )
+
+
+def panel(html_text: str, heading: str) -> str:
+    start = html_text.index(heading)
+    return html_text[start : start + 400]
+
+
+def test_the_principal_sees_cases_awaiting_his_consent(client, cast):
+    case = advance(cast, new_case(cast), CaseState.SUBMITTED)
+    text = dashboard(client, cast.principal.user)
+    assert case.number in panel(text, "等待我审批的案件")
+    assert "等待我审批的案件" not in dashboard(client, cast.clerk.user)
+
+
+def test_the_office_sees_notices_due_today(client, cast):
+    case = advance(cast, new_case(cast), CaseState.APPROVED)
+    case_update(case=case, user=cast.clerk.user, scheduled_at=talk_time(3), place="会议室")
+    later = advance(cast, new_case(cast, subjects=[cast.staff2]), CaseState.APPROVED)
+    case_update(case=later, user=cast.clerk.user, scheduled_at=talk_time(8), place="会议室")
+    text = panel(dashboard(client, cast.clerk.user), "今日须发出的书面通知")
+    assert case.number in text and later.number not in text
+
+
+def test_a_leader_sees_the_talks_he_leads(client, cast):
+    case = advance(cast, new_case(cast), CaseState.NOTIFIED)
+    text = panel(dashboard(client, cast.deputy_discipline.user), "两周内我负责或参加的约谈")
+    assert case.number in text
+    assert case.number not in panel(dashboard(client, cast.leader.user), "两周内我负责或参加的约谈")
+
+
+def test_the_office_sees_rectification_due_and_overdue(client, cast):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from lianzheng.models import RectificationItem
+
+    case = advance(cast, new_case(cast), CaseState.RECTIFYING)
+    RectificationItem.objects.filter(case=case).update(
+        deadline=timezone.localdate() - timedelta(days=1)
+    )
+    text = dashboard(client, cast.clerk.user)
+    assert ITEM["description"] in panel(text, "待检查的整改事项")
+    assert case.number in panel(text, "已逾期")
+
+
+def test_the_chart_counts_the_years_cases(client, cast):
+    advance(cast, new_case(cast), CaseState.SUBMITTED)
+    new_case(cast)
+    text = dashboard(client, cast.auditor)
+    chart = panel(text, "年度案件")
+    assert "（2）" in chart and "警示约谈 2" in chart
