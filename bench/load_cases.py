@@ -43,7 +43,7 @@ PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 PG_NAME = "lianzheng_bench"
 
 # Bump when the generated data changes, so that an old bench database is loaded again.
-LOADER_VERSION = "3"
+LOADER_VERSION = "4"
 CASES = 100_000
 PEOPLE = 20_000
 YEARS = (2022, 2023, 2024, 2025, 2026)

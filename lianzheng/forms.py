@@ -49,6 +49,17 @@ def _blank_choice(choices):
     return [("", "---------"), *choices]
 
 
+class ChooserFormMixin:
+    """Snippet choosers built per request, so their labels follow the user's language."""
+
+    choosers: dict[str, type] = {}
+
+    def install_choosers(self) -> None:
+        for name, model in self.choosers.items():
+            if name in self.fields:
+                self.fields[name].widget = AdminSnippetChooser(model)
+
+
 class RefusalFormMixin:
     """Put a service's refusals next to the fields they name; the rest above the form."""
 
@@ -58,7 +69,7 @@ class RefusalFormMixin:
             self.add_error(field, describe(refusal))
 
 
-class CaseForm(RefusalFormMixin, forms.Form):
+class CaseForm(ChooserFormMixin, RefusalFormMixin, forms.Form):
     """A case's content. Fields the case's state no longer allows are shown, disabled."""
 
     talk_type = forms.ChoiceField(label=_("type"), choices=TalkType.choices)
@@ -123,8 +134,11 @@ class CaseForm(RefusalFormMixin, forms.Form):
         "place",
     )
 
+    choosers = {"subject": Person, "appointment": Appointment}
+
     def __init__(self, *args, editable=None, creating=True, **kwargs):
         super().__init__(*args, **kwargs)
+        self.install_choosers()
         if not creating:
             del self.fields["subject"]
         if editable is not None:
@@ -151,7 +165,13 @@ class CaseForm(RefusalFormMixin, forms.Form):
         return data
 
 
-class SubjectForm(forms.Form):
+class SubjectForm(ChooserFormMixin, RefusalFormMixin, forms.Form):
+    choosers = {"person": Person}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.install_choosers()
+
     person = forms.ModelChoiceField(
         label=_("subject"),
         queryset=Person.objects.filter(active=True),
@@ -159,7 +179,13 @@ class SubjectForm(forms.Form):
     )
 
 
-class ParticipantForm(forms.Form):
+class ParticipantForm(ChooserFormMixin, RefusalFormMixin, forms.Form):
+    choosers = {"person": Person}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.install_choosers()
+
     person = forms.ModelChoiceField(
         label=_("person"),
         queryset=Person.objects.filter(active=True),

@@ -38,6 +38,7 @@ from lianzheng.permissions import (
 )
 from lianzheng.selectors import cases_of_user_q, load_calendar, next_deadline, overdue_q
 from lianzheng.views import cases as case_views
+from lianzheng.views.choosers import PersonChooserViewSet
 
 
 class CasePermissionPolicy(BasePermissionPolicy):
@@ -249,6 +250,7 @@ class TalkCaseViewSet(SnippetViewSet):
 class PersonViewSet(SnippetViewSet):
     model = Person
     icon = "user"
+    chooser_viewset_class = PersonChooserViewSet
     menu_label = _("People")
     list_display = ["name", "unit", "category", "rank", "post", "active"]
     list_filter = ["category", "rank", "active"]

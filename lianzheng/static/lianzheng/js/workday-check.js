@@ -1,11 +1,14 @@
 // The notify form's live check of 第六条（三）: working days between notice and talk.
+// Listens on the document, since Wagtail's date pickers may replace the inputs after load.
 (function () {
-  const out = document.getElementById("lz-workday-check");
-  if (!out) return;
-  const talk = document.querySelector("[name=scheduled_at]");
-  const written = document.querySelector("[name=written_on]");
+  const FIELDS = ["scheduled_at", "written_on"];
+  let pending = null;
+
   async function check() {
-    if (!talk || !written || !talk.value || !written.value) return;
+    const out = document.getElementById("lz-workday-check");
+    const talk = document.querySelector("[name=scheduled_at]");
+    const written = document.querySelector("[name=written_on]");
+    if (!out || !talk || !written || !talk.value || !written.value) return;
     const url = new URL(out.dataset.url, window.location.href);
     url.searchParams.set("from", written.value.trim().slice(0, 10));
     url.searchParams.set("to", talk.value.trim().replace(" ", "T"));
@@ -19,6 +22,17 @@
       out.textContent = "";
     }
   }
-  [talk, written].forEach((el) => el && ["change", "input", "blur"].forEach((ev) => el.addEventListener(ev, check)));
-  check();
+
+  function schedule(event) {
+    if (!event.target || !FIELDS.includes(event.target.name)) return;
+    clearTimeout(pending);
+    pending = setTimeout(check, 250);
+  }
+
+  ["change", "input", "blur"].forEach((name) => document.addEventListener(name, schedule, true));
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", check);
+  } else {
+    check();
+  }
 })();
