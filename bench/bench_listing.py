@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import json
 import math
 import os
@@ -62,6 +63,7 @@ class Result:
     times: list[float] = field(default_factory=list)
     queries: list[int] = field(default_factory=list)
     db_times: list[float] = field(default_factory=list)
+    gc_times: list[float] = field(default_factory=list)
     captured: list[dict] = field(default_factory=list)
     size: int = 0
     options: int = 0
@@ -95,19 +97,52 @@ class Result:
         return self.status == 200
 
 
+GC = {"total": 0.0, "start": 0.0}  # seconds spent in Python's garbage collector
+
+
+def _gc_callback(phase: str, info: dict) -> None:
+    if phase == "start":
+        GC["start"] = time.perf_counter()
+    else:
+        GC["total"] += time.perf_counter() - GC["start"]
+
+
+gc.callbacks.append(_gc_callback)
+
+
 class ExecuteTimer:
     """A connection.execute_wrapper timing every cursor.execute() with perf_counter (Django's
-    captured "time" is rounded to the millisecond)."""
+    captured "time" is rounded to the millisecond), less any garbage collection that happened
+    to run inside it."""
 
     def __init__(self):
-        self.durations: list[float] = []
+        self.executed: list[tuple[str, float]] = []
 
     def __call__(self, execute, sql, params, many, context):
-        start = time.perf_counter()
+        start, collected = time.perf_counter(), GC["total"]
         try:
             return execute(sql, params, many, context)
         finally:
-            self.durations.append((time.perf_counter() - start) * 1000)
+            elapsed = time.perf_counter() - start - (GC["total"] - collected)
+            self.executed.append((sql, elapsed * 1000))
+
+    @property
+    def total(self) -> float:
+        return sum(ms for _sql, ms in self.executed)
+
+    def align(self, captured: list[dict]) -> list[dict]:
+        """The captured queries with their durations. COMMIT, ROLLBACK and (on PostgreSQL)
+        BEGIN are logged by Django without passing through execute wrappers: 0 ms here."""
+        result, executed = [], iter(self.executed)
+        pending = next(executed, None)
+        for query in captured:
+            sql = query["sql"]
+            if sql in ("BEGIN", "COMMIT", "ROLLBACK") and (pending is None or pending[0] != sql):
+                result.append({"sql": sql, "ms": 0.0})
+                continue
+            result.append({"sql": sql, "ms": pending[1] if pending else math.nan})
+            pending = next(executed, None)
+        return result
 
 
 def measure(client, user: str, label: str, url: str, runs: int) -> Result:
@@ -119,16 +154,14 @@ def measure(client, user: str, label: str, url: str, runs: int) -> Result:
     for _ in range(runs):
         timer = ExecuteTimer()
         with CaptureQueriesContext(connection) as ctx, connection.execute_wrapper(timer):
-            start = time.perf_counter()
+            start, collected = time.perf_counter(), GC["total"]
             response = client.get(url)
             elapsed = time.perf_counter() - start
         result.times.append(elapsed * 1000)
+        result.gc_times.append((GC["total"] - collected) * 1000)
         result.queries.append(len(ctx.captured_queries))
-        result.db_times.append(sum(timer.durations))
-        result.captured = [
-            {"sql": query["sql"], "ms": ms}
-            for query, ms in zip(ctx.captured_queries, timer.durations, strict=False)
-        ]
+        result.db_times.append(timer.total)
+        result.captured = timer.align(ctx.captured_queries)
         result.status = response.status_code
         content = response.content
         result.size = len(content)
@@ -744,7 +777,8 @@ class Bench:
             f"Data: {TalkCase.objects.count():,} cases, {CaseSubject.objects.count():,} subjects, "
             f"{Person.objects.count():,} people, {history:,} case history rows. "
             f"{self.runs} runs per measurement after one warm-up request; times in ms as "
-            "median / p95; q = queries per request; db = ms inside cursor.execute() (median)."
+            "median / p95; q = queries per request; db = ms inside cursor.execute(), "
+            "garbage collection excluded (median)."
         )
         self.say(
             f"Search term {s.search_name!r} ({s.search_people} person, {s.search_cases} cases); "
@@ -928,7 +962,9 @@ class Bench:
                 slowest = sorted(page.captured, key=lambda q: -q["ms"])[:3]
                 self.say(
                     f"Over {TARGET_MS} ms: {label} ({user}), {page.median:.0f} ms of which "
-                    f"{page.db_median:.0f} ms in the database; slowest queries: "
+                    f"{page.db_median:.0f} ms in the database and "
+                    f"{statistics.median(page.gc_times):.0f} ms in Python's garbage collector; "
+                    f"{page.size / 1024:.0f} KB of HTML; slowest queries: "
                     + "; ".join(f"{q['ms']:.0f} ms `{_short(q['sql'], 160)}`" for q in slowest)
                 )
                 self.say()

@@ -12,7 +12,27 @@ from lianzheng.choices import Role
 
 ADMIN_ACCESS = "wagtailadmin.access_admin"
 VIEW_UNITS = "lianzheng.view_unit"
-MANAGE_UNITS = ("lianzheng.add_unit", "lianzheng.change_unit", VIEW_UNITS)
+
+
+def _manage(*models: str) -> tuple[str, ...]:
+    return tuple(f"lianzheng.{action}_{m}" for m in models for action in ("add", "change", "view"))
+
+
+def _view(*models: str) -> tuple[str, ...]:
+    return tuple(f"lianzheng.view_{m}" for m in models)
+
+
+MANAGE_UNITS = _manage("unit")
+# Reference data everyone who works cases may read (cases themselves follow
+# lianzheng.permissions, not model permissions).
+READ_REFERENCE = (ADMIN_ACCESS, *_view("unit", "person", "appointment", "roleassignment",
+                                       "ground", "calendaroverride", "calendaryear"))
+# The office keeps the people, their appointments and who holds which office.
+OFFICE_DATA = (ADMIN_ACCESS, *_manage("unit", "person", "appointment", "roleassignment"),
+               *_view("ground", "calendaroverride", "calendaryear"))
+# Editors keep the regulation's data: grounds of 第五条 and the working-day calendar.
+EDITOR_DATA = (ADMIN_ACCESS, *_manage("unit", "ground", "calendaroverride", "calendaryear"),
+               *_view("person", "appointment", "roleassignment"))
 
 # Page permission types Wagtail knows (``<type>_page`` codenames), granted on the regulations
 # index so that they cover every regulation page below it.
@@ -24,7 +44,7 @@ class RoleSpec:
     role: Role
     group_name: str
     description: str
-    model_permissions: tuple[str, ...] = (ADMIN_ACCESS, VIEW_UNITS)
+    model_permissions: tuple[str, ...] = READ_REFERENCE
     regulation_page_permissions: tuple[str, ...] = ()
     demo_username: str = ""
 
@@ -33,8 +53,8 @@ ROLES: tuple[RoleSpec, ...] = (
     RoleSpec(
         Role.EDITOR,
         "编辑",
-        "Publishes and revises the regulation pages; maintains the units.",
-        (ADMIN_ACCESS, *MANAGE_UNITS),
+        "Publishes and revises the regulation pages, the grounds and the calendar.",
+        EDITOR_DATA,
         EDIT_REGULATIONS,
         "editor",
     ),
@@ -42,7 +62,7 @@ ROLES: tuple[RoleSpec, ...] = (
         Role.OFFICE,
         "办公室",
         "Prepares cases, sends notices, supervises rectification, keeps integrity files.",
-        (ADMIN_ACCESS, *MANAGE_UNITS),
+        OFFICE_DATA,
         demo_username="office",
     ),
     RoleSpec(
@@ -73,7 +93,7 @@ ROLES: tuple[RoleSpec, ...] = (
         Role.OFFICE_HEAD,
         "办公室负责人",
         "Heads the office; attends every talk.",
-        (ADMIN_ACCESS, *MANAGE_UNITS),
+        OFFICE_DATA,
         demo_username="office_head",
     ),
     RoleSpec(

@@ -120,3 +120,26 @@ def test_a_section_with_a_county_is_refused_with_a_message(client, installed, lo
     )
     assert response.status_code == 200
     assert not Unit.objects.filter(code="section-bad").exists()
+
+
+@pytest.mark.parametrize(
+    ("username", "model", "may_add"),
+    [
+        ("office", "person", True),
+        ("office_head", "roleassignment", True),
+        ("editor", "calendaroverride", True),
+        ("editor", "ground", True),
+        ("leader", "person", False),
+        ("auditor", "person", False),
+        ("auditor", "calendaroverride", False),
+        ("principal", "ground", False),
+    ],
+)
+def test_reference_data_is_kept_by_its_keepers_and_read_by_the_rest(
+    client, installed, login_as, username, model, may_add
+):
+    login_as(username)
+    listing = client.get(reverse(f"wagtailsnippets_lianzheng_{model}:list"))
+    assert listing.status_code == 200
+    add = client.get(reverse(f"wagtailsnippets_lianzheng_{model}:add"))
+    assert (add.status_code == 200) is may_add
