@@ -5,15 +5,27 @@ user rewrite history rows, so the user is kept as a plain id next to a snapshot 
 was shown at the time.
 """
 
-from django.db import models
+from django.db import models, transaction
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
 
+class ChainedQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        """Bulk writes join the chain too (simple-history's bulk_history_create ends here)."""
+        from lianzheng.audit.chain import link
+
+        objs = list(objs)
+        with transaction.atomic(using=self.db):
+            link([o for o in objs if not o.chain_hash])
+            return super().bulk_create(objs, *args, **kwargs)
+
+
 class HistoryExtras(models.Model):
-    """Columns every history row carries besides simple-history's own."""
+    """Columns every history row carries besides simple-history's own: who by name, the
+    transition and articles, and the row's link in the hash chain (lianzheng.audit.chain)."""
 
     history_user_display = models.CharField(
         _("changed by (name at the time)"), max_length=200, blank=True, default=""
@@ -24,9 +36,38 @@ class HistoryExtras(models.Model):
     history_articles = models.TextField(
         _("articles cited"), blank=True, default="", help_text=_("Rule codes, e.g. R6.1 R6.3")
     )
+    chain_seq = models.BigIntegerField(_("chain sequence"), null=True, unique=True, editable=False)
+    chain_prev = models.CharField(_("previous hash"), max_length=64, blank=True, editable=False)
+    chain_hash = models.CharField(_("hash"), max_length=64, blank=True, editable=False)
+
+    objects = ChainedQuerySet.as_manager()
 
     class Meta:
         abstract = True
+
+    def save(self, *args, **kwargs):
+        from lianzheng.audit.chain import link
+
+        with transaction.atomic(using=kwargs.get("using")):
+            if not self.chain_hash:
+                link([self])
+            super().save(*args, **kwargs)
+
+
+class Audited(models.Model):
+    """Base of every audited model: a save or delete and its history row (with its chain link)
+    commit together or not at all, even when the caller did not open a transaction."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic(using=kwargs.get("using")):
+            return super().delete(*args, **kwargs)
 
 
 def audited_history(**kwargs) -> HistoricalRecords:

@@ -25,14 +25,30 @@ def _view(*models: str) -> tuple[str, ...]:
 MANAGE_UNITS = _manage("unit")
 # Reference data everyone who works cases may read (cases themselves follow
 # lianzheng.permissions, not model permissions).
-READ_REFERENCE = (ADMIN_ACCESS, *_view("unit", "person", "appointment", "roleassignment",
-                                       "ground", "calendaroverride", "calendaryear"))
+READ_REFERENCE = (
+    ADMIN_ACCESS,
+    *_view(
+        "unit",
+        "person",
+        "appointment",
+        "roleassignment",
+        "ground",
+        "calendaroverride",
+        "calendaryear",
+    ),
+)
 # The office keeps the people, their appointments and who holds which office.
-OFFICE_DATA = (ADMIN_ACCESS, *_manage("unit", "person", "appointment", "roleassignment"),
-               *_view("ground", "calendaroverride", "calendaryear"))
+OFFICE_DATA = (
+    ADMIN_ACCESS,
+    *_manage("unit", "person", "appointment", "roleassignment"),
+    *_view("ground", "calendaroverride", "calendaryear"),
+)
 # Editors keep the regulation's data: grounds of 第五条 and the working-day calendar.
-EDITOR_DATA = (ADMIN_ACCESS, *_manage("unit", "ground", "calendaroverride", "calendaryear"),
-               *_view("person", "appointment", "roleassignment"))
+EDITOR_DATA = (
+    ADMIN_ACCESS,
+    *_manage("unit", "ground", "calendaroverride", "calendaryear"),
+    *_view("person", "appointment", "roleassignment"),
+)
 
 # Page permission types Wagtail knows (``<type>_page`` codenames), granted on the regulations
 # index so that they cover every regulation page below it.

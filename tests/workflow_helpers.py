@@ -149,7 +149,9 @@ def advance(cast: Cast, case: TalkCase, to: str) -> TalkCase:
             ),
         ),
     ]
-    for state, step in path:
+    states = [state for state, _step in path]
+    start = states.index(case.state) + 1 if case.state in states else 0
+    for state, step in path[start:]:
         if case.state == to:
             return case
         case = step(case)

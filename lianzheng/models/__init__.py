@@ -1,5 +1,6 @@
 """The add-on's models, one module per concern; import them from here."""
 
+from .audit import ChainHead, ChainVerification
 from .calendar import CalendarOverride, CalendarYear
 from .cases import (
     CaseGround,
@@ -30,6 +31,8 @@ __all__ = [
     "CaseParticipant",
     "CaseSequence",
     "CaseSubject",
+    "ChainHead",
+    "ChainVerification",
     "ConfidentialAccess",
     "ConfidentialReport",
     "Escalation",

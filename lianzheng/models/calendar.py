@@ -4,10 +4,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from lianzheng.history import audited_history
+from lianzheng.history import Audited, audited_history
 
 
-class CalendarOverride(models.Model):
+class CalendarOverride(Audited):
     """One date ruled working or not, as the State Council's notice for that year says."""
 
     date = models.DateField(_("date"), unique=True)
@@ -27,7 +27,7 @@ class CalendarOverride(models.Model):
         return f"{self.date:%Y-%m-%d} {'上班' if self.working else '休息'} {self.note}".strip()
 
 
-class CalendarYear(models.Model):
+class CalendarYear(Audited):
     """An editor's statement that a year's official arrangement has been entered in full.
 
     Without it a single override row would silence the "official calendar missing" warning for

@@ -28,7 +28,7 @@ from lianzheng.choices import (
     SpecialTrigger,
     TalkType,
 )
-from lianzheng.history import audited_history
+from lianzheng.history import Audited, audited_history
 from lianzheng.rules import RulesAllow
 
 CASE_NUMBER_FORMAT = "阿州住建廉约〔{year}〕{sequence}号"
@@ -76,7 +76,7 @@ class TalkCaseQuerySet(models.QuerySet):
         return super().bulk_create(objs, *args, **kwargs)
 
 
-class Ground(models.Model):
+class Ground(Audited):
     """A ground of 第五条（一）–（十一）. Data, not code: editors keep it in step with the
     regulation, and ``requires_justification`` marks （十一）"其他"."""
 
@@ -115,7 +115,7 @@ class CaseSequence(models.Model):
         return f"{self.year}: {self.last}"
 
 
-class TalkCase(FSMModelMixin, models.Model):
+class TalkCase(FSMModelMixin, Audited):
     """One integrity talk, from proposal to filing, run by the regulation."""
 
     year = models.PositiveSmallIntegerField(_("year"), editable=False, db_index=True)
@@ -445,7 +445,7 @@ class TalkCase(FSMModelMixin, models.Model):
         """Withdrawn before the talk, with a reason."""
 
 
-class CaseGround(models.Model):
+class CaseGround(Audited):
     case = models.ForeignKey(TalkCase, on_delete=models.CASCADE, related_name="case_grounds")
     ground = models.ForeignKey(Ground, on_delete=models.PROTECT, related_name="+")
 
@@ -461,7 +461,7 @@ class CaseGround(models.Model):
         return str(self.ground)
 
 
-class CaseSubject(models.Model):
+class CaseSubject(Audited):
     """A subject of the talk; a collective talk has several (第六条（四））."""
 
     case = models.ForeignKey(TalkCase, on_delete=models.CASCADE, related_name="subjects")
@@ -487,7 +487,7 @@ class CaseSubject(models.Model):
         return self.person.name
 
 
-class CaseParticipant(models.Model):
+class CaseParticipant(Audited):
     """An interviewer or attendee, in the part 第六条（二） gives him."""
 
     case = models.ForeignKey(TalkCase, on_delete=models.CASCADE, related_name="participants")
@@ -516,7 +516,7 @@ class CaseParticipant(models.Model):
         return f"{self.person.name}（{CaseRole(self.role).label}）"
 
 
-class Notice(models.Model):
+class Notice(Audited):
     """The written notice to one subject (第六条（三）); superseded when the talk moves."""
 
     case = models.ForeignKey(TalkCase, on_delete=models.CASCADE, related_name="notices")
@@ -545,7 +545,7 @@ class Notice(models.Model):
         return f"{self.subject}（{self.written_on:%Y-%m-%d}）"
 
 
-class Postponement(models.Model):
+class Postponement(Audited):
     """A written application to postpone and its decision (第八条（一））."""
 
     case = models.ForeignKey(TalkCase, on_delete=models.CASCADE, related_name="postponements")
@@ -579,7 +579,7 @@ class Postponement(models.Model):
         return f"{self.case}（{self.applied_on:%Y-%m-%d}）"
 
 
-class TalkRecord(models.Model):
+class TalkRecord(Audited):
     """The written record of the talk with one subject (第七条（三）, 第八条（二））."""
 
     case = models.ForeignKey(TalkCase, on_delete=models.CASCADE, related_name="records")
@@ -610,7 +610,7 @@ class TalkRecord(models.Model):
         return f"{self.case} · {self.subject}"
 
 
-class RectificationItem(models.Model):
+class RectificationItem(Audited):
     """What must be put right, by when, by whom (第九条)."""
 
     case = models.ForeignKey(TalkCase, on_delete=models.CASCADE, related_name="rectification_items")
@@ -636,7 +636,7 @@ class RectificationItem(models.Model):
         return self.description[:40]
 
 
-class RectificationCheck(models.Model):
+class RectificationCheck(Audited):
     """The office's check of an item; the last check decides the item's status."""
 
     item = models.ForeignKey(RectificationItem, on_delete=models.CASCADE, related_name="checks")
@@ -658,7 +658,7 @@ class RectificationCheck(models.Model):
         return f"{self.item}（{self.checked_on:%Y-%m-%d}）"
 
 
-class Escalation(models.Model):
+class Escalation(Audited):
     """移送追责: the ground, the facts, and who decided (第十条, 第十一条)."""
 
     case = models.OneToOneField(TalkCase, on_delete=models.CASCADE, related_name="escalation")
@@ -677,7 +677,7 @@ class Escalation(models.Model):
         return f"{self.case}：{self.get_ground_display()}"
 
 
-class ConfidentialReport(models.Model):
+class ConfidentialReport(Audited):
     """Who reported and what (第七条（四））: kept apart from the case, shown to three offices
     only, never in anything produced for the subject or the public."""
 

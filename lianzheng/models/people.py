@@ -9,10 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lianzheng.choices import PersonCategory, Rank, Role
-from lianzheng.history import audited_history
+from lianzheng.history import Audited, audited_history
 
 
-class Person(models.Model):
+class Person(Audited):
     """Anyone a case names: subjects, interviewers, attendees.
 
     Category and rank decide eligibility as a subject (第三条) and the talk types open to him
@@ -50,7 +50,7 @@ class Person(models.Model):
         return f"{self.name}（{self.unit}）" if self.unit_id else self.name
 
 
-class Appointment(models.Model):
+class Appointment(Audited):
     """An appointment or promotion with its effective date: what a pre-appointment talk precedes
     (第四条（二）: the talk is held before the appointee takes up the post)."""
 
@@ -89,7 +89,7 @@ class RoleAssignmentQuerySet(models.QuerySet):
         )
 
 
-class RoleAssignment(models.Model):
+class RoleAssignment(Audited):
     """Who holds an office of rules.md, and from when; the rules ask this, not group membership.
 
     A leader in charge holds one row per section (``unit``) he is in charge of, so the routine

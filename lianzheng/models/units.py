@@ -4,10 +4,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from lianzheng.choices import County, UnitKind
-from lianzheng.history import audited_history
+from lianzheng.history import Audited, audited_history
 
 
-class Unit(models.Model):
+class Unit(Audited):
     """A bureau section or a county's 住建局 / 城市管理局 / 公用事业服务中心.
 
     ``code`` is the stable key the set-up command matches on, so renaming a unit in the admin

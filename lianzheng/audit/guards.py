@@ -1,0 +1,140 @@
+"""Append-only at the database: triggers that refuse UPDATE and DELETE (and TRUNCATE on
+PostgreSQL) on every history table and audit log, whoever asks.
+
+On PostgreSQL the triggers are ours and set ENABLE ALWAYS, so neither a session's
+``session_replication_role = replica`` nor a library switch turns them off; only the table's
+owner can drop them, which is why production runs the application under a role that may only
+SELECT and INSERT there (see ``production_grants_sql``).
+"""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.db import connection as default_connection
+
+FUNCTION = "lianzheng_history_append_only"
+MESSAGE = "lianzheng: history is append-only"
+# Logs that are append-only besides the history tables.
+LOG_MODELS = ("lianzheng.ConfidentialAccess", "lianzheng.ChainVerification")
+
+
+def guarded_tables() -> list[str]:
+    from lianzheng.audit.chain import chained_models
+
+    tables = [m._meta.db_table for m in chained_models()]
+    tables += [apps.get_model(label)._meta.db_table for label in LOG_MODELS]
+    # simple-history's own tables for many-to-many history rows are history too.
+    tables += sorted(
+        m._meta.db_table
+        for m in apps.get_models()
+        if m._meta.app_label == "lianzheng"
+        and m._meta.db_table.startswith("lianzheng_historical")
+        and m._meta.db_table not in tables
+    )
+    return tables
+
+
+def _sqlite_statements(table: str) -> list[str]:
+    return [
+        f'CREATE TRIGGER IF NOT EXISTS "lz_no_update_{table}" BEFORE UPDATE ON "{table}" '
+        f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END",
+        f'CREATE TRIGGER IF NOT EXISTS "lz_no_delete_{table}" BEFORE DELETE ON "{table}" '
+        f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END",
+    ]
+
+
+def _postgres_function() -> str:
+    return (
+        f"CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN RAISE EXCEPTION '{MESSAGE} (% on %)', TG_OP, TG_TABLE_NAME; END $$"
+    )
+
+
+def _postgres_statements(table: str) -> list[str]:
+    return [
+        f'DROP TRIGGER IF EXISTS lz_append_only ON "{table}"',
+        f'DROP TRIGGER IF EXISTS lz_no_truncate ON "{table}"',
+        f'CREATE TRIGGER lz_append_only BEFORE UPDATE OR DELETE ON "{table}" '
+        f"FOR EACH ROW EXECUTE FUNCTION {FUNCTION}()",
+        f'CREATE TRIGGER lz_no_truncate BEFORE TRUNCATE ON "{table}" '
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()",
+        f'ALTER TABLE "{table}" ENABLE ALWAYS TRIGGER lz_append_only',
+        f'ALTER TABLE "{table}" ENABLE ALWAYS TRIGGER lz_no_truncate',
+    ]
+
+
+def install(connection=None, tables: list[str] | None = None) -> None:
+    connection = connection or default_connection
+    tables = guarded_tables() if tables is None else tables
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(_postgres_function())
+            for table in tables:
+                for sql in _postgres_statements(table):
+                    cursor.execute(sql)
+        elif connection.vendor == "sqlite":
+            for table in tables:
+                for sql in _sqlite_statements(table):
+                    cursor.execute(sql)
+        else:  # pragma: no cover - only the two supported databases
+            raise NotImplementedError(f"no append-only triggers for {connection.vendor}")
+
+
+def uninstall(connection=None, tables: list[str] | None = None) -> None:
+    """Drop the triggers: for migrations' reverse, and for tests that flush the database or
+    tamper with history on purpose. Production never calls this."""
+    connection = connection or default_connection
+    tables = guarded_tables() if tables is None else tables
+    with connection.cursor() as cursor:
+        for table in tables:
+            if connection.vendor == "postgresql":
+                cursor.execute(f'DROP TRIGGER IF EXISTS lz_append_only ON "{table}"')
+                cursor.execute(f'DROP TRIGGER IF EXISTS lz_no_truncate ON "{table}"')
+            else:
+                cursor.execute(f'DROP TRIGGER IF EXISTS "lz_no_update_{table}"')
+                cursor.execute(f'DROP TRIGGER IF EXISTS "lz_no_delete_{table}"')
+
+
+def installed(connection=None) -> dict[str, bool]:
+    """For each guarded table, whether its triggers are in place (and always enabled)."""
+    connection = connection or default_connection
+    result = {}
+    with connection.cursor() as cursor:
+        for table in guarded_tables():
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                    "WHERE c.relname = %s AND t.tgname IN ('lz_append_only', 'lz_no_truncate') "
+                    "AND t.tgenabled = 'A'",
+                    [table],
+                )
+            else:
+                cursor.execute(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s "
+                    "AND name IN (%s, %s)",
+                    [table, f"lz_no_update_{table}", f"lz_no_delete_{table}"],
+                )
+            result[table] = cursor.fetchone()[0] == 2
+    return result
+
+
+def production_grants_sql(app_role: str = "lianzheng_app", owner_role: str = "lianzheng_owner"):
+    """The recommended PostgreSQL set-up: migrations run as the owner; the application's role
+    may only read and append to history, so it cannot drop the triggers or rewrite a row."""
+    tables = guarded_tables()
+    lines = [
+        "-- Run as a superuser once; then run migrations as the owner role and the site as",
+        f"-- {app_role}. Re-run after migrations that add history tables.",
+        f"CREATE ROLE {owner_role} LOGIN;",
+        f"CREATE ROLE {app_role} LOGIN;",
+        "DO $$ BEGIN EXECUTE format('GRANT CONNECT ON DATABASE %I TO "
+        f"{app_role}', current_database()); END $$;",
+        f"-- The tables belong to {owner_role} (it runs the migrations): only it could drop the",
+        "-- triggers, and the application never connects as it.",
+        f"GRANT USAGE ON SCHEMA public TO {app_role};",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {app_role};",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {app_role};",
+    ]
+    for table in tables:
+        lines.append(f'REVOKE UPDATE, DELETE, TRUNCATE ON "{table}" FROM {app_role};')
+    return "\n".join(lines) + "\n"

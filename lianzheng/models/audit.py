@@ -1,0 +1,58 @@
+"""The chain's head: the last sequence number and hash, locked while rows are linked."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, models, transaction
+from django.utils.translation import gettext_lazy as _
+
+from lianzheng.audit.chain import GENESIS
+
+
+class ChainHead(models.Model):
+    """One row. Its lock serialises linking, so concurrent writers cannot fork the chain; it
+    moves with the transaction that adds history rows, so a rollback leaves it where it was."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.BigIntegerField(_("sequence"), default=0)
+    hash = models.CharField(_("hash"), max_length=64, default=GENESIS)
+
+    class Meta:
+        verbose_name = _("chain head")
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash}"
+
+    @classmethod
+    def locked(cls) -> ChainHead:
+        if not cls.objects.filter(pk=1).exists():
+            try:
+                with transaction.atomic():
+                    cls.objects.create(pk=1)
+            except IntegrityError:
+                pass  # created by a concurrent writer; lock it below
+        return cls.objects.select_for_update().get(pk=1)
+
+    @classmethod
+    def current(cls) -> ChainHead:
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+
+class ChainVerification(models.Model):
+    """A run of the chain verification: when, by whom, how far, and the result."""
+
+    verified_at = models.DateTimeField(_("verified at"), auto_now_add=True)
+    user_id = models.IntegerField(_("user id"), null=True, blank=True)
+    user_display = models.CharField(_("verified by"), max_length=200, blank=True)
+    checked = models.BigIntegerField(_("rows checked"))
+    head_seq = models.BigIntegerField(_("head sequence"))
+    head_hash = models.CharField(_("head hash"), max_length=64)
+    ok = models.BooleanField(_("chain holds"))
+    detail = models.TextField(_("detail"), blank=True)
+
+    class Meta:
+        ordering = ["-verified_at"]
+        verbose_name = _("chain verification")
+        verbose_name_plural = _("chain verifications")
+
+    def __str__(self) -> str:
+        return f"{self.verified_at:%Y-%m-%d %H:%M} {'OK' if self.ok else 'BROKEN'}"
