@@ -92,6 +92,23 @@ class YearChartPanel(Component):
         return {"figures": year_figures()}
 
 
+class ChainStatusPanel(Component):
+    template_name = "lianzheng/admin/panels/chain.html"
+    order = 95
+    name = "lianzheng_chain"
+
+    def get_context_data(self, parent_context):
+        from django.urls import reverse
+
+        from lianzheng.selectors_audit import chain_status
+
+        return {
+            "status": chain_status(),
+            "verify_url": reverse("lianzheng_audit:verify"),
+            "log_url": reverse("lianzheng_audit:log"),
+        }
+
+
 def add_panels(request, panels) -> None:
     """construct_homepage_panels: each role gets the worklists of its part in the regulation."""
     user = request.user
@@ -114,3 +131,7 @@ def add_panels(request, panels) -> None:
     ):
         panels.append(OverduePanel(request))
     panels.append(YearChartPanel())
+    from lianzheng.views.audit import user_can_read_audit
+
+    if user_can_read_audit(user):
+        panels.append(ChainStatusPanel())

@@ -4,8 +4,10 @@ from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 
 from lianzheng import log_actions, panels
+from lianzheng.views.audit import AuditViewSet
 from lianzheng.viewsets import LianzhengViewSetGroup
 
 register_snippet(LianzhengViewSetGroup)
 hooks.register("register_log_actions", log_actions.register)
 hooks.register("construct_homepage_panels", panels.add_panels)
+hooks.register("register_admin_viewset", AuditViewSet)

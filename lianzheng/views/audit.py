@@ -1,0 +1,260 @@
+"""Auditors' views: the global audit log, comparison of two versions of a case, the chain.
+
+Everything here reads; the only row written is the record of a verification run, an access log
+like the record of each showing of confidential information.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.viewsets.base import ViewSet
+from wagtail.admin.widgets import AdminDateInput
+
+from lianzheng.audit.chain import verify
+from lianzheng.choices import Role
+from lianzheng.models import TalkCase
+from lianzheng.permissions import user_can_view_cases, user_roles
+from lianzheng.selectors_audit import (
+    LogFilters,
+    audit_log,
+    case_versions,
+    chain_status,
+    compare_versions,
+    model_choices,
+)
+from lianzheng.services.audit import record_verification
+from lianzheng.services.workflow import STEPS, transition_label
+from lianzheng.views.cases import Forbidden, as_403, case_url
+
+AUDIT_READERS = frozenset(
+    {Role.AUDITOR, Role.DISCIPLINE_OFFICER, Role.DEPUTY_HEAD_DISCIPLINE, Role.PRINCIPAL_HEAD}
+)
+EXPORT_LIMIT = 50_000
+
+
+def user_can_read_audit(user) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return user.is_superuser or bool(user_roles(user) & AUDIT_READERS)
+
+
+class LogFilterForm(forms.Form):
+    user = forms.ModelChoiceField(
+        label=_("user"), required=False, queryset=get_user_model().objects.order_by("username")
+    )
+    since = forms.DateField(label=_("from"), required=False, widget=AdminDateInput)
+    until = forms.DateField(label=_("until"), required=False, widget=AdminDateInput)
+    case = forms.CharField(label=_("case number"), required=False, max_length=40)
+    transition = forms.ChoiceField(label=_("transition"), required=False)
+    model = forms.ChoiceField(label=_("record of"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["transition"].choices = [("", "—")] + [
+            (name, transition_label(name)) for name in STEPS
+        ]
+        self.fields["model"].choices = [("", "—"), *model_choices()]
+
+    def filters(self) -> LogFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+        case_id = None
+        if data.get("case"):
+            case = TalkCase.objects.filter(number=data["case"].strip()).first()
+            case_id = case.pk if case else -1
+        return LogFilters(
+            user_id=data["user"].pk if data.get("user") else None,
+            since=data.get("since"),
+            until=data.get("until"),
+            case_id=case_id,
+            transition=data.get("transition") or "",
+            model=data.get("model") or "",
+        )
+
+
+class AuditLogView(WagtailAdminTemplateMixin, TemplateView):
+    template_name = "lianzheng/admin/audit/log.html"
+    page_title = _("Audit log")
+    header_icon = "history"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not user_can_read_audit(request.user):
+            raise Forbidden
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        self.form = LogFilterForm(request.GET or None)
+        filters = self.form.filters() if self.form.is_bound else LogFilters()
+        export = request.GET.get("export")
+        if export in ("csv", "xlsx"):
+            return self.export(audit_log(filters, limit=EXPORT_LIMIT), export)
+        before = request.GET.get("before")
+        self.entries = audit_log(
+            filters, limit=50, before_seq=int(before) if before and before.isdigit() else None
+        )
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("before", None)
+        older = None
+        if len(self.entries) == 50:
+            query["before"] = self.entries[-1]["seq"]
+            older = "?" + query.urlencode()
+        context.update(
+            form=self.form,
+            entries=self.entries,
+            older_url=older,
+            status=chain_status(),
+            verify_url=reverse("lianzheng_audit:verify"),
+            export_query=self.request.GET.urlencode(),
+        )
+        return context
+
+    COLUMNS = (
+        ("seq", "序号 sequence"),
+        ("when", "时间 time"),
+        ("who", "操作人 user"),
+        ("model", "记录 record"),
+        ("object", "对象 object"),
+        ("type", "类型 type"),
+        ("transition", "办理环节 transition"),
+        ("from", "办理前 from"),
+        ("to", "办理后 to"),
+        ("reason", "理由 reason"),
+        ("articles", "依据 articles"),
+        ("hash", "哈希 hash"),
+    )
+
+    def export(self, entries, kind):
+        rows = [[self._cell(e[key]) for key, _label in self.COLUMNS] for e in entries]
+        headings = [label for _key, label in self.COLUMNS]
+        if kind == "csv":
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            writer.writerow(headings)
+            writer.writerows(rows)
+            response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv")
+            response["Content-Disposition"] = 'attachment; filename="lianzheng-audit-log.csv"'
+            return response
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "audit log"
+        sheet.append(headings)
+        for row in rows:
+            sheet.append(row)
+        out = io.BytesIO()
+        book.save(out)
+        response = HttpResponse(
+            out.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = 'attachment; filename="lianzheng-audit-log.xlsx"'
+        return response
+
+    @staticmethod
+    def _cell(value):
+        from django.utils import timezone
+
+        if hasattr(value, "tzinfo") and value is not None:
+            return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
+        return "" if value is None else str(value)
+
+
+class VerifyView(WagtailAdminTemplateMixin, TemplateView):
+    """Verify the chain now and show the result (recorded, like any verification)."""
+
+    template_name = "lianzheng/admin/audit/verify.html"
+    page_title = _("Verify the audit chain")
+    header_icon = "lock"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not user_can_read_audit(request.user):
+            raise Forbidden
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        verdict = verify()
+        context.update(
+            verdict=verdict,
+            record=record_verification(verdict, user=self.request.user),
+            log_url=reverse("lianzheng_audit:log"),
+        )
+        return context
+
+
+class CaseCompareView(WagtailAdminTemplateMixin, TemplateView):
+    """Any two versions of a case, field by field, in the fields' Chinese labels."""
+
+    template_name = "lianzheng/admin/audit/compare.html"
+    page_title = _("Compare versions")
+    header_icon = "history"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not user_can_view_cases(request.user):
+            raise Forbidden
+        self.case = get_object_or_404(TalkCase, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_subtitle(self):
+        return self.case.number
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        versions = case_versions(self.case)
+        ids = {v.history_id for v in versions}
+        a = self.request.GET.get("a")
+        b = self.request.GET.get("b")
+        a = int(a) if a and a.isdigit() and int(a) in ids else versions[0].history_id
+        b = int(b) if b and b.isdigit() and int(b) in ids else versions[-1].history_id
+        context.update(
+            case=self.case,
+            versions=versions,
+            a=a,
+            b=b,
+            rows=compare_versions(self.case, a, b),
+            case_page=case_url("inspect", self.case.pk),
+        )
+        return context
+
+
+class AuditViewSet(ViewSet):
+    name = "lianzheng_audit"
+    url_prefix = "lianzheng/audit"
+    icon = "history"
+    menu_label = _("Audit log")
+    menu_order = 210
+    add_to_admin_menu = True
+
+    def get_urlpatterns(self):
+        return [
+            path("", as_403(AuditLogView.as_view()), name="log"),
+            path("verify/", as_403(VerifyView.as_view()), name="verify"),
+            path("case/<int:pk>/compare/", as_403(CaseCompareView.as_view()), name="compare"),
+        ]
+
+    def get_menu_item(self, order=None):
+        class AuditMenuItem(MenuItem):
+            def is_shown(self, request):
+                return user_can_read_audit(request.user)
+
+        return AuditMenuItem(
+            self.menu_label,
+            reverse("lianzheng_audit:log"),
+            icon_name=self.icon,
+            order=order or self.menu_order,
+        )

@@ -1,0 +1,79 @@
+"""Auditors read the trail without help: a global log with filters and export, a comparison of
+any two versions of a case in Chinese labels, and the chain's status with a check on demand."""
+
+import pytest
+from django.urls import reverse
+
+from lianzheng.choices import CaseState
+from lianzheng.models import ChainVerification
+from tests.workflow_helpers import advance, new_case
+
+pytestmark = pytest.mark.django_db
+
+
+def test_auditors_read_the_log_others_get_403(client, cast):
+    advance(cast, new_case(cast), CaseState.APPROVED)
+    client.force_login(cast.auditor)
+    response = client.get(reverse("lianzheng_audit:log"))
+    assert response.status_code == 200
+    assert "待审批 → 已同意" in response.content.decode()
+    client.force_login(cast.clerk.user)
+    assert client.get(reverse("lianzheng_audit:log")).status_code == 403
+
+
+def test_the_log_filters_by_case_transition_and_user(client, cast):
+    first = advance(cast, new_case(cast), CaseState.APPROVED)
+    second = advance(cast, new_case(cast, subjects=[cast.staff2]), CaseState.SUBMITTED)
+    client.force_login(cast.auditor)
+    log = reverse("lianzheng_audit:log")
+    by_case = client.get(log, {"case": second.number}).context["entries"]
+    assert by_case and {e["case_id"] for e in by_case} == {second.pk}
+    consents = client.get(log, {"transition": "consent"}).context["entries"]
+    assert [e["case_id"] for e in consents] == [first.pk]
+    by_user = client.get(log, {"user": cast.principal.user.pk}).context["entries"]
+    assert by_user and all(e["user_id"] == cast.principal.user.pk for e in by_user)
+
+
+def test_the_log_exports_csv_and_xlsx(client, cast):
+    case = advance(cast, new_case(cast), CaseState.SUBMITTED)
+    client.force_login(cast.auditor)
+    csv = client.get(reverse("lianzheng_audit:log"), {"case": case.number, "export": "csv"})
+    body = csv.content.decode("utf-8-sig")
+    assert "办理环节 transition" in body.splitlines()[0]
+    assert "submit" in body and "R2.1" in body
+    xlsx = client.get(reverse("lianzheng_audit:log"), {"export": "xlsx"})
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+
+
+def test_two_versions_compared_field_by_field_in_chinese(client, cast):
+    case = advance(cast, new_case(cast), CaseState.APPROVED)
+    versions = list(case.history.order_by("chain_seq"))
+    client.force_login(cast.auditor)
+    response = client.get(
+        reverse("lianzheng_audit:compare", args=[case.pk]),
+        {"a": versions[0].history_id, "b": versions[-1].history_id},
+    )
+    assert response.status_code == 200
+    changed = {r["label"]: (r["a"], r["b"]) for r in response.context["rows"] if r["changed"]}
+    assert changed["状态"] == ("草稿", "已同意")
+    assert changed["同意人"] == ("", str(cast.principal)) and "约谈目的" not in changed
+
+
+def test_verify_now_records_the_result(client, cast):
+    advance(cast, new_case(cast), CaseState.SUBMITTED)
+    client.force_login(cast.auditor)
+    response = client.get(reverse("lianzheng_audit:verify"))
+    assert response.status_code == 200
+    assert response.context["verdict"].ok
+    run = ChainVerification.objects.get()
+    assert run.ok and run.user_id == cast.auditor.pk and run.head_seq > 0
+    log = client.get(reverse("lianzheng_audit:log")).content.decode()
+    assert run.head_hash in log
+
+
+def test_the_dashboard_shows_the_chain_to_audit_readers_only(client, cast):
+    advance(cast, new_case(cast), CaseState.SUBMITTED)
+    client.force_login(cast.auditor)
+    assert "审计链" in client.get(reverse("wagtailadmin_home")).content.decode()
+    client.force_login(cast.clerk.user)
+    assert "审计链" not in client.get(reverse("wagtailadmin_home")).content.decode()
