@@ -176,3 +176,24 @@ def test_concurrent_writers_leave_one_unbroken_chain(profile):
     verdict = chain.verify()
     assert verdict.ok, verdict.broken
     assert Unit.history.filter(name__contains="·4").count() == len(units)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_history_write_leaves_the_row_unchanged(profile, monkeypatch):
+    """Outside any transaction of the caller's, the save and its history row still commit
+    together: when linking the history row fails, the unit keeps its old name."""
+    unit = Unit.objects.get(code="aba-utility")
+    rows_before = unit.history.count()
+
+    def broken_link(rows):
+        raise RuntimeError("disk full while writing history")
+
+    monkeypatch.setattr(chain, "link", broken_link)
+    unit.name = "不应保存的名称"
+    with pytest.raises(RuntimeError):
+        unit.save()
+    monkeypatch.undo()
+    unit.refresh_from_db()
+    assert unit.name == "阿坝县公用事业服务中心"
+    assert unit.history.count() == rows_before
+    assert chain.verify().ok
