@@ -1,6 +1,8 @@
 """Settings for the pytest suite: fast hashing, throw-away media, any DATABASE_URL."""
 
+import os
 import tempfile
+from pathlib import Path
 
 from .base import *  # noqa: F403
 
@@ -15,3 +17,10 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 
 STATIC_ROOT = tempfile.mkdtemp(prefix="lianzheng-test-static-")
 WHITENOISE_AUTOREFRESH = True
+
+# The browser tests share the database with a live-server thread; SQLite's in-memory shared
+# cache answers concurrent access with "table is locked" at once, a file waits its turn.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(Path(tempfile.gettempdir()) / f"lianzheng-test-{os.getpid()}.sqlite3")
+    }
