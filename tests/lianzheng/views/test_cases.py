@@ -12,7 +12,7 @@ from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
 from lianzheng.choices import CaseRole, CaseState, TalkType
-from lianzheng.models import ConfidentialAccess, TalkCase
+from lianzheng.models import ConfidentialAccess, Ground, TalkCase
 from lianzheng.services.cases import case_update
 from tests.factories import UserFactory
 from tests.workflow_helpers import advance, new_case, record_data, talk_time
@@ -238,7 +238,7 @@ class TestForms:
                 "purpose": "提醒",
                 "origin": "direct",
                 "problems": "拖延",
-                "grounds": [1],
+                "grounds": [Ground.objects.get(number=5).pk],
                 "preparation_note": "提纲",
             },
         )
