@@ -18,10 +18,14 @@ from lianzheng.selectors import (
 
 
 class CasePanel(Component):
+    """A worklist: at most ``limit`` rows, the total, and a link to the full listing."""
+
     template_name = "lianzheng/admin/panels/cases.html"
     heading = ""
     empty = _("Nothing here.")
     order = 50
+    limit = 10
+    more_query = ""
 
     def __init__(self, request):
         self.request = request
@@ -33,13 +37,28 @@ class CasePanel(Component):
     def rows(self):
         return []
 
+    def count(self, rows) -> int:
+        return len(rows)
+
     def get_context_data(self, parent_context):
-        return {"heading": self.heading, "rows": self.rows(), "empty": self.empty, "panel": self}
+        from django.urls import reverse
+
+        rows = self.rows()
+        more = reverse("wagtailsnippets_lianzheng_talkcase:list") + self.more_query
+        return {
+            "heading": self.heading,
+            "rows": rows[: self.limit],
+            "total": self.count(rows),
+            "more_url": more if self.more_query else "",
+            "empty": self.empty,
+            "panel": self,
+        }
 
 
 class AwaitingConsentPanel(CasePanel):
     heading = _("Cases awaiting my consent")
     order = 10
+    more_query = "?state=submitted"
 
     def rows(self):
         return [(case, case.created_at.date(), _("submitted")) for case in awaiting_consent()]
@@ -72,15 +91,23 @@ class RectificationChecksPanel(CasePanel):
     order = 25
 
     def rows(self):
-        return list(rectification_checks_due())
+        return list(rectification_checks_due()[:50])
 
 
 class OverduePanel(CasePanel):
     heading = _("Overdue")
     order = 30
+    more_query = "?overdue=on"
 
     def rows(self):
-        return [(case, case.scheduled_at, case.get_state_display()) for case in overdue_cases()]
+        self._cases = overdue_cases()
+        return [
+            (case, case.scheduled_at, case.get_state_display())
+            for case in self._cases[: self.limit]
+        ]
+
+    def count(self, rows) -> int:
+        return self._cases.count()
 
 
 class YearChartPanel(Component):

@@ -519,11 +519,19 @@ def notices_due(calendar: WorkdayCalendar | None = None, today: date | None = No
     working days before the planned talk; ``(case, last day, late)`` by urgency."""
     from lianzheng.choices import CaseState
 
+    from datetime import datetime, time
+
     calendar = calendar or load_calendar()
     today = today or timezone.localdate()
+    # Only talks within four working days can have their last notice day today or earlier.
+    horizon = timezone.make_aware(
+        datetime.combine(calendar.add_working_days(today, NOTICE_DAYS + 1), time.min)
+    )
     due = []
     for case in case_listing(
-        TalkCase.objects.filter(state=CaseState.APPROVED, scheduled_at__isnull=False)
+        TalkCase.objects.filter(
+            state=CaseState.APPROVED, scheduled_at__isnull=False, scheduled_at__lt=horizon
+        )
     ):
         last = calendar.last_working_day_for_notice(
             timezone.localtime(case.scheduled_at).date(), NOTICE_DAYS
