@@ -517,9 +517,9 @@ def upcoming_talks_for(user, days: int = 14):
 def notices_due(calendar: WorkdayCalendar | None = None, today: date | None = None):
     """Consented cases whose notice must go out today (or is already late) to keep three
     working days before the planned talk; ``(case, last day, late)`` by urgency."""
-    from lianzheng.choices import CaseState
-
     from datetime import datetime, time
+
+    from lianzheng.choices import CaseState
 
     calendar = calendar or load_calendar()
     today = today or timezone.localdate()
