@@ -120,6 +120,22 @@ class NextDeadlineColumn(Column):
         return f"{late}{day:%Y-%m-%d} {label.split()[0]}"
 
 
+class Refuse403Mixin:
+    """Wagtail's generic snippet views answer a refusal with a redirect; ours answer 403."""
+
+    def get_urlpatterns(self):
+        from django.core.exceptions import PermissionDenied
+        from django.urls import URLPattern
+
+        patterns = super().get_urlpatterns()
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = case_views.as_403(
+                    pattern.callback, catch=PermissionDenied, back_url="/admin/"
+                )
+        return patterns
+
+
 class LocalTimeColumn(Column):
     """A date and time as staff write it (Beijing time), not "3 days ago"."""
 
@@ -128,7 +144,7 @@ class LocalTimeColumn(Column):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-class TalkCaseViewSet(SnippetViewSet):
+class TalkCaseViewSet(Refuse403Mixin, SnippetViewSet):
     model = TalkCase
     icon = "clipboard-list"
     menu_label = _("Talk cases")
@@ -247,7 +263,7 @@ class TalkCaseViewSet(SnippetViewSet):
         ]
 
 
-class PersonViewSet(SnippetViewSet):
+class PersonViewSet(Refuse403Mixin, SnippetViewSet):
     model = Person
     icon = "user"
     chooser_viewset_class = PersonChooserViewSet
@@ -264,7 +280,7 @@ class PersonViewSet(SnippetViewSet):
         return Person.objects.select_related("unit")
 
 
-class AppointmentViewSet(SnippetViewSet):
+class AppointmentViewSet(Refuse403Mixin, SnippetViewSet):
     model = Appointment
     icon = "date"
     menu_label = _("Appointments")
@@ -277,7 +293,7 @@ class AppointmentViewSet(SnippetViewSet):
         return Appointment.objects.select_related("person")
 
 
-class UnitViewSet(SnippetViewSet):
+class UnitViewSet(Refuse403Mixin, SnippetViewSet):
     model = Unit
     icon = "group"
     menu_label = _("Units")
@@ -290,7 +306,7 @@ class UnitViewSet(SnippetViewSet):
     copy_view_enabled = False
 
 
-class RoleAssignmentViewSet(SnippetViewSet):
+class RoleAssignmentViewSet(Refuse403Mixin, SnippetViewSet):
     model = RoleAssignment
     icon = "key"
     menu_label = _("Role assignments")
@@ -304,7 +320,7 @@ class RoleAssignmentViewSet(SnippetViewSet):
         return RoleAssignment.objects.select_related("person", "unit")
 
 
-class GroundViewSet(SnippetViewSet):
+class GroundViewSet(Refuse403Mixin, SnippetViewSet):
     model = Ground
     icon = "list-ol"
     menu_label = _("Grounds (第五条)")
@@ -313,7 +329,7 @@ class GroundViewSet(SnippetViewSet):
     copy_view_enabled = False
 
 
-class CalendarOverrideViewSet(SnippetViewSet):
+class CalendarOverrideViewSet(Refuse403Mixin, SnippetViewSet):
     model = CalendarOverride
     icon = "calendar-alt"
     menu_label = _("Working-day overrides")
@@ -323,7 +339,7 @@ class CalendarOverrideViewSet(SnippetViewSet):
     copy_view_enabled = False
 
 
-class CalendarYearViewSet(SnippetViewSet):
+class CalendarYearViewSet(Refuse403Mixin, SnippetViewSet):
     model = CalendarYear
     icon = "calendar-check"
     menu_label = _("Calendar years entered")

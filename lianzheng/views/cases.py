@@ -83,16 +83,21 @@ def forbidden_response(request, back_url=None):
     )
 
 
-def as_403(view_func):
-    """Answer our views' Forbidden with a 403 page (Wagtail would redirect to the dashboard)."""
+def as_403(view_func, *, catch=Forbidden, back_url=None):
+    """Answer a refusal with a 403 page; Wagtail would redirect to the dashboard, which hides
+    from the client (and from an auditor's tools) that the request was refused."""
     from functools import wraps
 
     @wraps(view_func)
     def wrapped(request, *args, **kwargs):
         try:
             return view_func(request, *args, **kwargs)
-        except Forbidden:
+        except catch:
+            if request.headers.get("x-requested-with") == "XMLHttpRequest":
+                raise
             pk = kwargs.get("pk")
+            if back_url is not None:
+                return forbidden_response(request, back_url)
             return forbidden_response(request, case_url("inspect", pk) if pk else None)
 
     return wrapped

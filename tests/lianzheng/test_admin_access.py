@@ -143,3 +143,17 @@ def test_reference_data_is_kept_by_its_keepers_and_read_by_the_rest(
     assert listing.status_code == 200
     add = client.get(reverse(f"wagtailsnippets_lianzheng_{model}:add"))
     assert (add.status_code == 200) is may_add
+
+
+@pytest.mark.parametrize(
+    "model", ["person", "unit", "roleassignment", "ground", "calendaroverride", "appointment"]
+)
+def test_an_auditor_gets_403_on_posts_to_reference_data(client, installed, login_as, model):
+    from django.apps import apps
+
+    login_as("auditor")
+    before = apps.get_model("lianzheng", model).objects.count()
+    response = client.post(reverse(f"wagtailsnippets_lianzheng_{model}:add"), {"name": "x"})
+    assert response.status_code == 403
+    assert "没有办理此项操作的权限" in response.content.decode()
+    assert apps.get_model("lianzheng", model).objects.count() == before
