@@ -55,6 +55,7 @@ TX_ROWS = 20_000  # history rows per transaction
 SUPPORT = None  # bench/_audit_support.py, imported once Django is set up
 REPEAT = 2  # runs per verification; the best is reported
 RUNS: dict[int, list[float]] = {}
+LOADS: dict[int, list[float]] = {}  # 1-minute load average after each run
 
 
 # -- the bench database ------------------------------------------------------------------------
@@ -838,6 +839,7 @@ def part_a(report: Report, cast, n: int) -> dict:
                 f"{base['median'] / bare_s['median']:.2f}x",
                 f"**{var['median'] / bare_s['median']:.2f}x**",
                 len(ctx.captured_queries),
+                f"{os.getloadavg()[0]:.1f}",
             ]
         )
         report.log(
@@ -865,6 +867,7 @@ def part_a(report: Report, cast, n: int) -> dict:
             "ratio before",
             "ratio after",
             "queries after",
+            "load",
         ],
         rows,
     )
@@ -991,18 +994,24 @@ def fetch_only(chunk: int = 5000) -> tuple[int, float]:
 
 def timed_verify(func, *args, **kwargs):
     """Best of REPEAT runs (the machine is shared: the fastest run is the least disturbed)."""
-    runs = []
+    runs, loads = [], []
     for _ in range(REPEAT):
         gc.collect()
         started = time.perf_counter()
         verdict = func(*args, **kwargs)
         runs.append(time.perf_counter() - started)
+        loads.append(os.getloadavg()[0])
     RUNS[id(verdict)] = runs
+    LOADS[id(verdict)] = loads
     return verdict, min(runs)
 
 
 def _runs(verdict) -> str:
     return " / ".join(f"{r:.1f}" for r in RUNS.get(id(verdict), []))
+
+
+def _loads(verdict) -> str:
+    return " / ".join(f"{x:.1f}" for x in LOADS.get(id(verdict), []))
 
 
 def _sample(sample: int):
@@ -1207,6 +1216,7 @@ def part_b(report: Report, cast, template, rows: int, budget: float, sample: int
             cursor.execute("CHECKPOINT")
         report.log("(b) VACUUM ANALYZE, CHECKPOINT")
     fetched, fetch_s = fetch_only()
+    fetch_load = f"{os.getloadavg()[0]:.1f}"
     report.log(f"(b) fetch only: {fetched:,} rows in {fetch_s:.1f}s")
     report.log("(b) chain.verify() (reference)")
     ref, ref_s = timed_verify(chain.verify)
@@ -1310,6 +1320,7 @@ def part_b(report: Report, cast, template, rows: int, budget: float, sample: int
             _runs(ref),
             _rate(total, ref_s),
             f"{total / ref_s / GOAL_ROWS_PER_S:.2f}",
+            _loads(ref),
             "ok" if ref.ok else "BROKEN",
         ],
         [
@@ -1318,6 +1329,7 @@ def part_b(report: Report, cast, template, rows: int, budget: float, sample: int
             f"{fetch_s:.1f}",
             _rate(fetched, fetch_s),
             f"{fetched / fetch_s / GOAL_ROWS_PER_S:.2f}",
+            fetch_load,
             "",
         ],
     ]
@@ -1334,12 +1346,21 @@ def part_b(report: Report, cast, template, rows: int, budget: float, sample: int
                 _runs(verdict),
                 _rate(verdict.checked, seconds),
                 f"{verdict.checked / seconds / GOAL_ROWS_PER_S:.2f}",
+                _loads(verdict),
                 ("ok, same verdict" if same else "**DIFFERENT VERDICT**"),
             ]
         )
     report.add(f"### Verification, end to end (goal {GOAL_ROWS_PER_S:,} rows/s)", "")
     report.table(
-        ["verification", "rows", "seconds (each run)", "rows/s (best run)", "of goal", "verdict"],
+        [
+            "verification",
+            "rows",
+            "seconds (each run)",
+            "rows/s (best run)",
+            "of goal",
+            "load after each run",
+            "verdict",
+        ],
         vrows,
     )
     report.add(
