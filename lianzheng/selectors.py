@@ -538,8 +538,11 @@ def notices_due(calendar: WorkdayCalendar | None = None, today: date | None = No
     )
     due = []
     for case in case_listing(
+        # Talks already past belong to the overdue panel, not to today's notices.
         TalkCase.objects.filter(
-            state=CaseState.APPROVED, scheduled_at__isnull=False, scheduled_at__lt=horizon
+            state=CaseState.APPROVED,
+            scheduled_at__gte=timezone.now(),
+            scheduled_at__lt=horizon,
         )
     ):
         last = calendar.last_working_day_for_notice(

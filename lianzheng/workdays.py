@@ -24,6 +24,7 @@ per year.
 
 from __future__ import annotations
 
+import functools
 from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -83,6 +84,7 @@ def _holiday_label(english_name: str | None) -> str:
         return english_name
 
 
+@functools.cache
 def _package_probe(day: date) -> tuple[bool, str] | None:
     """Ask the package about one day; ``None`` means it has no data for that year.
 
