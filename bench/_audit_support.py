@@ -93,7 +93,6 @@ class Sections:
 UTC = dt.UTC
 _DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _ENCODE_STR = json.encoder.encode_basestring  # ensure_ascii=False, as json.dumps uses it
-_BOOL = {True: "true", False: "false"}.__getitem__
 FALLBACKS = [0]  # rows the fast path could not confirm and the reference had to judge
 
 
@@ -259,7 +258,11 @@ def _datetime_sql(connection, column: str) -> str:
     if not settings.USE_TZ:
         return column
     if connection.vendor == "postgresql":
-        return f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')"""
+        # Schema-qualified, so that no function earlier on a search_path can stand in for it.
+        return (
+            f"pg_catalog.to_char({column} AT TIME ZONE 'UTC', "
+            """'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')"""
+        )
     if connection.vendor == "sqlite" and connection.timezone_name == "UTC":
         # Django stores str(naive UTC datetime): 'YYYY-MM-DD HH:MM:SS[.ffffff]'
         head = f"substr({column}, 1, 10) || 'T' || substr({column}, 12)"
@@ -464,11 +467,16 @@ def _range_worker(bounds):
 
 
 def verify_parallel(workers: int | None = None, *, chunk: int = 5000) -> chain.Verdict:
-    """The chain from 1 to the head, in ``workers`` processes over consecutive ranges of
-    sequence numbers. Each row's hash covers its stored back-pointer, so a range can be checked
-    on its own; what joins two ranges is one comparison (the first row of a range points at the
-    last hash of the one before), done here. The head is read first: every row up to it was
-    committed with it and history is append-only, so each worker's own snapshot holds them all.
+    """``verify_fast()`` in ``workers`` processes over consecutive ranges of sequence numbers.
+
+    Each row's hash covers its stored back-pointer, so a range can be checked on its own; what
+    joins two ranges is one comparison (the first row of a range points at the last hash of the
+    one before), done here. The head is read first and the ranges end there: every row up to it
+    was committed with it and history is append-only, so each worker's own snapshot holds them
+    all; rows added since are walked afterwards from the last hash, up to the head as it is
+    then, as verify() would. Whatever a range cannot judge alone (a range with no row at all, a
+    range that stops short of the head, rows without a sequence number) is walked again in one
+    process, so the verdict is verify()'s.
     """
     import multiprocessing
 
@@ -477,18 +485,26 @@ def verify_parallel(workers: int | None = None, *, chunk: int = 5000) -> chain.V
     from lianzheng.models.audit import ChainHead
 
     workers = workers or os.cpu_count() or 1
+    if workers == 1 or connection.in_atomic_block:  # forking needs the connection closed
+        return verify_fast()
     head = ChainHead.current()
     total = head.seq
-    if total == 0 or workers == 1:
+    unplaced = any(
+        model._default_manager.filter(chain_seq__isnull=True).exists()
+        for model in chain.chained_models()
+    )
+    if total < workers * chunk or unplaced:
         return verify_fast()
     size = -(-total // workers)
     ranges = [(s, min(s + size - 1, total), chunk) for s in range(1, total + 1, size)]
     connections.close_all()  # each forked worker opens its own connection
     with multiprocessing.get_context("fork").Pool(len(ranges)) as pool:
         results = pool.map(_range_worker, ranges)
+    if any(verdict.checked == 0 for verdict, _first in results):
+        return verify_fast()
     checked, first, last, prev = 0, None, None, chain.GENESIS
     for (start, _end, _chunk), (verdict, first_row) in zip(ranges, results, strict=True):
-        if first_row is not None and verdict.checked and first_row[2] != prev:
+        if first_row is not None and first_row[2] != prev:
             label, history_id, _pointer = first_row
             broken = chain.BrokenLink(
                 start, label, history_id, "does not point at the previous row's hash"
@@ -498,17 +514,20 @@ def verify_parallel(workers: int | None = None, *, chunk: int = 5000) -> chain.V
             return chain.Verdict(
                 checked + verdict.checked,
                 first if first is not None else verdict.first_seq,
-                verdict.last_seq if verdict.last_seq is not None else last,
+                verdict.last_seq,
                 verdict.head_hash,
                 verdict.broken,
             )
         checked += verdict.checked
         first = first if first is not None else verdict.first_seq
-        last = verdict.last_seq if verdict.last_seq is not None else last
-        prev = verdict.head_hash
-    if last != total or prev != head.hash:
-        broken = chain.BrokenLink(
-            head.seq, "head", 0, "the recorded head does not match the last row"
-        )
-        return chain.Verdict(checked, first, last, prev, broken)
-    return chain.Verdict(checked, first, last, prev, None)
+        last, prev = verdict.last_seq, verdict.head_hash
+    if last != total:
+        return verify_fast()
+    tail = verify_fast(total + 1, None, expect_prev=prev, chunk=chunk)
+    return chain.Verdict(
+        checked + tail.checked,
+        first,
+        tail.last_seq if tail.last_seq is not None else last,
+        tail.head_hash,
+        tail.broken,
+    )
