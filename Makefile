@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install setup serve lock messages clean
+.PHONY: run test lint format install system setup serve lock messages clean
 
 $(STAMP): requirements.lock pyproject.toml setup.py
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -20,14 +20,18 @@ $(STAMP): requirements.lock pyproject.toml setup.py
 
 install: $(STAMP)
 
-setup: $(STAMP)
+# Chromium, the Chinese fonts documents are set in, poppler-utils, gettext (see the script).
+system:
+	@.ci/system-packages
+
+setup: system $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py lianzheng_setup --demo
 
 run: setup
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: $(STAMP)
+test: system $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

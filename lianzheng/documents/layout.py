@@ -1,0 +1,173 @@
+"""The page of a Chinese official document (GB/T 9704-2012) and the PDF built on it.
+
+Every document we print — the regulation, notices, records, commitments, integrity files — uses
+the same page: A4, top margin 37 mm, left margin 28 mm, a type area of 156 x 225 mm holding 22
+lines of 三号 (16 pt) text, and page numbers "— n —" in 四号 (14 pt) 7 mm below the type area,
+one character in from its right edge on odd pages and from its left edge on even pages.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, replace
+
+from reportlab.lib.colors import Color
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
+
+from lianzheng.documents.fonts import FontSet
+from lianzheng.documents.typeset import TextStyle
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+TOP_MARGIN = 37 * mm
+LEFT_MARGIN = 28 * mm
+TYPE_WIDTH = 156 * mm
+TYPE_HEIGHT = 225 * mm
+BOTTOM_MARGIN = PAGE_HEIGHT - TOP_MARGIN - TYPE_HEIGHT
+LINES_PER_PAGE = 22
+LINE = TYPE_HEIGHT / LINES_PER_PAGE  # one line of body text, ~28.97 pt
+
+BODY_SIZE = 16  # 三号
+TITLE_SIZE = 22  # 二号
+SMALL_SIZE = 14  # 四号: page numbers and the 版记
+PAGE_NUMBER_GAP = 7 * mm
+
+RED = Color(0.8, 0, 0)  # the red of the issuing-organ mark and the separator line
+
+
+def body(**changes) -> TextStyle:
+    """The body style (三号仿宋, two-character indent, justified) with any changes."""
+    return replace(
+        TextStyle(role="fangsong", size=BODY_SIZE, leading=LINE, first_indent=2), **changes
+    )
+
+
+def title(**changes) -> TextStyle:
+    """The document title: 二号小标宋, centred, lines spaced as the body's."""
+    return body(role="xiaobiaosong", size=TITLE_SIZE, first_indent=0, align="center", **changes)
+
+
+def heading(level: int, **changes) -> TextStyle:
+    """一、 in 黑体, （一） in 楷体 (GB/T 9704 7.3.3), both at the body size."""
+    role = {1: "hei", 2: "kai"}[level]
+    return body(role=role, keep_with_next=True, **changes)
+
+
+@dataclass
+class Meta:
+    """What the PDF says of itself (shown by readers as its properties)."""
+
+    title: str
+    author: str = "阿坝州住房和城乡建设局"
+    subject: str = ""
+    keywords: str = ""
+
+
+class FootOfPage(Flowable):
+    """Flowables placed at the foot of the page they land on, their bottom on the type area's
+    bottom edge — as the 版记 must be (its last rule "与版心下边缘重合"). If they do not fit in
+    what is left of the page, they go to the foot of the next page."""
+
+    def __init__(self, flowables: list[Flowable]):
+        super().__init__()
+        self.flowables = flowables
+        self._sizes: list[tuple[float, float]] = []
+
+    def _natural(self, width: float) -> float:
+        self._sizes = [f.wrap(width, TYPE_HEIGHT) for f in self.flowables]
+        return sum(h for _w, h in self._sizes) + sum(
+            f.getSpaceBefore() + f.getSpaceAfter() for f in self.flowables
+        )
+
+    def wrap(self, availWidth, availHeight):
+        natural = self._natural(availWidth)
+        self.width = availWidth
+        self.height = max(natural, availHeight)
+        return self.width, self.height
+
+    def split(self, availWidth, availHeight):
+        if self._natural(availWidth) > availHeight:
+            return [_PageFiller(), self]
+        return [self]
+
+    def draw(self):
+        y = 0.0
+        for flowable, (_w, h) in reversed(list(zip(self.flowables, self._sizes, strict=True))):
+            y += flowable.getSpaceAfter()
+            flowable.drawOn(self.canv, 0, y)
+            y += h + flowable.getSpaceBefore()
+
+
+class _PageFiller(Flowable):
+    """Takes the rest of the page, so what follows starts on the next."""
+
+    def wrap(self, availWidth, availHeight):
+        return availWidth, availHeight
+
+    def draw(self):
+        pass
+
+
+def _draw_page_number(canvas, doc, fonts: FontSet) -> None:
+    number = canvas.getPageNumber()
+    label = f"— {number} —"
+    face = fonts.face("song").name
+    canvas.saveState()
+    canvas.setFont(face, SMALL_SIZE)
+    canvas.setFillColorRGB(0, 0, 0)
+    # The dashes' middle lies 7 mm below the type area; the dash sits ~0.3 em above the baseline.
+    y = BOTTOM_MARGIN - PAGE_NUMBER_GAP - 0.3 * SMALL_SIZE
+    if number % 2:
+        canvas.drawRightString(LEFT_MARGIN + TYPE_WIDTH - SMALL_SIZE, y, label)
+    else:
+        canvas.drawString(LEFT_MARGIN + SMALL_SIZE, y, label)
+    canvas.restoreState()
+
+
+def build_pdf(story: list[Flowable], meta: Meta, fonts: FontSet) -> bytes:
+    """The story set on official-document pages; the bytes of the PDF.
+
+    ``invariant`` makes the bytes depend on the content alone (no timestamp, fixed file id), so the
+    SHA-256 stored with a document identifies what it says, and regenerating unchanged data gives
+    the same hash.
+    """
+    out = io.BytesIO()
+    doc = BaseDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=LEFT_MARGIN,
+        rightMargin=PAGE_WIDTH - LEFT_MARGIN - TYPE_WIDTH,
+        topMargin=TOP_MARGIN,
+        bottomMargin=BOTTOM_MARGIN,
+        title=meta.title,
+        author=meta.author,
+        subject=meta.subject,
+        keywords=meta.keywords,
+        creator="lianzheng",
+        invariant=True,
+        # reportlab's default Helvetica would be listed, unembedded, on every page.
+        initialFontName=fonts.face("song").name,
+    )
+    frame = Frame(
+        LEFT_MARGIN,
+        BOTTOM_MARGIN,
+        TYPE_WIDTH,
+        TYPE_HEIGHT,
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+        id="type-area",
+    )
+    doc.addPageTemplates(
+        [
+            PageTemplate(
+                id="official",
+                frames=[frame],
+                onPage=lambda canvas, d: _draw_page_number(canvas, d, fonts),
+            )
+        ]
+    )
+    doc.build(story)
+    return out.getvalue()

@@ -1,0 +1,277 @@
+"""Chinese text set line by line, as official documents are: our own flowable, not Paragraph.
+
+reportlab's Paragraph has three traps for Chinese text, each of which would spoil a record:
+
+- it collapses whitespace, and counts the ideographic space U+3000 as whitespace, so the
+  indents and gaps that officials type with 全角空格 vanish;
+- with ``wordWrap="CJK"`` it lets a closing mark such as the final "。" hang into the right margin,
+  outside the type area that GB/T 9704 fixes;
+- its CJK wrap knows nothing of Latin words and numbers inside Chinese text, and breaks a phone
+  number or a document number anywhere.
+
+So this module breaks lines itself (``break_lines``, a pure function the tests check on its own):
+every character is kept, no line starts with a closing mark or ends with an opening one (the
+previous character moves down with it: 避头尾 by pushing, never by hanging), Latin words and
+numbers stay whole when they fit on a line, and full lines are justified to the type area by
+spacing the characters. Each character is drawn in its role's font or, failing that, the first
+fallback font that has it (``fonts.FontSet.for_char``); a character no font has stops generation.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, replace
+
+from reportlab.lib.colors import Color, black
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import Flowable
+
+from lianzheng.documents.fonts import FontSet
+
+# Marks that may not begin a line (行首禁则) and that may not end one (行尾禁则).
+CANNOT_START = frozenset("。，、；：？！）》」』〕］｝】〉”’…—·%‰℃,.;:?!)]}>％")
+CANNOT_END = frozenset("（《「『〔［｛【〈“‘([{<")
+
+
+@dataclass(frozen=True)
+class TextStyle:
+    """How a block of text is set. Sizes in points; ``first_indent`` in characters (em)."""
+
+    role: str = "fangsong"
+    size: float = 16
+    leading: float = 28.95
+    first_indent: float = 2
+    align: str = "justify"  # justify | left | center | right
+    color: Color = black
+    left_indent: float = 0
+    right_indent: float = 0
+    space_before: float = 0
+    space_after: float = 0
+    keep_with_next: bool = False
+
+
+@dataclass(frozen=True)
+class Glyph:
+    char: str
+    font: str
+    width: float
+
+
+@dataclass
+class Line:
+    glyphs: list[Glyph]
+    full: bool  # a full line is justified; the last line of a paragraph is not
+    indent: float = 0
+
+    @property
+    def text(self) -> str:
+        return "".join(g.char for g in self.glyphs)
+
+
+def clean_text(text: str) -> str:
+    """User text as it will be set: carriage returns and tabs tamed, other control characters
+    dropped (they draw nothing and no font has them); everything else kept as typed."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
+    return "".join(
+        c for c in text if c == "\n" or unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Co")
+    )
+
+
+def shape(runs: list[tuple[str, str | None]], style: TextStyle, fonts: FontSet) -> list[Glyph]:
+    """Characters with the font each is drawn in and its width at the style's size."""
+    glyphs = []
+    for text, role in runs:
+        for char in text:
+            face = fonts.for_char(role or style.role, char)
+            glyphs.append(Glyph(char, face.name, stringWidth(char, face.name, style.size)))
+    return glyphs
+
+
+def _latin(char: str) -> bool:
+    return char.isascii() and (char.isalnum() or char in "-_./@:#+")
+
+
+def break_lines(
+    chars: str, widths: list[float], width: float, first_width: float | None = None
+) -> list[tuple[int, int]]:
+    """Where the lines of one paragraph start and end, as (start, end) index pairs.
+
+    Greedy filling, then three adjustments at each break: a closing mark that would start the
+    next line pulls the character before it down too; an opening mark that would end this line
+    goes down with what it opens; a Latin word or number is not cut if it can move down whole.
+    Every line is at least one character, so any input terminates, however narrow the width.
+    """
+    if len(chars) != len(widths):
+        raise ValueError("one width per character")
+    lines: list[tuple[int, int]] = []
+    start, n = 0, len(chars)
+    limit = width if first_width is None else first_width
+    while start < n:
+        used, end = 0.0, start
+        while end < n and (end == start or used + widths[end] <= limit + 1e-6):
+            used += widths[end]
+            end += 1
+        if end < n:
+            brk = end
+            while True:  # each step moves the break back; none passes start + 1
+                moved = _adjust_break(chars, start, brk)
+                if moved == brk:
+                    break
+                brk = moved
+            end = brk
+        lines.append((start, end))
+        start = end
+        limit = width
+    return lines
+
+
+def _adjust_break(chars: str, start: int, brk: int) -> int:
+    """One step back from a bad break, or the break itself when it is good (or cannot move)."""
+    if brk <= start + 1:
+        return brk
+    if chars[brk] in CANNOT_START or chars[brk - 1] in CANNOT_END:
+        return brk - 1
+    if _latin(chars[brk - 1]) and _latin(chars[brk]):
+        word = brk
+        while word > start and _latin(chars[word - 1]):
+            word -= 1
+        return word if word > start else brk
+    return brk
+
+
+class CJKParagraph(Flowable):
+    """One paragraph of Chinese text, set by ``break_lines`` and drawn line by line."""
+
+    def __init__(
+        self,
+        runs: list[tuple[str, str | None]] | str,
+        style: TextStyle,
+        fonts: FontSet,
+        *,
+        _lines: list[Line] | None = None,
+    ):
+        super().__init__()
+        if isinstance(runs, str):
+            runs = [(runs, None)]
+        self.runs = [(clean_text(text).replace("\n", " "), role) for text, role in runs]
+        self.style = style
+        self.fonts = fonts
+        self.keepWithNext = style.keep_with_next
+        self._glyphs = shape(self.runs, style, fonts) if _lines is None else []
+        self._lines = _lines
+        self._width = None
+
+    # -- layout ---------------------------------------------------------------------------------
+
+    def _layout(self, avail_width: float) -> list[Line]:
+        st = self.style
+        width = avail_width - st.left_indent - st.right_indent
+        indent = st.first_indent * st.size
+        chars = "".join(g.char for g in self._glyphs)
+        spans = break_lines(chars, [g.width for g in self._glyphs], width, width - indent)
+        lines = [Line(self._glyphs[a:b], full=b < len(chars)) for a, b in spans]
+        if lines:
+            lines[0].indent = indent
+        return lines
+
+    def wrap(self, availWidth, availHeight):
+        if self._lines is None or self._width != availWidth:
+            if self._glyphs or self._lines is None:
+                self._lines = self._layout(availWidth)
+            self._width = availWidth
+        self.width = availWidth
+        self.height = max(1, len(self._lines)) * self.style.leading
+        return self.width, self.height
+
+    def split(self, availWidth, availHeight):
+        self.wrap(availWidth, availHeight)
+        fit = int((availHeight + 1e-6) // self.style.leading)
+        if fit < 1 or fit >= len(self._lines):
+            return []
+        head, tail = self._lines[:fit], self._lines[fit:]
+        first = CJKParagraph([], replace(self.style, space_after=0), self.fonts, _lines=head)
+        rest = CJKParagraph([], replace(self.style, space_before=0), self.fonts, _lines=tail)
+        first.keepWithNext = False
+        for part in (first, rest):
+            part._width = availWidth
+        return [first, rest]
+
+    def getSpaceBefore(self):
+        return self.style.space_before
+
+    def getSpaceAfter(self):
+        return self.style.space_after
+
+    @property
+    def text(self) -> str:
+        """The paragraph's characters, every one kept (the tests compare it with the input)."""
+        if self._glyphs:
+            return "".join(g.char for g in self._glyphs)
+        return "".join(line.text for line in self._lines or [])
+
+    # -- drawing ---------------------------------------------------------------------------------
+
+    def draw(self):
+        st = self.style
+        canvas = self.canv
+        inner = self.width - st.left_indent - st.right_indent
+        top = self.height
+        for number, line in enumerate(self._lines):
+            used = sum(g.width for g in line.glyphs)
+            x = st.left_indent + line.indent
+            space = 0.0
+            room = inner - line.indent - used
+            if st.align == "justify" and line.full and len(line.glyphs) > 1:
+                space = room / (len(line.glyphs) - 1)
+            elif st.align == "center":
+                x += room / 2
+            elif st.align == "right":
+                x += room
+            # The glyph box centred in the line: ideographs sit about 0.38 em above the baseline.
+            baseline = top - (number + 0.5) * st.leading - 0.38 * st.size
+            text = canvas.beginText(x, baseline)
+            text.setFillColor(st.color)
+            text.setCharSpace(space)
+            for font, chunk in _runs_by_font(line.glyphs):
+                text.setFont(font, st.size)
+                text.textOut(chunk)
+            canvas.drawText(text)
+
+
+def _runs_by_font(glyphs: list[Glyph]) -> list[tuple[str, str]]:
+    runs: list[tuple[str, str]] = []
+    for g in glyphs:
+        if runs and runs[-1][0] == g.font:
+            runs[-1] = (g.font, runs[-1][1] + g.char)
+        else:
+            runs.append((g.font, g.char))
+    return runs
+
+
+def paragraphs(text: str, style: TextStyle, fonts: FontSet) -> list[CJKParagraph]:
+    """Multi-line user text as paragraphs: one per non-empty line, each indented."""
+    return [
+        CJKParagraph(line, style, fonts) for line in clean_text(text).split("\n") if line.strip()
+    ]
+
+
+class Rule(Flowable):
+    """A horizontal rule across the available width (the red separator, the 版记 rules)."""
+
+    def __init__(self, thickness: float, color: Color = black, *, space_before=0, space_after=0):
+        super().__init__()
+        self.thickness = thickness
+        self.color = color
+        self.spaceBefore = space_before
+        self.spaceAfter = space_after
+
+    def wrap(self, availWidth, availHeight):
+        self.width = availWidth
+        self.height = self.thickness
+        return self.width, self.height
+
+    def draw(self):
+        self.canv.setStrokeColor(self.color)
+        self.canv.setLineWidth(self.thickness)
+        y = self.thickness / 2
+        self.canv.line(0, y, self.width, y)
