@@ -184,3 +184,14 @@ class CheckResult(models.TextChoices):
     IN_PROGRESS = "in_progress", _("In progress")
     VERIFIED = "verified", _("Verified done")
     INADEQUATE = "inadequate", _("Inadequate")
+
+
+class DocumentKind(models.TextChoices):
+    """The documents a case produces (第四条（二）, 第六条（三）, 第七条（三）, 第九条)."""
+
+    NOTICE = "notice", _("Talk notice (廉政约谈通知书)")
+    RECORD = "record", _("Talk record (谈话记录)")
+    COMMITMENT = "commitment", _("Integrity commitment (廉洁自律承诺书)")
+    RECTIFICATION_NOTICE = "rectification_notice", _("Rectification notice (整改通知)")
+    RECTIFICATION_REPORT = "rectification_report", _("Rectification report (整改情况)")
+    INTEGRITY_FILE = "integrity_file", _("Personal integrity file (个人廉政档案)")

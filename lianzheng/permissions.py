@@ -46,6 +46,9 @@ TRANSITION_ROLES: dict[str, frozenset[str]] = {
     "close": OFFICE,
     # R10.1 narrows this to the principal head and the deputy head for discipline.
     "escalate": LEADERS,
+    # Not a transition: generating the case's documents and integrity files. The office issues
+    # notices (R6.3) and keeps the files (第九条); the officers who attend talks keep records.
+    "document": OFFICE | ATTENDEES,
 }
 
 

@@ -413,6 +413,7 @@ def case_timeline(case: TalkCase) -> list[dict]:
         CaseSubject,
         ConfidentialAccess,
         Escalation,
+        GeneratedDocument,
         Notice,
         Postponement,
         RectificationCheck,
@@ -456,6 +457,7 @@ def case_timeline(case: TalkCase) -> list[dict]:
         (RectificationItem, {"case_id": case.pk}),
         (RectificationCheck, {"item__case_id": case.pk}),
         (Escalation, {"case_id": case.pk}),
+        (GeneratedDocument, {"case_id": case.pk}),
     ]
     for model, lookup in parts:
         history = model.history.model.objects

@@ -7,6 +7,8 @@ Wagtail's generic snippet views with model permissions granted by the roles tabl
 
 from __future__ import annotations
 
+from functools import partial
+
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
@@ -38,6 +40,7 @@ from lianzheng.permissions import (
 )
 from lianzheng.selectors import cases_of_user_q, load_calendar, next_deadline, overdue_q
 from lianzheng.views import cases as case_views
+from lianzheng.views import documents as document_views
 from lianzheng.views.choosers import PersonChooserViewSet
 
 
@@ -261,6 +264,16 @@ class TalkCaseViewSet(Refuse403Mixin, SnippetViewSet):
                 name="item_check",
             ),
             path(
+                "<int:pk>/documents/generate/",
+                case_views.as_403(document_views.CaseDocumentGenerateView.as_view()),
+                name="document_generate",
+            ),
+            path(
+                "<int:pk>/documents/<int:document_id>/",
+                case_views.as_403(document_views.CaseDocumentDownloadView.as_view()),
+                name="document",
+            ),
+            path(
                 "workdays/",
                 case_views.as_403(case_views.WorkdayCheckView.as_view()),
                 name="workdays",
@@ -281,8 +294,26 @@ class PersonViewSet(Refuse403Mixin, SnippetViewSet):
     inspect_view_enabled = True
     copy_view_enabled = False
 
+    inspect_view_class = document_views.PersonInspectView
+
     def get_queryset(self, request):
         return Person.objects.select_related("unit")
+
+    def get_urlpatterns(self):
+        back = partial(case_views.as_403, back_url="/admin/")
+        return [
+            *super().get_urlpatterns(),
+            path(
+                "<int:pk>/integrity-file/",
+                back(document_views.IntegrityFileGenerateView.as_view()),
+                name="integrity_file",
+            ),
+            path(
+                "<int:pk>/documents/<int:document_id>/",
+                back(document_views.PersonDocumentDownloadView.as_view()),
+                name="document",
+            ),
+        ]
 
 
 class AppointmentViewSet(Refuse403Mixin, SnippetViewSet):

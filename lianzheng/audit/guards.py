@@ -15,7 +15,11 @@ from django.db import connection as default_connection
 FUNCTION = "lianzheng_history_append_only"
 MESSAGE = "lianzheng: history is append-only"
 # Logs that are append-only besides the history tables.
-LOG_MODELS = ("lianzheng.ConfidentialAccess", "lianzheng.ChainVerification")
+LOG_MODELS = (
+    "lianzheng.ConfidentialAccess",
+    "lianzheng.ChainVerification",
+    "lianzheng.GeneratedDocument",  # a generated document is a record, never rewritten
+)
 
 
 def guarded_tables() -> list[str]:
@@ -64,8 +68,13 @@ def _postgres_statements(table: str) -> list[str]:
 
 
 def install(connection=None, tables: list[str] | None = None) -> None:
+    """Install (idempotently) on the guarded tables that exist. A migration that creates a
+    guarded table runs this again; tables of later migrations are skipped until then, so the
+    earlier migrations still run on a fresh database."""
     connection = connection or default_connection
     tables = guarded_tables() if tables is None else tables
+    existing = set(connection.introspection.table_names())
+    tables = [table for table in tables if table in existing]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_postgres_function())
@@ -85,6 +94,8 @@ def uninstall(connection=None, tables: list[str] | None = None) -> None:
     tamper with history on purpose. Production never calls this."""
     connection = connection or default_connection
     tables = guarded_tables() if tables is None else tables
+    existing = set(connection.introspection.table_names())
+    tables = [table for table in tables if table in existing]
     with connection.cursor() as cursor:
         for table in tables:
             if connection.vendor == "postgresql":

@@ -12,7 +12,16 @@ def link_existing_rows(apps, schema_editor):
     from lianzheng.history import HistoryExtras
     from django.apps import apps as live_apps
 
-    models_ = [m for m in live_apps.get_models() if issubclass(m, HistoryExtras)]
+    def known(model):
+        # History models added by later migrations do not exist yet at this point.
+        try:
+            apps.get_model(model._meta.app_label, model._meta.model_name)
+        except LookupError:
+            return False
+        return True
+
+    models_ = [m for m in live_apps.get_models() if issubclass(m, HistoryExtras) and known(m)]
+
     def rows_of(model):
         historical = apps.get_model(model._meta.app_label, model._meta.model_name)
         rows = historical.objects.filter(chain_seq__isnull=True).order_by("history_date",

@@ -19,6 +19,7 @@ from .cases import (
     TalkCase,
     TalkRecord,
 )
+from .documents import DocumentImmutable, GeneratedDocument
 from .pages import RegulationIndexPage, RegulationPage
 from .people import Appointment, Person, RoleAssignment
 from .units import Unit
@@ -35,7 +36,9 @@ __all__ = [
     "ChainVerification",
     "ConfidentialAccess",
     "ConfidentialReport",
+    "DocumentImmutable",
     "Escalation",
+    "GeneratedDocument",
     "Ground",
     "Notice",
     "Person",

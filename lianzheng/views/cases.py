@@ -223,8 +223,35 @@ class CaseInspectView(InspectView):
             if "participants" in editable_fields(user, case)
             else [],
             due=next_deadline(case, load_calendar()),
+            **document_panel(case, user),
         )
         return context
+
+
+def document_panel(case, user) -> dict:
+    """The documents section of the case page: what the case produces, the versions made."""
+    from lianzheng.services.documents import case_document_options
+
+    versions: dict[tuple, list] = {}
+    for document in case.documents.order_by("-version"):
+        versions.setdefault((document.kind, document.person_id), []).append(
+            {
+                "document": document,
+                "url": case_url("document", case.pk, document.pk),
+            }
+        )
+    rows = [
+        {
+            "option": option,
+            "versions": versions.get((option.kind, getattr(option.person, "pk", None)), []),
+        }
+        for option in case_document_options(case)
+    ]
+    return {
+        "document_rows": rows,
+        "may_generate": user_can_ask(user, "document"),
+        "generate_url": case_url("document_generate", case.pk),
+    }
 
 
 class CaseFormView(WagtailAdminTemplateMixin, FormView):

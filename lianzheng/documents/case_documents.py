@@ -1,0 +1,263 @@
+"""The documents of a talk case, each laid out as a Chinese official document.
+
+Each ``*_story`` turns the plain data of ``context`` into flowables; ``render`` sets them on the
+GB/T 9704 page. They never see a model, so they cannot reach confidential information (R7.4).
+"""
+
+from __future__ import annotations
+
+from reportlab.platypus import Flowable, KeepTogether, Spacer
+
+from lianzheng.documents import context as ctx
+from lianzheng.documents import layout
+from lianzheng.documents.fonts import FontSet
+from lianzheng.documents.typeset import CJKParagraph, paragraphs
+from lianzheng.regulation import chinese_number
+
+SIGN = "＿＿＿＿＿＿＿＿"
+
+
+class Writer:
+    """A story under construction, with the document styles at hand."""
+
+    def __init__(self, fonts: FontSet):
+        self.fonts = fonts
+        self.story: list[Flowable] = []
+
+    def title(self, text: str) -> None:
+        self.story.append(CJKParagraph(text, layout.title(space_after=layout.LINE), self.fonts))
+
+    def centred(self, text: str) -> None:
+        self.story.append(
+            CJKParagraph(text, layout.body(first_indent=0, align="center"), self.fonts)
+        )
+
+    def salutation(self, text: str) -> None:
+        self.story.append(CJKParagraph(text, layout.body(first_indent=0), self.fonts))
+
+    def para(self, text: str, **style) -> None:
+        """User text, one paragraph per line, every character kept."""
+        self.story.extend(paragraphs(text, layout.body(**style), self.fonts))
+
+    def field(self, label: str, value: str) -> None:
+        """约谈时间：… — the label in 黑体, the value in the body face, indented two characters."""
+        runs = [(f"{label}：", "hei")] + ([(value, None)] if value else [])
+        self.story.append(CJKParagraph(runs, layout.body(keep_with_next=not value), self.fonts))
+
+    def heading(self, text: str, level: int = 1) -> None:
+        self.story.append(CJKParagraph(text, layout.heading(level), self.fonts))
+
+    def right(self, text: str) -> None:
+        """落款 and dates: right-aligned, four characters in, as GB/T 9704 sets 成文日期."""
+        style = layout.body(first_indent=0, align="right", right_indent=4 * layout.BODY_SIZE)
+        self.story.append(CJKParagraph(text, style, self.fonts))
+
+    def gap(self, lines: float = 1) -> None:
+        self.story.append(Spacer(1, lines * layout.LINE))
+
+    def signatures(self, lines: list[str]) -> None:
+        """The signature block is kept on one page: a signature must not be parted from what
+        it signs for more than it must."""
+        block: list[Flowable] = [Spacer(1, layout.LINE)]
+        for line in lines:
+            block.append(CJKParagraph(line, layout.body(first_indent=0), self.fonts))
+        self.story.append(KeepTogether(block))
+
+
+def render(story: list[Flowable], title: str, fonts: FontSet, subject: str = "") -> bytes:
+    return layout.build_pdf(story, layout.Meta(title=title, subject=subject), fonts)
+
+
+# -- 廉政约谈通知书 -----------------------------------------------------------------------------
+
+REQUIREMENTS = (
+    "请按约定的时间、地点准时接受约谈，不得借故推诿、拖延（第八条（一））。",
+    "确有特殊原因不能按时参加的，请在约谈前提出书面申请，经同意后方可推后补谈（第八条（一））。",
+    "约谈时请如实陈述说明，正确对待组织的批评和帮助，不得隐瞒、编造、歪曲事实和回避问题"
+    "（第八条（二））。",
+)
+PREPARATION = {
+    "routine": "请准备汇报本科室落实党风廉政建设责任制情况，本人及其他党员干部廉洁自律的情况"
+    "（第四条（一））。",
+    "pre_appointment": "请准备就任职后廉洁自律作出书面承诺（第四条（二））。",
+    "special": "请准备说明有关情况（第四条（三））。",
+    "warning": "请准备说明存在的问题及原因，提出整改措施（第四条（四））。",
+    "admonition": "请准备对反映的问题作出说明，分析原因并提出整改措施（第四条（五））。",
+}
+
+
+def notice_story(data: ctx.NoticeData, fonts: FontSet) -> list[Flowable]:
+    w = Writer(fonts)
+    w.title("廉政约谈通知书")
+    w.centred(data.case.number)
+    w.gap(0.5)
+    w.salutation(f"{data.subject.name}同志：")
+    w.para(
+        f"根据{data.case.regulation_title}，经研究，定于{data.scheduled}在{data.place}，"
+        f"由{data.interviewers}同志对你进行{data.case.talk_type}。现将有关事项通知如下："
+    )
+    w.field("约谈对象", data.subject.described)
+    w.field("约谈人", data.interviewers)
+    w.field("约谈时间", data.scheduled)
+    w.field("约谈地点", data.place)
+    w.field("约谈内容", "")
+    w.para(data.content)
+    w.field("有关要求", "")
+    for number, text in enumerate(
+        (PREPARATION.get(data.case.talk_type_code, ""), *REQUIREMENTS), start=1
+    ):
+        if text:
+            w.para(f"{number}．{text}")
+    w.field("联系人", data.contact)
+    if data.short_notice:
+        w.para("本次约谈经局主要负责人批准，通知时间少于三个工作日（第六条（三））。")
+    w.gap()
+    w.right(ctx.OFFICE)
+    w.right(data.written_on)
+    w.gap(0.5)
+    w.para("（本通知书一式两份，一份送约谈对象，一份存档。）", first_indent=0, size=14)
+    return w.story
+
+
+# -- 谈话记录 ----------------------------------------------------------------------------------
+
+
+def record_story(data: ctx.RecordData, fonts: FontSet) -> list[Flowable]:
+    w = Writer(fonts)
+    w.title("廉政约谈记录")
+    w.centred(data.case.number)
+    w.gap(0.5)
+    w.field("约谈类型", data.case.talk_type)
+    w.field("约谈时间", data.held_at)
+    w.field("约谈地点", data.place)
+    w.field("约谈对象", data.subject.described)
+    w.field("约谈人", "；".join(p.described for p in data.interviewers))
+    if data.recorded_by:
+        w.field("记录人", data.recorded_by.described)
+    for heading, text in data.sections:
+        w.field(heading, "")
+        w.para(text)
+    w.signatures(
+        [
+            "约谈对象确认以上记录属实。",
+            f"约谈对象（签字）：{SIGN}",
+            f"约谈人（签字）：{SIGN}　{SIGN}",
+            f"记录人（签字）：{SIGN}",
+            f"{data.held_on}",
+        ]
+    )
+    return w.story
+
+
+# -- 廉洁自律承诺书 -----------------------------------------------------------------------------
+
+
+def commitment_story(data: ctx.RecordData, fonts: FontSet) -> list[Flowable]:
+    w = Writer(fonts)
+    w.title("廉洁自律承诺书")
+    w.gap(0.5)
+    post = f"，拟任{data.new_post}" if data.new_post else ""
+    w.para(
+        f"本人{data.subject.name}（现任{data.subject.unit}{data.subject.post}{post}），于{data.held_at}"
+        f"接受任前廉政约谈。按照“一岗双责”要求，本人郑重承诺："
+    )
+    w.para(data.commitment)
+    w.para("本人自觉接受组织和群众监督，如有违反，愿接受组织处理（第四条（二））。")
+    w.signatures([f"承诺人（签字）：{SIGN}", data.held_on])
+    return w.story
+
+
+# -- 整改通知 / 整改情况 -------------------------------------------------------------------------
+
+
+def rectification_notice_story(data: ctx.RectificationData, fonts: FontSet) -> list[Flowable]:
+    w = Writer(fonts)
+    w.title("整改通知")
+    w.centred(data.case.number)
+    w.gap(0.5)
+    w.salutation("、".join(s.name for s in data.subjects) + "同志：")
+    w.para(
+        f"根据{data.case.regulation_title}第九条，针对{data.case.talk_type}中指出的问题，"
+        "请按以下事项和时限认真整改，并在期限届满前向局办公室书面报告整改落实情况。"
+        "办公室将对整改落实情况进行监督检查。"
+    )
+    if data.case.problems:
+        w.field("存在的问题", "")
+        w.para(data.case.problems)
+    for number, item in enumerate(data.items, start=1):
+        w.heading(f"{chinese_number(number)}、整改事项", 1)
+        w.para(item.description)
+        w.field("完成时限", item.deadline)
+        w.field("责任人", item.responsible)
+    w.para("对措施不到位、整改不力的，将按照有关规定予以责任追究（第九条、第十条）。")
+    w.gap()
+    w.right(ctx.OFFICE)
+    w.right(data.today)
+    return w.story
+
+
+def rectification_report_story(data: ctx.RectificationData, fonts: FontSet) -> list[Flowable]:
+    w = Writer(fonts)
+    w.title("整改情况")
+    w.centred(data.case.number)
+    w.gap(0.5)
+    w.field("约谈对象", "；".join(s.described for s in data.subjects))
+    w.field("约谈类型", data.case.talk_type)
+    _items_section(w, data.items)
+    w.gap()
+    w.right(ctx.OFFICE)
+    w.right(data.today)
+    return w.story
+
+
+def _items_section(w: Writer, items: tuple[ctx.ItemLine, ...], level: int = 1) -> None:
+    for number, item in enumerate(items, start=1):
+        label = f"{chinese_number(number)}、" if level == 1 else f"（{chinese_number(number)}）"
+        w.heading(f"{label}{item.description}", level)
+        w.field("完成时限", item.deadline)
+        w.field("责任人", item.responsible)
+        w.field("状态", item.status)
+        for check in item.checks:
+            w.para(
+                f"{check.checked_on}　{check.result}　{check.finding}（检查人：{check.checked_by}）"
+            )
+        if not item.checks:
+            w.para("尚无检查记录。")
+
+
+# -- 个人廉政档案 -------------------------------------------------------------------------------
+
+
+def integrity_file_story(data: ctx.IntegrityFileData, fonts: FontSet) -> list[Flowable]:
+    w = Writer(fonts)
+    w.title("个人廉政档案")
+    w.field("姓名", data.person.name)
+    w.field("单位", data.person.unit)
+    w.field("职务", data.person.post)
+    w.field("职级", data.rank)
+    w.field("建档日期", data.today)
+    if not data.cases:
+        w.para("暂无廉政约谈记录。")
+    for number, filed in enumerate(data.cases, start=1):
+        case = filed.case
+        w.heading(f"{chinese_number(number)}、{case.number}　{case.talk_type}", 1)
+        w.field("提出日期", filed.proposed_on)
+        w.field("办理状态", case.state)
+        if case.grounds:
+            w.field("约谈情形", "；".join(case.grounds))
+        if case.problems:
+            w.field("指出的问题", case.problems)
+        w.field("约谈人", "、".join(filed.interviewers))
+        w.field("约谈时间", filed.scheduled)
+        if filed.record:
+            for heading, text in filed.record.sections:
+                w.field(heading, "")
+                w.para(text)
+        if filed.items:
+            w.field("整改情况", "")
+            _items_section(w, filed.items, level=2)
+        if filed.escalation:
+            w.field("责任追究", filed.escalation)
+        if filed.closed_on:
+            w.field("办结归档", filed.closed_on)
+    return w.story

@@ -1,0 +1,258 @@
+"""Generating a case's documents and keeping each as an immutable, versioned record.
+
+``document_generate`` is the one way a document comes into being: it checks who asks, what the
+case can produce now, renders the PDF, stores the file under a name no later write can take,
+and records file, SHA-256, author, time and the case version in one transaction with its history
+row and chain link. ``document_read`` gives the bytes back only if they still hash to what was
+recorded, so a file changed on disk is refused rather than handed out as the record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from lianzheng.choices import DocumentKind, TalkType
+from lianzheng.documents import case_documents as docs
+from lianzheng.documents import context
+from lianzheng.documents.fonts import FontsUnavailable, MissingGlyph, load_fonts
+from lianzheng.models import CaseSubject, GeneratedDocument, Person, TalkCase, TalkRecord
+from lianzheng.permissions import user_can_ask, user_can_view_cases
+from lianzheng.services.errors import TransitionRefused, input_problem
+
+CASE_KINDS = (DocumentKind.RECTIFICATION_NOTICE, DocumentKind.RECTIFICATION_REPORT)
+SUBJECT_KINDS = (DocumentKind.NOTICE, DocumentKind.RECORD, DocumentKind.COMMITMENT)
+
+
+class DocumentTampered(Exception):
+    """The stored file no longer hashes to the SHA-256 recorded when it was generated."""
+
+    def __init__(self, document: GeneratedDocument, actual: str):
+        self.document = document
+        self.actual = actual
+        super().__init__(
+            f"文书文件与登记的 SHA-256 不符，可能已被改动，拒绝提供。登记值 {document.sha256}，"
+            f"实际值 {actual}。 / The stored file does not match its recorded SHA-256 and may "
+            f"have been altered; it is not served. Recorded {document.sha256}, found {actual}."
+        )
+
+
+@dataclass(frozen=True)
+class DocumentOption:
+    """One document the case page offers: what, for whom, and why not if it cannot be made."""
+
+    kind: str
+    person: Person | None
+    label: str
+    problem: str = ""  # empty when it can be generated now
+
+    @property
+    def available(self) -> bool:
+        return not self.problem
+
+
+def _label(kind: str) -> str:
+    """The document's Chinese name (廉政约谈通知书 …), whatever the reader's language: it is
+    the name printed on the document and in its file name."""
+    return context.zh(DocumentKind(kind).label)
+
+
+def case_document_options(case: TalkCase) -> list[DocumentOption]:
+    """Every document the case has or will have, with the reason one is not yet possible."""
+    options: list[DocumentOption] = []
+    subjects = list(case.subjects.select_related("person").order_by("sort_order", "pk"))
+    records = {r.subject_id: r for r in TalkRecord.objects.filter(case=case)}
+    noticed = set(
+        case.notices.filter(superseded=False).values_list("subject_id", flat=True).distinct()
+    )
+    for subject in subjects:
+        person = subject.person
+        options.append(
+            DocumentOption(
+                DocumentKind.NOTICE,
+                person,
+                _label(DocumentKind.NOTICE),
+                "" if subject.pk in noticed else "尚未发出书面通知（第六条（三））",
+            )
+        )
+        record = records.get(subject.pk)
+        options.append(
+            DocumentOption(
+                DocumentKind.RECORD,
+                person,
+                _label(DocumentKind.RECORD),
+                "" if record else "尚未记录谈话（第七条（三））",
+            )
+        )
+        if case.talk_type == TalkType.PRE_APPOINTMENT:
+            ok = record is not None and record.commitment.strip()
+            options.append(
+                DocumentOption(
+                    DocumentKind.COMMITMENT,
+                    person,
+                    _label(DocumentKind.COMMITMENT),
+                    "" if ok else "谈话记录中尚无廉洁自律承诺（第四条（二））",
+                )
+            )
+    has_items = case.rectification_items.exists()
+    for kind in CASE_KINDS:
+        options.append(
+            DocumentOption(kind, None, _label(kind), "" if has_items else "尚无整改事项（第九条）")
+        )
+    return options
+
+
+def _story_for(kind: str, case: TalkCase | None, person: Person | None, fonts):
+    """The data and flowables of one document; refusals when the case cannot produce it yet."""
+    if kind == DocumentKind.INTEGRITY_FILE:
+        return docs.integrity_file_story(context.integrity_file_data(person), fonts), True
+    option = next(
+        (
+            o
+            for o in case_document_options(case)
+            if o.kind == kind and (o.person is None or o.person.pk == getattr(person, "pk", None))
+        ),
+        None,
+    )
+    if option is None:
+        raise TransitionRefused(
+            [input_problem("本案件不产生此文书", "this case does not produce that document")]
+        )
+    if option.problem:
+        raise TransitionRefused([input_problem(option.problem, "not available yet")])
+    if kind in CASE_KINDS:
+        data = context.rectification_data(case)
+        builder = (
+            docs.rectification_notice_story
+            if kind == DocumentKind.RECTIFICATION_NOTICE
+            else docs.rectification_report_story
+        )
+        return builder(data, fonts), kind == DocumentKind.RECTIFICATION_NOTICE
+    subject = CaseSubject.objects.get(case=case, person=person)
+    if kind == DocumentKind.NOTICE:
+        return docs.notice_story(context.notice_data(context.current_notice(subject)), fonts), True
+    record = TalkRecord.objects.select_related("case", "subject__person__unit").get(subject=subject)
+    data = context.record_data(record)
+    if kind == DocumentKind.RECORD:
+        return docs.record_story(data, fonts), True
+    return docs.commitment_story(data, fonts), True
+
+
+def _title(kind: str, case: TalkCase | None, person: Person | None) -> str:
+    parts = [_label(kind)]
+    if case is not None:
+        parts.append(case.number)
+    if person is not None:
+        parts.append(person.name)
+    return "-".join(parts)
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-") or "doc"
+
+
+def _page_count(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
+
+
+def document_generate(
+    *, user, kind: str, case: TalkCase | None = None, person: Person | None = None
+) -> GeneratedDocument:
+    """Render and store a new version of a document. Nothing is overwritten: an earlier version
+    stays as it was, and a failure (missing font, missing data) stores nothing."""
+    if kind not in DocumentKind.values:
+        raise TransitionRefused([input_problem("未知的文书类型", "unknown document", "kind")])
+    if not user_can_ask(user, "document"):
+        raise PermissionDenied
+    if kind == DocumentKind.INTEGRITY_FILE:
+        if person is None:
+            raise TransitionRefused([input_problem("请指定人员", "a person is required", "person")])
+        case = None
+    elif case is None:
+        raise TransitionRefused([input_problem("请指定案件", "a case is required", "case")])
+    try:
+        fonts = load_fonts()
+    except FontsUnavailable as exc:
+        raise TransitionRefused([input_problem(str(exc), "fonts unavailable")]) from exc
+    stored_name = ""
+    try:
+        with transaction.atomic():
+            # The lock serialises version numbers per case (or person) and fixes the case
+            # version the document is generated from.
+            if case is not None:
+                case = TalkCase.objects.select_for_update().get(pk=case.pk)
+            else:
+                person = Person.objects.select_for_update().get(pk=person.pk)
+            try:
+                story, for_subject = _story_for(kind, case, person, fonts)
+                pdf = docs.render(story, _title(kind, case, person), fonts)
+            except MissingGlyph as exc:
+                raise TransitionRefused([input_problem(str(exc), "unprintable character")]) from exc
+            version = (
+                GeneratedDocument.objects.filter(kind=kind, case=case, person=person).count() + 1
+            )
+            digest = hashlib.sha256(pdf).hexdigest()
+            now = timezone.now()
+            owner = f"case-{case.pk}" if case is not None else f"person-{person.pk}"
+            who = f"-{person.pk}" if person is not None and case is not None else ""
+            stored_name = default_storage.save(
+                f"lianzheng/documents/{now:%Y}/{owner}/{_safe(kind)}{who}-v{version}-"
+                f"{digest[:16]}.pdf",
+                ContentFile(pdf),
+            )
+            latest = case.history.order_by("-history_id").first() if case is not None else None
+            document = GeneratedDocument(
+                kind=kind,
+                case=case,
+                person=person,
+                version=version,
+                file=stored_name,
+                filename=f"{_title(kind, case, person)}-第{version}版.pdf",
+                sha256=digest,
+                size=len(pdf),
+                pages=_page_count(pdf),
+                for_subject=for_subject,
+                generated_by_id=user.pk,
+                generated_by_name=user.get_full_name() or user.get_username(),
+                generated_at=now,
+                case_version=latest.history_id if latest else None,
+                case_state=case.state if case is not None else "",
+            )
+            document._history_user = user
+            document._change_reason = f"生成文书 / document generated: {document.filename}"
+            document._history_articles = [ARTICLES.get(kind, "")]
+            document.save()
+    except BaseException:
+        if stored_name:
+            default_storage.delete(stored_name)  # the row was not kept, so neither is the file
+        raise
+    return document
+
+
+ARTICLES = {
+    DocumentKind.NOTICE: "R6.3",
+    DocumentKind.RECORD: "R7.3",
+    DocumentKind.COMMITMENT: "R4.2",
+    DocumentKind.RECTIFICATION_NOTICE: "R9.1",
+    DocumentKind.RECTIFICATION_REPORT: "R9.1",
+    DocumentKind.INTEGRITY_FILE: "R9.1",
+}
+
+
+def document_read(*, user, document: GeneratedDocument) -> bytes:
+    """The stored bytes, for whoever may open the case; refused if they fail their hash."""
+    if not user_can_view_cases(user):
+        raise PermissionDenied
+    with default_storage.open(document.file.name, "rb") as handle:
+        data = handle.read()
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != document.sha256:
+        raise DocumentTampered(document, actual)
+    return data

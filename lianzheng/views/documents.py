@@ -1,0 +1,155 @@
+"""Generating and downloading documents in the admin: a case's, and a person's integrity file.
+
+Downloads obey the case permissions (whoever may open cases); generating is the office's and
+the attending officers' (``permissions.TRANSITION_ROLES["document"]``). A refused generation says
+why on the page it came from and stores nothing; a stored file that fails its hash is refused.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views import View
+from wagtail.snippets.views.snippets import InspectView
+
+from lianzheng.choices import DocumentKind
+from lianzheng.models import GeneratedDocument, Person, TalkCase
+from lianzheng.permissions import user_can_ask, user_can_view_cases
+from lianzheng.services.documents import DocumentTampered, document_generate, document_read
+from lianzheng.services.errors import TransitionRefused, describe
+from lianzheng.views.cases import Forbidden, case_url
+
+PERSON_URLS = "wagtailsnippets_lianzheng_person"
+
+
+def person_url(name: str, *args) -> str:
+    from django.urls import reverse
+
+    return reverse(f"{PERSON_URLS}:{name}", args=args)
+
+
+def pdf_response(request, document: GeneratedDocument) -> HttpResponse:
+    try:
+        data = document_read(user=request.user, document=document)
+    except DocumentTampered as exc:
+        return TemplateResponse(
+            request,
+            "lianzheng/admin/document_refused.html",
+            {"page_title": _("Document refused"), "message": str(exc), "document": document},
+            status=409,
+        )
+    response = HttpResponse(data, content_type="application/pdf")
+    # RFC 5987: the Chinese file name for browsers, an ASCII one for the rest.
+    response["Content-Disposition"] = (
+        f'inline; filename="document-{document.pk}-v{document.version}.pdf"; '
+        f"filename*=UTF-8''{quote(document.filename)}"
+    )
+    response["X-Content-SHA256"] = document.sha256
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class GenerateMixin:
+    """POST only: generate, then back to the page the button was on with what happened."""
+
+    http_method_names = ["post"]
+
+    def dispatch(self, request, *args, **kwargs):
+        if not user_can_view_cases(request.user) or not user_can_ask(request.user, "document"):
+            raise Forbidden
+        return super().dispatch(request, *args, **kwargs)
+
+    def generate(self, request, back: str, **target) -> HttpResponseRedirect:
+        try:
+            document = document_generate(user=request.user, **target)
+        except TransitionRefused as exc:
+            for refusal in exc.refusals:
+                messages.error(request, describe(refusal))
+            return HttpResponseRedirect(back)
+        messages.success(
+            request,
+            _("Generated %(name)s (SHA-256 %(sha)s…).")
+            % {"name": document.filename, "sha": document.sha256[:16]},
+        )
+        return HttpResponseRedirect(back)
+
+
+class CaseDocumentGenerateView(GenerateMixin, View):
+    def post(self, request, pk):
+        case = get_object_or_404(TalkCase, pk=pk)
+        kind = request.POST.get("kind", "")
+        person = None
+        if request.POST.get("person"):
+            person = Person.objects.filter(pk=_int(request.POST["person"])).first()
+            if person is None:
+                messages.error(request, _("No such person."))
+                return HttpResponseRedirect(case_url("inspect", pk) + "#lz-documents")
+        return self.generate(
+            request, case_url("inspect", pk) + "#lz-documents", kind=kind, case=case, person=person
+        )
+
+
+class CaseDocumentDownloadView(View):
+    def get(self, request, pk, document_id):
+        if not user_can_view_cases(request.user):
+            raise Forbidden
+        document = get_object_or_404(GeneratedDocument, pk=document_id, case_id=pk)
+        return pdf_response(request, document)
+
+
+class IntegrityFileGenerateView(GenerateMixin, View):
+    def post(self, request, pk):
+        person = get_object_or_404(Person, pk=pk)
+        return self.generate(
+            request,
+            person_url("inspect", pk) + "#lz-documents",
+            kind=DocumentKind.INTEGRITY_FILE,
+            person=person,
+        )
+
+
+class PersonDocumentDownloadView(View):
+    def get(self, request, pk, document_id):
+        if not user_can_view_cases(request.user):
+            raise Forbidden
+        document = get_object_or_404(
+            GeneratedDocument, pk=document_id, person_id=pk, case__isnull=True
+        )
+        return pdf_response(request, document)
+
+
+def _int(value: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+class PersonInspectView(InspectView):
+    """A person's page, with the versions of his integrity file and the button to make one."""
+
+    template_name = "lianzheng/admin/person_inspect.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        person = self.object
+        user = self.request.user
+        files = []
+        if user_can_view_cases(user):
+            files = [
+                {"document": d, "url": person_url("document", person.pk, d.pk)}
+                for d in person.documents.filter(
+                    kind=DocumentKind.INTEGRITY_FILE, case__isnull=True
+                ).order_by("-version")
+            ]
+        context.update(
+            files=files,
+            may_generate=user_can_view_cases(user) and user_can_ask(user, "document"),
+            generate_url=person_url("integrity_file", person.pk),
+        )
+        return context

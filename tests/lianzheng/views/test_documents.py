@@ -1,0 +1,185 @@
+"""Documents in the admin: the office generates, everyone who may open the case downloads, the
+auditor only reads, versions accumulate, and a file changed on disk is refused."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.urls import reverse
+
+from lianzheng.choices import CaseState, DocumentKind, TalkType
+from lianzheng.documents import fonts as font_module
+from lianzheng.models import DocumentImmutable, GeneratedDocument
+from tests.factories import UserFactory
+from tests.lianzheng.views.test_cases import text, url
+from tests.workflow_helpers import advance, new_case
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def held(cast, media):
+    return advance(cast, new_case(cast, TalkType.WARNING), CaseState.HELD)
+
+
+def generate(client, case, kind, person=None):
+    data = {"kind": kind}
+    if person is not None:
+        data["person"] = person.pk
+    return client.post(url("document_generate", case.pk), data)
+
+
+def test_the_office_generates_a_notice_and_downloads_it_as_recorded(client, cast, held):
+    client.force_login(cast.clerk.user)
+    for language in ("zh-hans", "en"):
+        response = client.get(url("inspect", held.pk), HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200
+        page = text(response)
+        assert "廉政约谈通知书" in page and "谈话记录" in page
+    response = generate(client, held, DocumentKind.NOTICE, cast.staff)
+    assert response.status_code == 302
+    document = GeneratedDocument.objects.get(case=held, kind=DocumentKind.NOTICE)
+    assert document.version == 1 and document.person == cast.staff
+    assert document.generated_by_id == cast.clerk.user.pk
+    assert document.case_version == held.history.order_by("-history_id").first().history_id
+    page = client.get(url("inspect", held.pk))
+    assert document.sha256[:16] in text(page)
+    download = client.get(url("document", held.pk, document.pk))
+    assert download.status_code == 200
+    assert download["Content-Type"] == "application/pdf"
+    assert "filename*=UTF-8''" in download["Content-Disposition"]
+    assert hashlib.sha256(download.content).hexdigest() == document.sha256
+    assert download["X-Content-SHA256"] == document.sha256
+
+
+def test_regenerating_makes_a_new_version_and_keeps_the_old_file(client, cast, held, media):
+    client.force_login(cast.clerk.user)
+    generate(client, held, DocumentKind.RECORD, cast.staff)
+    generate(client, held, DocumentKind.RECORD, cast.staff)
+    first, second = GeneratedDocument.objects.filter(kind=DocumentKind.RECORD).order_by("version")
+    assert (first.version, second.version) == (1, 2)
+    assert first.file.name != second.file.name
+    assert hashlib.sha256(Path(media, first.file.name).read_bytes()).hexdigest() == first.sha256
+    assert client.get(url("document", held.pk, first.pk)).status_code == 200
+
+
+def test_the_generated_document_appears_in_the_case_timeline(client, cast, held):
+    client.force_login(cast.clerk.user)
+    generate(client, held, DocumentKind.NOTICE, cast.staff)
+    document = GeneratedDocument.objects.get()
+    timeline = text(client.get(url("inspect", held.pk))).split("Timeline")[-1]
+    assert document.filename in text(client.get(url("inspect", held.pk)))
+    assert "R6.3" in timeline
+
+
+def test_the_auditor_downloads_but_cannot_generate(client, cast, held):
+    client.force_login(cast.clerk.user)
+    generate(client, held, DocumentKind.NOTICE, cast.staff)
+    document = GeneratedDocument.objects.get()
+    client.force_login(cast.auditor)
+    page = client.get(url("inspect", held.pk)).content.decode()
+    assert url("document_generate", held.pk) not in page
+    assert generate(client, held, DocumentKind.NOTICE, cast.staff).status_code == 403
+    assert GeneratedDocument.objects.count() == 1
+    assert client.get(url("document", held.pk, document.pk)).status_code == 200
+
+
+def test_a_user_without_a_role_gets_403_for_downloads(client, cast, held):
+    client.force_login(cast.clerk.user)
+    generate(client, held, DocumentKind.NOTICE, cast.staff)
+    document = GeneratedDocument.objects.get()
+    client.force_login(UserFactory(username="nobody"))
+    assert client.get(url("document", held.pk, document.pk)).status_code in (302, 403)
+    client.logout()
+    assert client.get(url("document", held.pk, document.pk)).status_code == 302  # to sign-in
+
+
+def test_a_document_the_case_cannot_produce_yet_is_refused_with_its_article(client, cast, media):
+    case = advance(cast, new_case(cast, TalkType.WARNING), CaseState.APPROVED)
+    client.force_login(cast.clerk.user)
+    response = generate(client, case, DocumentKind.NOTICE, cast.staff)
+    assert response.status_code == 302
+    assert "第六条（三）" in text(client.get(response.url))
+    assert not GeneratedDocument.objects.exists()
+    assert not any(media.rglob("*.pdf"))
+
+
+def test_hostile_input_is_refused_without_a_500(client, cast, held):
+    client.force_login(cast.clerk.user)
+    for data in ({"kind": "<script>"}, {"kind": "notice", "person": "x"}, {"kind": "notice"}):
+        response = client.post(url("document_generate", held.pk), data)
+        assert response.status_code == 302
+    assert not GeneratedDocument.objects.exists()
+
+
+def test_a_file_changed_on_disk_is_refused(client, cast, held, media):
+    client.force_login(cast.clerk.user)
+    generate(client, held, DocumentKind.NOTICE, cast.staff)
+    document = GeneratedDocument.objects.get()
+    path = Path(media, document.file.name)
+    path.write_bytes(path.read_bytes().replace(b"%%EOF", b"%%EOF\n% altered"))
+    response = client.get(url("document", held.pk, document.pk))
+    assert response.status_code == 409
+    assert "SHA-256" in response.content.decode() and document.sha256 in response.content.decode()
+
+
+def test_without_fonts_generation_says_what_to_install_and_stores_nothing(
+    client, cast, held, settings, monkeypatch
+):
+    monkeypatch.setattr(font_module, "DEFAULT_FILES", {})
+    settings.LIANZHENG_PDF_FONTS = {"song": "/nonexistent/fangsong.ttf"}
+    client.force_login(cast.clerk.user)
+    response = generate(client, held, DocumentKind.NOTICE, cast.staff)
+    page = text(client.get(response.url))
+    assert "fonts-arphic-uming" in page and "/nonexistent/fangsong.ttf" in page
+    assert not GeneratedDocument.objects.exists()
+
+
+def test_a_generated_document_cannot_be_changed_or_deleted(cast, held, client):
+    client.force_login(cast.clerk.user)
+    generate(client, held, DocumentKind.NOTICE, cast.staff)
+    document = GeneratedDocument.objects.get()
+    document.sha256 = "0" * 64
+    with pytest.raises(DocumentImmutable):
+        document.save()
+    with pytest.raises(DocumentImmutable):
+        document.delete()
+    with pytest.raises(DocumentImmutable):
+        GeneratedDocument.objects.all().update(sha256="0" * 64)
+    table = GeneratedDocument._meta.db_table
+    for sql in (f"UPDATE {table} SET sha256 = 'x'", f"DELETE FROM {table}"):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql)
+    assert GeneratedDocument.objects.get().sha256 != "0" * 64
+
+
+def test_the_integrity_file_from_the_person_page(client, cast, held):
+    client.force_login(cast.clerk.user)
+    person_page = reverse("wagtailsnippets_lianzheng_person:inspect", args=[cast.staff.pk])
+    assert "个人廉政档案" in text(client.get(person_page))
+    response = client.post(
+        reverse("wagtailsnippets_lianzheng_person:integrity_file", args=[cast.staff.pk])
+    )
+    assert response.status_code == 302
+    document = GeneratedDocument.objects.get(kind=DocumentKind.INTEGRITY_FILE)
+    assert document.filename in text(client.get(person_page))
+    download = client.get(
+        reverse("wagtailsnippets_lianzheng_person:document", args=[cast.staff.pk, document.pk])
+    )
+    assert download.status_code == 200 and download.content.startswith(b"%PDF")
+    client.force_login(cast.auditor)
+    assert (
+        client.post(
+            reverse("wagtailsnippets_lianzheng_person:integrity_file", args=[cast.staff.pk])
+        ).status_code
+        == 403
+    )
