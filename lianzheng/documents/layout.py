@@ -35,6 +35,10 @@ PAGE_NUMBER_GAP = 7 * mm
 
 RED = Color(0.8, 0, 0)  # the red of the issuing-organ mark and the separator line
 
+# GB/T 9704 counts a line as a character and 7/8 of one, so the first line's characters touch the
+# type area's top edge. CJKParagraph centres characters in their line, this much below its top.
+FIRST_LINE_DROP = (LINE - BODY_SIZE) / 2
+
 
 def body(**changes) -> TextStyle:
     """The body style (三号仿宋, two-character indent, justified) with any changes."""
@@ -67,12 +71,21 @@ class Meta:
 class FootOfPage(Flowable):
     """Flowables placed at the foot of the page they land on, their bottom on the type area's
     bottom edge — as the 版记 must be (its last rule "与版心下边缘重合"). If they do not fit in
-    what is left of the page, they go to the foot of the next page."""
+    what is left of the page, they go to the foot of the next page; with ``even_page``, to the
+    foot of the next even page, leaving a blank page between if need be."""
 
-    def __init__(self, flowables: list[Flowable]):
+    def __init__(self, flowables: list[Flowable], *, even_page: bool = False):
         super().__init__()
         self.flowables = flowables
+        self.even_page = even_page
         self._sizes: list[tuple[float, float]] = []
+        self._after_blank = False
+
+    def _odd_page(self) -> bool:
+        """With ``even_page``, an odd page is the wrong one: the 版记 belongs on the back of the
+        last sheet of a document printed on both sides (GB/T 9704 5.2, 7.4)."""
+        canvas = getattr(self, "canv", None)
+        return self.even_page and canvas is not None and canvas.getPageNumber() % 2 == 1
 
     def _natural(self, width: float) -> float:
         self._sizes = [f.wrap(width, TYPE_HEIGHT) for f in self.flowables]
@@ -84,19 +97,40 @@ class FootOfPage(Flowable):
         natural = self._natural(availWidth)
         self.width = availWidth
         self.height = max(natural, availHeight)
+        if self._odd_page():
+            self.height = availHeight + 1  # does not fit here, so split() sends it on
         return self.width, self.height
 
     def split(self, availWidth, availHeight):
+        if self._odd_page():
+            frame = getattr(self, "_frame", None)
+            if frame is not None and frame._atTop:
+                # Nothing else would be on this page: it stays blank, and 7.5 numbers neither
+                # it nor the 版记's page after it.
+                leave_unnumbered(self.canv)
+                return [_PageFiller(), self._moved(after_blank=True)]
+            return [_PageFiller(), self._moved()]
         if self._natural(availWidth) > availHeight:
             return [_PageFiller(), self]
         return [self]
 
+    def _moved(self, *, after_blank: bool = False) -> FootOfPage:
+        # A new flowable: reportlab refuses one it has already postponed to a second page.
+        moved = FootOfPage(self.flowables, even_page=self.even_page)
+        moved._after_blank = after_blank
+        return moved
+
     def draw(self):
-        y = 0.0
+        if self._after_blank:
+            leave_unnumbered(self.canv)
+        # Stacked up from the bottom edge, drawn top down so that text is read in order.
+        y, placed = 0.0, []
         for flowable, (_w, h) in reversed(list(zip(self.flowables, self._sizes, strict=True))):
             y += flowable.getSpaceAfter()
-            flowable.drawOn(self.canv, 0, y)
+            placed.append((flowable, y))
             y += h + flowable.getSpaceBefore()
+        for flowable, at in reversed(placed):
+            flowable.drawOn(self.canv, 0, at)
 
 
 class _PageFiller(Flowable):
@@ -109,8 +143,20 @@ class _PageFiller(Flowable):
         pass
 
 
+_UNNUMBERED = "_lianzheng_unnumbered_pages"
+
+
+def leave_unnumbered(canvas) -> None:
+    """Draw no page number on the page being laid out (numbers are drawn when it ends)."""
+    pages = getattr(canvas, _UNNUMBERED, set())
+    pages.add(canvas.getPageNumber())
+    setattr(canvas, _UNNUMBERED, pages)
+
+
 def _draw_page_number(canvas, doc, fonts: FontSet) -> None:
     number = canvas.getPageNumber()
+    if number in getattr(canvas, _UNNUMBERED, ()):
+        return
     label = f"— {number} —"
     face = fonts.face("song").name
     canvas.saveState()
@@ -125,12 +171,18 @@ def _draw_page_number(canvas, doc, fonts: FontSet) -> None:
     canvas.restoreState()
 
 
-def build_pdf(story: list[Flowable], meta: Meta, fonts: FontSet) -> bytes:
+def build_pdf(
+    story: list[Flowable], meta: Meta, fonts: FontSet, *, standard_grid: bool = False
+) -> bytes:
     """The story set on official-document pages; the bytes of the PDF.
 
     ``invariant`` makes the bytes depend on the content alone (no timestamp, fixed file id), so the
     SHA-256 stored with a document identifies what it says, and regenerating unchanged data gives
     the same hash.
+
+    With ``standard_grid`` the frame reaches ``FIRST_LINE_DROP`` above the type area, so the
+    characters of a page's first body line start on its top edge (37 mm), as the standard
+    measures; the frame's bottom, where ``FootOfPage`` puts the 版记, stays on the type area's.
     """
     out = io.BytesIO()
     doc = BaseDocTemplate(
@@ -153,7 +205,7 @@ def build_pdf(story: list[Flowable], meta: Meta, fonts: FontSet) -> bytes:
         LEFT_MARGIN,
         BOTTOM_MARGIN,
         TYPE_WIDTH,
-        TYPE_HEIGHT,
+        TYPE_HEIGHT + (FIRST_LINE_DROP if standard_grid else 0),
         leftPadding=0,
         rightPadding=0,
         topPadding=0,
@@ -165,7 +217,8 @@ def build_pdf(story: list[Flowable], meta: Meta, fonts: FontSet) -> bytes:
             PageTemplate(
                 id="official",
                 frames=[frame],
-                onPage=lambda canvas, d: _draw_page_number(canvas, d, fonts),
+                # At the page's end, when its flowables may have asked for no number.
+                onPageEnd=lambda canvas, d: _draw_page_number(canvas, d, fonts),
             )
         ]
     )

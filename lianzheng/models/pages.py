@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
@@ -36,11 +37,12 @@ class RegulationIndexPage(Page):
         return context
 
 
-class RegulationPage(Page):
+class RegulationPage(RoutablePageMixin, Page):
     """One issued regulation: its issuing notice, metadata, articles and 版记.
 
     Revisions are Wagtail's: a case records the revision it was handled under (第十二条), so an
-    edited article never changes how an old case reads.
+    edited article never changes how an old case reads. ``pdf/`` serves the live revision as the
+    official document (红头文件) it was issued as, under the page's own view restrictions.
     """
 
     document_number = models.CharField(
@@ -123,6 +125,13 @@ class RegulationPage(Page):
             raise ValidationError(
                 {"effective_date": _("A regulation cannot take effect before it is issued.")}
             )
+
+    @path("pdf/", name="pdf")
+    def pdf(self, request):
+        # reportlab loads with the first download, not with the models.
+        from lianzheng.views.regulation_pdf import regulation_pdf_response
+
+        return regulation_pdf_response(request, self)
 
     # -- conversion to and from the plain regulation data ---------------------------------------
 
