@@ -139,3 +139,8 @@ LOGIN_URL = "wagtailadmin_login"
 
 # Demo logins are for trying the system on a laptop; production turns this off.
 LIANZHENG_ALLOW_DEMO = True
+
+# Fonts for generated documents, by role (song, fangsong, xiaobiaosong, hei, kai): a path, or
+# "path#index" for a face in a .ttc. Unset roles use Debian's free fonts (see
+# lianzheng/documents/fonts.py). e.g. LIANZHENG_PDF_FONTS='{"fangsong": "/srv/fonts/fs.ttf"}'
+LIANZHENG_PDF_FONTS = json.loads(os.environ.get("LIANZHENG_PDF_FONTS", "{}"))
