@@ -99,10 +99,13 @@ def break_lines(
 ) -> list[tuple[int, int]]:
     """Where the lines of one paragraph start and end, as (start, end) index pairs.
 
-    Greedy filling, then three adjustments at each break: a closing mark that would start the
-    next line pulls the character before it down too; an opening mark that would end this line
-    goes down with what it opens; a Latin word or number is not cut if it can move down whole.
-    Every line is at least one character, so any input terminates, however narrow the width.
+    Greedy filling, then at each break: closing marks that would start the next line stay on
+    this one if squeezing the line's full-width punctuation by at most half its width makes room
+    (标点挤压, at most three marks: the line is then drawn with tighter spacing, never beyond the
+    width); otherwise they pull the character before them down too. An opening mark that would
+    end this line goes down with what it opens; a Latin word or number is not cut if it can move
+    down whole. Every line is at least one character, so any input terminates, however narrow
+    the width.
     """
     if len(chars) != len(widths):
         raise ValueError("one width per character")
@@ -114,6 +117,13 @@ def break_lines(
         while end < n and (end == start or used + widths[end] <= limit + 1e-6):
             used += widths[end]
             end += 1
+        if end < n and chars[end] in CANNOT_START:
+            run = end
+            while run < n and run - end < 3 and chars[run] in CANNOT_START:
+                run += 1
+            over = used + sum(widths[end:run]) - limit
+            if over <= squeezable(chars, widths, start, run) + 1e-6:
+                end = run
         if end < n:
             brk = end
             while True:  # each step moves the break back; none passes start + 1
@@ -194,6 +204,14 @@ def balance_lines(chars: str, widths: list[float], width: float) -> list[tuple[i
         spans.append((start, end))
         end = start
     return spans[::-1]
+
+
+FULL_WIDTH_MARKS = frozenset("。，、；：？！（）《》「」『』〔〕【】“”‘’")
+
+
+def squeezable(chars: str, widths: list[float], start: int, end: int) -> float:
+    """How much a line may be tightened: half the width of each full-width mark in it."""
+    return sum(widths[i] / 2 for i in range(start, end) if chars[i] in FULL_WIDTH_MARKS)
 
 
 def _adjust_break(chars: str, start: int, brk: int) -> int:
@@ -296,7 +314,10 @@ class CJKParagraph(Flowable):
             x = st.left_indent + line.indent
             space = 0.0
             room = inner - line.indent - used
-            if st.align == "justify" and line.full and len(line.glyphs) > 1:
+            if room < 0 and len(line.glyphs) > 1:
+                space = room / (len(line.glyphs) - 1)  # a squeezed line (标点挤压)
+                room = 0.0
+            elif st.align == "justify" and line.full and len(line.glyphs) > 1:
                 space = room / (len(line.glyphs) - 1)
             elif st.align == "center":
                 x += room / 2
