@@ -52,6 +52,7 @@ class DocumentOption:
     person: Person | None
     label: str
     problem: str = ""  # empty when it can be generated now
+    problem_en: str = ""
 
     @property
     def available(self) -> bool:
@@ -62,6 +63,22 @@ def _label(kind: str) -> str:
     """The document's Chinese name (廉政约谈通知书 …), whatever the reader's language: it is
     the name printed on the document and in its file name."""
     return context.zh(DocumentKind(kind).label)
+
+
+NO_NOTICE = (
+    "尚未发出书面通知（第六条（三））",
+    "no written notice has been sent yet (Article 6(3))",
+)
+NO_RECORD = ("尚未记录谈话（第七条（三））", "the talk has not been recorded yet (Article 7(3))")
+NO_COMMITMENT = (
+    "谈话记录中尚无廉洁自律承诺（第四条（二））",
+    "the talk record holds no integrity commitment yet (Article 4(2))",
+)
+NO_ITEMS = ("尚无整改事项（第九条）", "no rectification items yet (Article 9)")
+
+
+def _why(ok: bool, problem: tuple[str, str]) -> tuple[str, str]:
+    return ("", "") if ok else problem
 
 
 def case_document_options(case: TalkCase) -> list[DocumentOption]:
@@ -79,7 +96,7 @@ def case_document_options(case: TalkCase) -> list[DocumentOption]:
                 DocumentKind.NOTICE,
                 person,
                 _label(DocumentKind.NOTICE),
-                "" if subject.pk in noticed else "尚未发出书面通知（第六条（三））",
+                *_why(subject.pk in noticed, NO_NOTICE),
             )
         )
         record = records.get(subject.pk)
@@ -88,7 +105,7 @@ def case_document_options(case: TalkCase) -> list[DocumentOption]:
                 DocumentKind.RECORD,
                 person,
                 _label(DocumentKind.RECORD),
-                "" if record else "尚未记录谈话（第七条（三））",
+                *_why(record is not None, NO_RECORD),
             )
         )
         if case.talk_type == TalkType.PRE_APPOINTMENT:
@@ -98,7 +115,7 @@ def case_document_options(case: TalkCase) -> list[DocumentOption]:
                     DocumentKind.COMMITMENT,
                     person,
                     _label(DocumentKind.COMMITMENT),
-                    "" if ok else "谈话记录中尚无廉洁自律承诺（第四条（二））",
+                    *_why(bool(ok), NO_COMMITMENT),
                 )
             )
     has_items = case.rectification_items.exists()
@@ -126,7 +143,7 @@ def _story_for(kind: str, case: TalkCase | None, person: Person | None, fonts):
             [input_problem("本案件不产生此文书", "this case does not produce that document")]
         )
     if option.problem:
-        raise TransitionRefused([input_problem(option.problem, "not available yet")])
+        raise TransitionRefused([input_problem(option.problem, option.problem_en)])
     if kind in CASE_KINDS:
         data = context.rectification_data(case)
         builder = (
