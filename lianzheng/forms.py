@@ -316,11 +316,17 @@ class RectificationItemsForm(TransitionForm):
             self.fields[f"deadline_{i}"] = forms.DateField(
                 label=_("deadline"), required=False, widget=AdminDateInput
             )
+            self.fields[f"working_days_{i}"] = _working_days_field()
             self.fields[f"responsible_{i}"] = _line(_("responsible"))
 
     def rows(self):
         return [
-            (self[f"description_{i}"], self[f"deadline_{i}"], self[f"responsible_{i}"])
+            (
+                self[f"description_{i}"],
+                self[f"deadline_{i}"],
+                self[f"working_days_{i}"],
+                self[f"responsible_{i}"],
+            )
             for i in range(1, self.ROWS + 1)
         ]
 
@@ -330,9 +336,10 @@ class RectificationItemsForm(TransitionForm):
             row = {
                 "description": self.cleaned_data.get(f"description_{i}") or "",
                 "deadline": self.cleaned_data.get(f"deadline_{i}"),
+                "working_days": self.cleaned_data.get(f"working_days_{i}"),
                 "responsible": self.cleaned_data.get(f"responsible_{i}") or "",
             }
-            if row["description"] or row["deadline"] or row["responsible"]:
+            if any(value not in (None, "") for value in row.values()):
                 items.append(row)
         return {"items": items}
 
@@ -423,15 +430,31 @@ class CheckForm(RefusalFormMixin, forms.Form):
     checked_on = forms.DateField(label=_("checked on"), widget=AdminDateInput)
     result = forms.ChoiceField(label=_("result"), choices=CheckResult.choices)
     finding = _text(_("finding"), required=True, rows=3)
+    evidence = forms.FileField(
+        label=_("evidence"),
+        required=False,
+        help_text=_("A PDF, image, Word, Excel or OFD file of up to 20 MB."),
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("checked_on", timezone.localdate())
         super().__init__(*args, **kwargs)
 
 
+def _working_days_field():
+    return forms.IntegerField(
+        label=_("or within working days"),
+        required=False,
+        min_value=1,
+        max_value=250,
+        help_text=_("Counted from today on China's official calendar; leave the date empty."),
+    )
+
+
 class ItemForm(RefusalFormMixin, forms.Form):
     description = _text(_("what"), required=True, rows=2)
-    deadline = forms.DateField(label=_("deadline"), widget=AdminDateInput)
+    deadline = forms.DateField(label=_("deadline"), required=False, widget=AdminDateInput)
+    working_days = _working_days_field()
     responsible = _line(_("responsible"), required=True)
 
 

@@ -274,6 +274,11 @@ class TalkCaseViewSet(Refuse403Mixin, SnippetViewSet):
                 name="document",
             ),
             path(
+                "<int:pk>/checks/<int:check_id>/evidence/",
+                case_views.as_403(document_views.EvidenceDownloadView.as_view()),
+                name="evidence",
+            ),
+            path(
                 "workdays/",
                 case_views.as_403(case_views.WorkdayCheckView.as_view()),
                 name="workdays",

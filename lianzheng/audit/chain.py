@@ -44,6 +44,19 @@ def _normalise(value):
     return str(value)
 
 
+# Columns added to a history table after it joined the chain. Rows written before a column
+# existed were hashed without it, so such a column is hashed only when it holds a value: old rows
+# keep their hashes, a value written into one later breaks its link, and a new row's value (or
+# its removal) is covered like any other. Add a column here in the migration's commit; never
+# remove one.
+ADDED_COLUMNS: dict[str, frozenset[str]] = {
+    "lianzheng.historicalrectificationitem": frozenset({"working_days", "set_on"}),
+    "lianzheng.historicalrectificationcheck": frozenset(
+        {"evidence", "evidence_name", "evidence_sha256"}
+    ),
+}
+
+
 @dataclass(frozen=True)
 class TableShape:
     """What of a history table is hashed: every concrete column but the chain's own and the
@@ -59,6 +72,9 @@ class TableShape:
 
     def canonical(self, values: Iterable) -> str:
         body = dict(zip(self.columns, (_normalise(v) for v in values), strict=True))
+        for column in ADDED_COLUMNS.get(self.label, ()):
+            if body.get(column) in (None, ""):
+                body.pop(column, None)
         return json.dumps(
             [self.label, body], sort_keys=True, ensure_ascii=False, separators=(",", ":")
         )

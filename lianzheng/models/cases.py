@@ -616,6 +616,15 @@ class RectificationItem(Audited):
     case = models.ForeignKey(TalkCase, on_delete=models.CASCADE, related_name="rectification_items")
     description = models.TextField(_("what"))
     deadline = models.DateField(_("deadline"))
+    working_days = models.PositiveSmallIntegerField(
+        _("working days allowed"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the deadline was set in working days: how many, counted from the day set."
+        ),
+    )
+    set_on = models.DateField(_("set on"), null=True, blank=True)
     responsible = models.CharField(_("responsible"), max_length=100)
     status = models.CharField(
         _("status"),
@@ -635,6 +644,23 @@ class RectificationItem(Audited):
     def __str__(self) -> str:
         return self.description[:40]
 
+    def is_overdue(self, today=None) -> bool:
+        """Past its deadline and not verified done: overdue by itself, with no job to mark it
+        (第九条). The deadline day itself is still in time."""
+        from django.utils import timezone
+
+        today = today or timezone.localdate()
+        return self.status != RectificationStatus.VERIFIED and self.deadline < today
+
+    @property
+    def overdue(self) -> bool:
+        return self.is_overdue()
+
+    @property
+    def needs_escalation(self) -> bool:
+        """Overdue or found inadequate: the case page offers escalation (第九条, 第十条)."""
+        return self.overdue or self.status == RectificationStatus.INADEQUATE
+
 
 class RectificationCheck(Audited):
     """The office's check of an item; the last check decides the item's status."""
@@ -646,6 +672,11 @@ class RectificationCheck(Audited):
     checked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    evidence = models.FileField(
+        _("evidence"), upload_to="lianzheng/evidence/%Y/", max_length=300, blank=True
+    )
+    evidence_name = models.CharField(_("evidence file name"), max_length=200, blank=True)
+    evidence_sha256 = models.CharField(_("evidence SHA-256"), max_length=64, blank=True)
 
     history = audited_history()
 

@@ -39,25 +39,60 @@ def _rectifying_case(case_id: int) -> TalkCase:
     return case
 
 
+EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
+EVIDENCE_TYPES = {".pdf", ".jpg", ".jpeg", ".png", ".doc", ".docx", ".xls", ".xlsx", ".ofd"}
+
+
+def resolve_deadline(
+    deadline: date | None, working_days: int | None, field: str = "deadline"
+) -> tuple[date, int | None]:
+    """A deadline given as a date, or as a number of working days from today (China's official
+    calendar with the bureau's overrides): exactly one of the two."""
+    from lianzheng.selectors import load_calendar
+
+    if (deadline is None) == (working_days is None):
+        raise TransitionRefused(
+            [
+                input_problem(
+                    "请填写整改期限：日期或工作日数，二者选一",
+                    "give the deadline either as a date or as a number of working days",
+                    field,
+                )
+            ]
+        )
+    if working_days is not None:
+        if not isinstance(working_days, int) or not 1 <= working_days <= 250:
+            raise TransitionRefused(
+                [input_problem("工作日数应为 1 至 250", "working days: 1 to 250", field)]
+            )
+        return load_calendar().add_working_days(timezone.localdate(), working_days), working_days
+    if isinstance(deadline, date) and deadline < timezone.localdate():
+        raise TransitionRefused(
+            [input_problem("整改期限不能早于今天", "the deadline cannot be in the past", field)]
+        )
+    return deadline, None
+
+
 @transaction.atomic
 def rectification_item_add(
-    *, case: TalkCase, user, description: str, deadline: date, responsible: str
+    *,
+    case: TalkCase,
+    user,
+    description: str,
+    deadline: date | None = None,
+    responsible: str,
+    working_days: int | None = None,
 ) -> RectificationItem:
     if not user_can_ask(user, "rectification"):
         raise TransitionRefused([NOT_PERMITTED])
     case = _rectifying_case(case.pk)
-    if isinstance(deadline, date) and deadline < timezone.localdate():
-        raise TransitionRefused(
-            [
-                input_problem(
-                    "整改期限不能早于今天", "the deadline cannot be in the past", "deadline"
-                )
-            ]
-        )
+    deadline, working_days = resolve_deadline(deadline, working_days)
     item = RectificationItem(
         case=case,
         description=(description or "").strip(),
         deadline=deadline,
+        working_days=working_days,
+        set_on=timezone.localdate(),
         responsible=(responsible or "").strip(),
     )
     full_clean_or_refuse(item, exclude=["case"])
@@ -70,7 +105,13 @@ def rectification_item_add(
 
 @transaction.atomic
 def rectification_check_record(
-    *, item: RectificationItem, user, finding: str, result: str, checked_on: date | None = None
+    *,
+    item: RectificationItem,
+    user,
+    finding: str,
+    result: str,
+    checked_on: date | None = None,
+    evidence=None,
 ) -> RectificationCheck:
     """The office's check; the item's status follows the result (第九条)."""
     if not user_can_ask(user, "rectification"):
@@ -95,7 +136,9 @@ def rectification_check_record(
         result=result,
         checked_by=user,
     )
-    full_clean_or_refuse(check, exclude=["item"])
+    full_clean_or_refuse(check, exclude=["item", "evidence"])
+    if evidence is not None:
+        _attach_evidence(check, evidence)
     check._history_user = user
     check.save()
     item.status = STATUS_AFTER_CHECK[result]
@@ -104,3 +147,32 @@ def rectification_check_record(
     item._change_reason = f"办公室检查：{CheckResult(result).label}"
     item.save()
     return check
+
+
+def _attach_evidence(check: RectificationCheck, upload) -> None:
+    """Keep the evidence file with its name and SHA-256, so the check shows what was seen."""
+    import hashlib
+    from pathlib import PurePath
+
+    name = PurePath(upload.name or "").name[:200]
+    if PurePath(name).suffix.lower() not in EVIDENCE_TYPES:
+        raise TransitionRefused(
+            [
+                input_problem(
+                    "证明材料须为 PDF、图片、Word、Excel 或 OFD 文件",
+                    "evidence must be a PDF, an image, a Word, Excel or OFD file",
+                    "evidence",
+                )
+            ]
+        )
+    if upload.size > EVIDENCE_MAX_BYTES:
+        raise TransitionRefused(
+            [input_problem("证明材料不能超过 20 MB", "evidence is limited to 20 MB", "evidence")]
+        )
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    check.evidence = upload
+    check.evidence_name = name
+    check.evidence_sha256 = digest.hexdigest()

@@ -334,18 +334,20 @@ def _write_hold(case, proposal, user, actor):
 
 
 def _prepare_items(case, data, facts):
+    from lianzheng.services.rectification import resolve_deadline
+
     items_in = data.get("items") or []
-    items = []
+    items, working = [], []
     for item in items_in:
         deadline = item.get("deadline")
         if deadline is not None and (
             isinstance(deadline, datetime) or not isinstance(deadline, date)
         ):
             raise TransitionRefused([input_problem("整改期限无效", "invalid deadline", "items")])
-        if deadline is not None and deadline < timezone.localdate():
-            raise TransitionRefused(
-                [input_problem("整改期限不能早于今天", "a deadline cannot be in the past", "items")]
-            )
+        days = item.get("working_days")
+        if deadline is not None or days is not None:
+            deadline, days = resolve_deadline(deadline, days, "items")
+        working.append(days)
         items.append(
             ItemFacts(
                 description=(item.get("description") or "").strip(),
@@ -354,15 +356,18 @@ def _prepare_items(case, data, facts):
                 status=RectificationStatus.OPEN,
             )
         )
-    return {"items": items}, {"items": facts.items + tuple(items)}
+    return {"items": items, "working_days": working}, {"items": facts.items + tuple(items)}
 
 
 def _write_items(case, proposal, user, actor):
-    for item in proposal["items"]:
+    working = proposal.get("working_days") or [None] * len(proposal["items"])
+    for item, days in zip(proposal["items"], working, strict=True):
         row = RectificationItem(
             case=case,
             description=item.description,
             deadline=item.deadline,
+            working_days=days,
+            set_on=timezone.localdate(),
             responsible=item.responsible,
         )
         row._history_user = user

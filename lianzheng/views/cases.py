@@ -21,7 +21,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.coreutils import multigetattr
 from wagtail.snippets.views.snippets import HistoryView, IndexView, InspectView
 
-from lianzheng.choices import CaseState, Role
+from lianzheng.choices import CaseState, EscalationGround, Role
 from lianzheng.forms import (
     TRANSITION_FORMS,
     CaseForm,
@@ -195,6 +195,9 @@ class CaseInspectView(InspectView):
         if user_can_see_confidential(user) and hasattr(case, "confidential"):
             confidential = confidential_report_show(case=case, user=user, purpose="case page")
         items = list(case.rectification_items.prefetch_related("checks"))
+        may_escalate = any(
+            e.name == "escalate" and e.allowed for e in explanations
+        ) and user_can_ask(user, "escalate")
         context.update(
             case=case,
             subjects=list(case.subjects.select_related("person__unit")),
@@ -208,6 +211,8 @@ class CaseInspectView(InspectView):
                 )
             ),
             items=items,
+            may_escalate=may_escalate,
+            escalate_url=case_url("transition", case.pk, "escalate"),
             escalation=getattr(case, "escalation", None),
             explanations=explanations,
             timeline=case_timeline(case),
@@ -387,6 +392,25 @@ class TransitionView(CaseAccessMixin, CaseFormView):
 
     def extra_form_kwargs(self):
         return {"case": self.case}
+
+    def get_initial(self):
+        """Escalation offered from an overdue or inadequate rectification item arrives with its
+        ground and facts filled in (第九条, 第十条); the leader still reads and decides."""
+        initial = super().get_initial()
+        if self.transition == "escalate" and self.request.method == "GET":
+            item_id = self.request.GET.get("item", "")
+            item = (
+                RectificationItem.objects.filter(case=self.case, pk=item_id).first()
+                if item_id.isdigit()
+                else None
+            )
+            if item is not None and item.needs_escalation:
+                state = _("overdue") if item.overdue else item.get_status_display()
+                initial["ground"] = EscalationGround.RECTIFICATION_FAILED
+                initial["detail"] = _(
+                    "Rectification item “%(what)s” (deadline %(deadline)s) is %(state)s."
+                ) % {"what": item.description, "deadline": item.deadline, "state": state}
+        return initial
 
     @property
     def submit_label(self):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -153,3 +153,43 @@ class PersonInspectView(InspectView):
             generate_url=person_url("integrity_file", person.pk),
         )
         return context
+
+
+class EvidenceDownloadView(View):
+    """The evidence attached to a rectification check, for whoever may open the case; refused
+    if the file no longer matches the SHA-256 recorded when it was attached."""
+
+    def get(self, request, pk, check_id):
+        import hashlib
+
+        from django.core.files.storage import default_storage
+
+        from lianzheng.models import RectificationCheck
+
+        if not user_can_view_cases(request.user):
+            raise Forbidden
+        check = get_object_or_404(RectificationCheck, pk=check_id, item__case_id=pk)
+        if not check.evidence:
+            raise Http404
+        with default_storage.open(check.evidence.name, "rb") as handle:
+            data = handle.read()
+        if hashlib.sha256(data).hexdigest() != check.evidence_sha256:
+            return TemplateResponse(
+                request,
+                "lianzheng/admin/document_refused.html",
+                {
+                    "page_title": _("Document refused"),
+                    "message": _(
+                        "The evidence file does not match the SHA-256 recorded when it was "
+                        "attached; it is not served."
+                    ),
+                },
+                status=409,
+            )
+        response = HttpResponse(data, content_type="application/octet-stream")
+        response["Content-Disposition"] = (
+            f'attachment; filename="evidence-{check.pk}"; '
+            f"filename*=UTF-8''{quote(check.evidence_name)}"
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
