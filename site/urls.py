@@ -14,11 +14,18 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("my/", include("lianzheng.urls")),
 ]
 
 if settings.DEBUG:
     from django.conf.urls.static import static
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # Only Wagtail's images are served straight from MEDIA_ROOT in development. Generated
+    # documents and evidence (media/lianzheng/) are served by the case views, which check who
+    # asks and the file's SHA-256; the production web server must not serve that folder either.
+    for folder in ("original_images/", "images/"):
+        urlpatterns += static(
+            settings.MEDIA_URL + folder, document_root=f"{settings.MEDIA_ROOT}/{folder}"
+        )
 
 urlpatterns += [path("", include(wagtail_urls))]

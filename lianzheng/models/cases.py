@@ -662,6 +662,18 @@ class RectificationItem(Audited):
         return self.overdue or self.status == RectificationStatus.INADEQUATE
 
 
+def evidence_path(instance, filename: str) -> str:
+    """A random stored name: the original name (kept in ``evidence_name``) may say who or what,
+    and a stored path must not be guessable. Files are served only through the case's views."""
+    import uuid
+    from pathlib import PurePath
+
+    from django.utils import timezone
+
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"lianzheng/evidence/{timezone.localdate():%Y}/{uuid.uuid4().hex}{suffix}"
+
+
 class RectificationCheck(Audited):
     """The office's check of an item; the last check decides the item's status."""
 
@@ -672,9 +684,7 @@ class RectificationCheck(Audited):
     checked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    evidence = models.FileField(
-        _("evidence"), upload_to="lianzheng/evidence/%Y/", max_length=300, blank=True
-    )
+    evidence = models.FileField(_("evidence"), upload_to=evidence_path, max_length=300, blank=True)
     evidence_name = models.CharField(_("evidence file name"), max_length=200, blank=True)
     evidence_sha256 = models.CharField(_("evidence SHA-256"), max_length=64, blank=True)
 

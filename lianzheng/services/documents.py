@@ -263,9 +263,16 @@ ARTICLES = {
 }
 
 
-def document_read(*, user, document: GeneratedDocument) -> bytes:
-    """The stored bytes, for whoever may open the case; refused if they fail their hash."""
-    if not user_can_view_cases(user):
+def document_read(*, user, document: GeneratedDocument, as_subject: bool = False) -> bytes:
+    """The stored bytes, for whoever may open the case, or for the person a subject-facing
+    document is addressed to; refused if they fail their hash."""
+    own = (
+        as_subject
+        and document.for_subject
+        and document.person_id is not None
+        and Person.objects.filter(pk=document.person_id, user_id=user.pk).exists()
+    )
+    if not own and not user_can_view_cases(user):
         raise PermissionDenied
     with default_storage.open(document.file.name, "rb") as handle:
         data = handle.read()

@@ -20,6 +20,7 @@ from wagtail.snippets.views.snippets import InspectView
 from lianzheng.choices import DocumentKind
 from lianzheng.models import GeneratedDocument, Person, TalkCase
 from lianzheng.permissions import user_can_ask, user_can_view_cases
+from lianzheng.selectors_people import integrity_file, integrity_file_versions
 from lianzheng.services.documents import DocumentTampered, document_generate, document_read
 from lianzheng.services.errors import TransitionRefused, describe
 from lianzheng.views.cases import Forbidden, case_url
@@ -33,9 +34,13 @@ def person_url(name: str, *args) -> str:
     return reverse(f"{PERSON_URLS}:{name}", args=args)
 
 
-def pdf_response(request, document: GeneratedDocument) -> HttpResponse:
+def pdf_response(
+    request, document: GeneratedDocument, *, reader_is_subject: bool = False
+) -> HttpResponse:
+    """The stored PDF, checked against its hash. ``reader_is_subject``: the person the document
+    is addressed to reads it (the caller has checked that), not staff under case permissions."""
     try:
-        data = document_read(user=request.user, document=document)
+        data = document_read(user=request.user, document=document, as_subject=reader_is_subject)
     except DocumentTampered as exc:
         return TemplateResponse(
             request,
@@ -139,16 +144,18 @@ class PersonInspectView(InspectView):
         context = super().get_context_data(**kwargs)
         person = self.object
         user = self.request.user
-        files = []
-        if user_can_view_cases(user):
+        files, entries = [], []
+        may_view = user_can_view_cases(user)
+        if may_view:
             files = [
                 {"document": d, "url": person_url("document", person.pk, d.pk)}
-                for d in person.documents.filter(
-                    kind=DocumentKind.INTEGRITY_FILE, case__isnull=True
-                ).order_by("-version")
+                for d in integrity_file_versions(person)
             ]
+            entries = integrity_file(person)
         context.update(
             files=files,
+            entries=entries,
+            may_view_file=may_view,
             may_generate=user_can_view_cases(user) and user_can_ask(user, "document"),
             generate_url=person_url("integrity_file", person.pk),
         )
