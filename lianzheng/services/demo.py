@@ -346,6 +346,21 @@ def setup_demo_cases(people: dict[str, Person]) -> int:
     case = notified(new(TalkType.ROUTINE, [people["feng"]]))
     case = go(case, "hold", records=_records(case, people))
     go(case, "close")
+    # the same person again, later: a warning talk under rectification, so his integrity file
+    # (第九条) holds several cases
+    case = notified(new(TalkType.WARNING, [people["feng"]], **warning))
+    case = go(case, "hold", records=_records(case, people))
+    go(
+        case,
+        "start_rectification",
+        items=[
+            {
+                "description": "梳理本人经办的积压事项，十个工作日内办结或说明",
+                "responsible": people["feng"].name,
+                "working_days": 10,
+            }
+        ],
+    )
     # escalated (a county head who refused to correct)
     case = new(TalkType.WARNING, [people["you"]], county=True, **warning)
     case = notified(case)
