@@ -27,6 +27,18 @@ class Writer:
     def title(self, text: str) -> None:
         self.story.append(CJKParagraph(text, layout.title(space_after=layout.LINE), self.fonts))
 
+    def head(self, title: str, number: str) -> None:
+        """The document's title with the case number centred under it."""
+        self.title(title)
+        self.centred(number)
+        self.gap(0.5)
+
+    def sign_off(self, dated: str) -> None:
+        """The office as issuer, and the date, right-aligned after a blank line."""
+        self.gap()
+        self.right(ctx.OFFICE)
+        self.right(dated)
+
     def centred(self, text: str) -> None:
         self.story.append(
             CJKParagraph(text, layout.body(first_indent=0, align="center"), self.fonts)
@@ -88,9 +100,7 @@ PREPARATION = {
 
 def notice_story(data: ctx.NoticeData, fonts: FontSet) -> list[Flowable]:
     w = Writer(fonts)
-    w.title("廉政约谈通知书")
-    w.centred(data.case.number)
-    w.gap(0.5)
+    w.head("廉政约谈通知书", data.case.number)
     w.salutation(f"{data.subject.name}同志：")
     w.para(
         f"根据{data.case.regulation_title}，经研究，定于{data.scheduled}在{data.place}，"
@@ -111,9 +121,7 @@ def notice_story(data: ctx.NoticeData, fonts: FontSet) -> list[Flowable]:
     w.field("联系人", data.contact)
     if data.short_notice:
         w.para("本次约谈经局主要负责人批准，通知时间少于三个工作日（第六条（三））。")
-    w.gap()
-    w.right(ctx.OFFICE)
-    w.right(data.written_on)
+    w.sign_off(data.written_on)
     w.gap(0.5)
     w.para("（本通知书一式两份，一份送约谈对象，一份存档。）", first_indent=0, size=14)
     return w.story
@@ -124,9 +132,7 @@ def notice_story(data: ctx.NoticeData, fonts: FontSet) -> list[Flowable]:
 
 def record_story(data: ctx.RecordData, fonts: FontSet) -> list[Flowable]:
     w = Writer(fonts)
-    w.title("廉政约谈记录")
-    w.centred(data.case.number)
-    w.gap(0.5)
+    w.head("廉政约谈记录", data.case.number)
     w.field("约谈类型", data.case.talk_type)
     w.field("约谈时间", data.held_at)
     w.field("约谈地点", data.place)
@@ -172,9 +178,7 @@ def commitment_story(data: ctx.RecordData, fonts: FontSet) -> list[Flowable]:
 
 def rectification_notice_story(data: ctx.RectificationData, fonts: FontSet) -> list[Flowable]:
     w = Writer(fonts)
-    w.title("整改通知")
-    w.centred(data.case.number)
-    w.gap(0.5)
+    w.head("整改通知", data.case.number)
     w.salutation("、".join(s.name for s in data.subjects) + "同志：")
     w.para(
         f"根据{data.case.regulation_title}第九条，针对{data.case.talk_type}中指出的问题，"
@@ -190,23 +194,17 @@ def rectification_notice_story(data: ctx.RectificationData, fonts: FontSet) -> l
         w.field("完成时限", item.deadline)
         w.field("责任人", item.responsible)
     w.para("对措施不到位、整改不力的，将按照有关规定予以责任追究（第九条、第十条）。")
-    w.gap()
-    w.right(ctx.OFFICE)
-    w.right(data.today)
+    w.sign_off(data.today)
     return w.story
 
 
 def rectification_report_story(data: ctx.RectificationData, fonts: FontSet) -> list[Flowable]:
     w = Writer(fonts)
-    w.title("整改情况")
-    w.centred(data.case.number)
-    w.gap(0.5)
+    w.head("整改情况", data.case.number)
     w.field("约谈对象", "；".join(s.described for s in data.subjects))
     w.field("约谈类型", data.case.talk_type)
     _items_section(w, data.items)
-    w.gap()
-    w.right(ctx.OFFICE)
-    w.right(data.today)
+    w.sign_off(data.today)
     return w.story
 
 
