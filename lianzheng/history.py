@@ -18,7 +18,7 @@ class ChainedQuerySet(models.QuerySet):
         from lianzheng.audit.chain import link
 
         objs = list(objs)
-        with transaction.atomic(using=self.db):
+        with transaction.atomic(using=self.db, savepoint=False):
             link([o for o in objs if not o.chain_hash])
             return super().bulk_create(objs, *args, **kwargs)
 
@@ -48,7 +48,7 @@ class HistoryExtras(models.Model):
     def save(self, *args, **kwargs):
         from lianzheng.audit.chain import link
 
-        with transaction.atomic(using=kwargs.get("using")):
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
             if not self.chain_hash:
                 link([self])
             super().save(*args, **kwargs)
@@ -56,17 +56,22 @@ class HistoryExtras(models.Model):
 
 class Audited(models.Model):
     """Base of every audited model: a save or delete and its history row (with its chain link)
-    commit together or not at all, even when the caller did not open a transaction."""
+    commit together or not at all, even when the caller did not open a transaction.
+
+    Inside a caller's transaction no savepoint is added (``savepoint=False``, as Django's own
+    ``save_base`` does): the caller's transaction already makes the row and its history one
+    unit, and a failed save leaves it marked for rollback rather than half done.
+    """
 
     class Meta:
         abstract = True
 
     def save(self, *args, **kwargs):
-        with transaction.atomic(using=kwargs.get("using")):
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
             super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        with transaction.atomic(using=kwargs.get("using")):
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
             return super().delete(*args, **kwargs)
 
 
