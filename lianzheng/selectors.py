@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 
 from lianzheng.choices import Role, UnitKind
@@ -66,20 +67,35 @@ def roles_of(person_ids, on: date | None = None) -> dict[int, tuple[frozenset, f
 
 
 def actor_facts(user) -> ActorFacts:
-    person = person_for_user(user)
-    if person is None:
+    """Who asks and the offices he holds today: his person and current role assignments in
+    one query (a left join), since every transition and case page asks it."""
+    rows = []
+    if user is not None and getattr(user, "pk", None):
+        on = timezone.localdate()
+        current = Q(roles__valid_from__lte=on) & (
+            Q(roles__valid_until__isnull=True) | Q(roles__valid_until__gte=on)
+        )
+        rows = list(
+            Person.objects.filter(user=user)
+            .annotate(current=FilteredRelation("roles", condition=current))
+            .order_by()
+            .values_list("pk", "name", "current__role", "current__unit_id")
+        )
+    if not rows:
         return ActorFacts(
             user_id=getattr(user, "pk", None),
             name=getattr(user, "username", "") if user else "",
             is_superuser=bool(getattr(user, "is_superuser", False)),
         )
-    roles, sections = roles_of([person.pk])[person.pk]
+    person_id, name = rows[0][0], rows[0][1]
     return ActorFacts(
         user_id=user.pk,
-        person_id=person.pk,
-        name=person.name,
-        roles=roles,
-        sections=sections,
+        person_id=person_id,
+        name=name,
+        roles=frozenset(role for _pk, _name, role, _unit in rows if role),
+        sections=frozenset(
+            unit for _pk, _name, role, unit in rows if role == Role.LEADER_IN_CHARGE and unit
+        ),
         is_superuser=user.is_superuser,
     )
 

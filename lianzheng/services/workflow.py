@@ -23,7 +23,6 @@ from lianzheng.choices import CaseRole, CaseState, PostponementDecision, Rectifi
 from lianzheng.models import (
     Escalation,
     Notice,
-    Person,
     Postponement,
     RectificationItem,
     TalkCase,
@@ -34,7 +33,7 @@ from lianzheng.permissions import user_can_ask
 from lianzheng.rules import check, rules_for
 from lianzheng.rules.facts import CaseFacts, ItemFacts, NoticeFacts, RecordFacts
 from lianzheng.rules.table import Refusal
-from lianzheng.selectors import case_facts, load_calendar, person_for_user
+from lianzheng.selectors import case_facts, load_calendar
 from lianzheng.services.errors import TransitionRefused, input_problem
 
 LOG_ACTION = "lianzheng.transition"
@@ -82,10 +81,11 @@ def _interviewer_names(case: TalkCase) -> str:
 @dataclass
 class Step:
     """One transition's request: ``prepare`` turns the submitted data into the facts the rules
-    should see (raising TransitionRefused for unusable input); ``write`` stores it."""
+    should see (raising TransitionRefused for unusable input); ``write`` stores it, given the
+    acting user and his person's id (from the facts: looked up once per transition)."""
 
     prepare: Callable[[TalkCase, dict, CaseFacts], tuple[dict, dict]]
-    write: Callable[[TalkCase, dict, object, Person | None], None]
+    write: Callable[[TalkCase, dict, object, int | None], None]
     reason_field: str = ""
 
 
@@ -93,7 +93,7 @@ def _nothing(case, data, facts):
     return {}, {}
 
 
-def _no_write(case, proposal, user, actor):
+def _no_write(case, proposal, user, actor_id):
     return None
 
 
@@ -107,12 +107,12 @@ def _prepare_consent(case, data, facts):
     }, {}
 
 
-def _write_consent(case, proposal, user, actor):
-    case.consented_by = actor
+def _write_consent(case, proposal, user, actor_id):
+    case.consented_by_id = actor_id
     case.consented_at = timezone.now()
     case.consent_comment = proposal["comment"]
     if proposal["delegate"]:
-        case.delegated_by = actor
+        case.delegated_by_id = actor_id
         case.delegated_at = case.consented_at
 
 
@@ -120,11 +120,11 @@ def _prepare_decline(case, data, facts):
     return {}, {}
 
 
-def _write_decline(case, proposal, user, actor):
+def _write_decline(case, proposal, user, actor_id):
     case.declined_reason = proposal["reason"]
 
 
-def _write_revise(case, proposal, user, actor):
+def _write_revise(case, proposal, user, actor_id):
     case.consented_by = None
     case.consented_at = None
 
@@ -164,7 +164,7 @@ def _prepare_notify(case, data, facts):
     return proposal, {"scheduled_at": scheduled_at, "place": place, "notices": tuple(notices)}
 
 
-def _write_notify(case, proposal, user, actor):
+def _write_notify(case, proposal, user, actor_id):
     case.scheduled_at = proposal["scheduled_at"]
     case.place = proposal["place"]
     subjects = {s.person_id: s for s in case.subjects.all()}
@@ -214,7 +214,7 @@ def _prepare_request_postponement(case, data, facts):
     )
 
 
-def _write_request_postponement(case, proposal, user, actor):
+def _write_request_postponement(case, proposal, user, actor_id):
     subject = None
     if proposal["subject_person_id"]:
         subject = case.subjects.get(person_id=proposal["subject_person_id"])
@@ -241,10 +241,10 @@ def _prepare_decide_postponement(case, data, facts):
 
 
 def _decide(decision):
-    def write(case, proposal, user, actor):
+    def write(case, proposal, user, actor_id):
         row = case.postponements.filter(decision=PostponementDecision.PENDING).first()
         row.decision = decision
-        row.decided_by = actor
+        row.decided_by_id = actor_id
         row.decided_at = timezone.now()
         row.decision_note = proposal["note"]
         if decision == PostponementDecision.APPROVED:
@@ -263,7 +263,7 @@ def _decide(decision):
     return write
 
 
-def _write_reschedule(case, proposal, user, actor):
+def _write_reschedule(case, proposal, user, actor_id):
     for notice in case.notices.filter(superseded=False):
         notice.superseded = True
         notice._history_user = user
@@ -315,7 +315,7 @@ def _prepare_hold(case, data, facts):
     return {"held_at": held_at, "records": records}, {"records": tuple(records)}
 
 
-def _write_hold(case, proposal, user, actor):
+def _write_hold(case, proposal, user, actor_id):
     subjects = {s.person_id: s for s in case.subjects.all()}
     for rec in proposal["records"]:
         row = TalkRecord(
@@ -357,7 +357,7 @@ def _prepare_items(case, data, facts):
     return {"items": items}, {"items": facts.items + tuple(items)}
 
 
-def _write_items(case, proposal, user, actor):
+def _write_items(case, proposal, user, actor_id):
     for item in proposal["items"]:
         row = RectificationItem(
             case=case,
@@ -369,7 +369,7 @@ def _write_items(case, proposal, user, actor):
         row.save()
 
 
-def _write_close(case, proposal, user, actor):
+def _write_close(case, proposal, user, actor_id):
     case.closed_at = timezone.now()
 
 
@@ -385,19 +385,19 @@ def _prepare_escalate(case, data, facts):
     )
 
 
-def _write_escalate(case, proposal, user, actor):
+def _write_escalate(case, proposal, user, actor_id):
     row = Escalation(
         case=case,
         ground=proposal["ground"],
         detail=proposal["detail"],
-        decided_by=actor,
+        decided_by_id=actor_id,
         decided_at=timezone.now(),
     )
     row._history_user = user
     row.save()
 
 
-def _write_withdraw(case, proposal, user, actor):
+def _write_withdraw(case, proposal, user, actor_id):
     case.withdrawal_reason = proposal["reason"]
 
 
@@ -473,13 +473,12 @@ def case_transition(*, case: TalkCase, transition: str, user, reason: str = "", 
     if refusals:
         raise TransitionRefused(refusals)
 
-    actor = person_for_user(user)
     source = locked.state
     locked._rule_facts = facts
     if not can_proceed(getattr(locked, transition)):
         raise TransitionRefused([_state_refusal(locked, transition)])
     getattr(locked, transition)()
-    step.write(locked, {**proposal, "reason": reason}, user, actor)
+    step.write(locked, {**proposal, "reason": reason}, user, facts.actor.person_id)
 
     codes = [r.code for r in rules_for(transition, locked.talk_type)]
     locked._history_user = user
@@ -588,7 +587,7 @@ def case_approve_short_notice(*, case: TalkCase, user, reason: str) -> TalkCase:
     if refusals:
         raise TransitionRefused(refusals)
     locked.short_notice_reason = reason.strip()
-    locked.short_notice_approved_by = person_for_user(user)
+    locked.short_notice_approved_by_id = facts.actor.person_id
     locked.short_notice_approved_at = timezone.now()
     locked._history_user = user
     locked._history_articles = ["R6.1", "R6.3"]

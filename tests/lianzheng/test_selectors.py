@@ -1,13 +1,14 @@
-"""Reads that users see: the calendar with editors' overrides and its missing-year warning."""
+"""Reads that users see: the calendar with editors' overrides and its missing-year warning,
+and who the acting user is."""
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.utils import timezone
 
-from lianzheng.choices import CaseState
-from lianzheng.models import CalendarOverride, CalendarYear, TalkCase
-from lianzheng.selectors import calendar_warnings, load_calendar, regulation_in_force
+from lianzheng.choices import CaseState, Role
+from lianzheng.models import CalendarOverride, CalendarYear, RoleAssignment, TalkCase
+from lianzheng.selectors import actor_facts, calendar_warnings, load_calendar, regulation_in_force
 from tests.workflow_helpers import advance, new_case
 
 pytestmark = pytest.mark.django_db
@@ -38,3 +39,23 @@ def test_the_regulation_in_force_is_the_live_one(profile):
     page = regulation_in_force()
     assert page.document_number == "阿州住建党组〔2021〕81号"
     assert regulation_in_force(date(2021, 10, 18)) is None
+
+
+def test_the_actor_holds_only_his_current_offices(cast):
+    today = timezone.localdate()
+    RoleAssignment.objects.create(
+        person=cast.clerk,
+        role=Role.DISCIPLINE_OFFICER,
+        valid_from=today - timedelta(days=400),
+        valid_until=today - timedelta(days=1),
+    )
+    RoleAssignment.objects.create(
+        person=cast.clerk, role=Role.PERSONNEL_OFFICER, valid_from=today + timedelta(days=1)
+    )
+    clerk = actor_facts(cast.clerk.user)
+    assert (clerk.person_id, clerk.name, clerk.roles) == (cast.clerk.pk, "郑干事", {Role.OFFICE})
+    leader = actor_facts(cast.leader.user)
+    assert leader.roles == {Role.LEADER_IN_CHARGE}
+    assert leader.sections == {cast.section_a.pk}
+    nobody = actor_facts(cast.auditor)
+    assert (nobody.person_id, nobody.roles, nobody.name) == (None, frozenset(), "auditor")
