@@ -30,13 +30,49 @@ from lianzheng.rules.facts import (
 )
 from lianzheng.workdays import Override, WorkdayCalendar
 
+_CALENDAR: tuple = ((), None)  # (stamp, WorkdayCalendar) kept by this process
+
+
+def _calendar_stamp() -> tuple:
+    """The hash of the last history row of each calendar table, in one query.
+
+    Every change to an override or a year, in this process or another, writes a history row,
+    and rows are linked (so numbered) under the chain's lock in commit order; a change rolled
+    back takes its row with it. So the stamp changes exactly when the stored calendar does, and
+    a hash, unlike a number, is never given again to a different change.
+    """
+    from django.db import connection
+
+    qn = connection.ops.quote_name
+    parts = [
+        f"(SELECT {qn('chain_hash')} FROM {qn(model.history.model._meta.db_table)} "
+        f"ORDER BY {qn('history_id')} DESC LIMIT 1)"
+        for model in (CalendarOverride, CalendarYear)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}")
+        return tuple(cursor.fetchone())
+
 
 def load_calendar() -> WorkdayCalendar:
+    """The working-day calendar with the editors' overrides, kept per process.
+
+    Editors change it a few times a year; every transition, case page and listing asks for
+    it. One small query checks that the kept calendar is still the stored one (see
+    ``_calendar_stamp``), instead of reading both tables and building it again.
+    """
+    global _CALENDAR
+    stamp = _calendar_stamp()
+    kept_stamp, calendar = _CALENDAR
+    if calendar is not None and kept_stamp == stamp:
+        return calendar
     overrides = {
         o.date: Override(working=o.working, note=o.note) for o in CalendarOverride.objects.all()
     }
     years = set(CalendarYear.objects.values_list("year", flat=True))
-    return WorkdayCalendar(overrides, override_years=years)
+    calendar = WorkdayCalendar(overrides, override_years=years)
+    _CALENDAR = (stamp, calendar)
+    return calendar
 
 
 def regulation_in_force(on: date | None = None) -> RegulationPage | None:
