@@ -30,7 +30,7 @@ from lianzheng.models import (
 )
 from lianzheng.models.cases import state_write_allowed
 from lianzheng.permissions import user_can_ask
-from lianzheng.rules import check, rules_for
+from lianzheng.rules import check, facts_read, rules_for
 from lianzheng.rules.facts import CaseFacts, ItemFacts, NoticeFacts, RecordFacts
 from lianzheng.rules.table import Refusal
 from lianzheng.selectors import case_facts, load_calendar
@@ -87,6 +87,7 @@ class Step:
     prepare: Callable[[TalkCase, dict, CaseFacts], tuple[dict, dict]]
     write: Callable[[TalkCase, dict, object, int | None], None]
     reason_field: str = ""
+    reads: frozenset[str] = frozenset()  # the facts ``prepare`` reads, as Rule.reads
 
 
 def _nothing(case, data, facts):
@@ -401,20 +402,24 @@ def _write_withdraw(case, proposal, user, actor_id):
     case.withdrawal_reason = proposal["reason"]
 
 
+SUBJECTS, ITEMS = frozenset({"subjects"}), frozenset({"items"})
+
 STEPS: dict[str, Step] = {
     "submit": Step(_nothing, _no_write),
     "consent": Step(_prepare_consent, _write_consent),
     # The reason for declining is R6.1's to demand, so its refusal cites the article.
     "decline": Step(_prepare_decline, _write_decline),
     "revise": Step(_nothing, _write_revise),
-    "notify": Step(_prepare_notify, _write_notify),
-    "request_postponement": Step(_prepare_request_postponement, _write_request_postponement),
+    "notify": Step(_prepare_notify, _write_notify, reads=SUBJECTS),
+    "request_postponement": Step(
+        _prepare_request_postponement, _write_request_postponement, reads=SUBJECTS
+    ),
     "approve_postponement": Step(_prepare_decide_postponement, _decide("approved")),
     "reject_postponement": Step(_prepare_decide_postponement, _decide("rejected")),
     "record_absence": Step(_nothing, _no_write),
     "reschedule": Step(_nothing, _write_reschedule),
-    "hold": Step(_prepare_hold, _write_hold),
-    "start_rectification": Step(_prepare_items, _write_items),
+    "hold": Step(_prepare_hold, _write_hold, reads=SUBJECTS),
+    "start_rectification": Step(_prepare_items, _write_items, reads=ITEMS),
     "close": Step(_nothing, _write_close),
     "escalate": Step(_prepare_escalate, _write_escalate),
     "withdraw": Step(_nothing, _write_withdraw, reason_field="reason"),
@@ -445,9 +450,23 @@ def _state_refusal(case: TalkCase, name: str) -> Refusal:
     )
 
 
-def _facts_for(case, name, user, data, reason):
-    base = case_facts(case, user=user, transition=name, reason=reason, proposal=data)
-    proposal, overrides = STEPS[name].prepare(case, data, base)
+def transition_reads(transition: str, talk_type: str) -> frozenset[str]:
+    """The facts to load for a transition: what its rules and its request read, and the
+    actor, whose person the service records as having acted."""
+    step = STEPS.get(transition)
+    return facts_read(transition, talk_type) | (step.reads if step else frozenset()) | {"actor"}
+
+
+def transition_facts(
+    *, case: TalkCase, transition: str, user, data: dict, reason: str = "", complete=False
+) -> tuple[dict, CaseFacts]:
+    """What the request proposes and the facts the rules judge it on: the case as stored
+    (only what the transition reads, unless ``complete``) as the request would change it."""
+    reads = None if complete else transition_reads(transition, case.talk_type)
+    base = case_facts(
+        case, user=user, transition=transition, reason=reason, proposal=data, reads=reads
+    )
+    proposal, overrides = STEPS[transition].prepare(case, data, base)
     return proposal, replace(base, proposal={**data, **proposal}, **overrides)
 
 
@@ -468,7 +487,9 @@ def case_transition(*, case: TalkCase, transition: str, user, reason: str = "", 
         raise TransitionRefused(
             [input_problem("须写明理由", "a reason is required", step.reason_field)]
         )
-    proposal, facts = _facts_for(locked, transition, user, data, reason)
+    proposal, facts = transition_facts(
+        case=locked, transition=transition, user=user, data=data, reason=reason
+    )
     refusals = check(facts)
     if refusals:
         raise TransitionRefused(refusals)
@@ -529,20 +550,26 @@ NEEDS_INPUT = {
 
 
 def case_explain(*, case: TalkCase, user) -> list[Explanation]:
-    """For every transition from the case's current state: may this user take it, or why not."""
+    """For every transition from the case's current state: may this user take it, or why not.
+
+    The case's facts are read once for the page, as much as the permitted transitions' rules
+    read, and each transition is judged on them."""
+    offered = [name for name in STEPS if case.state in _sources(name)]
+    permitted = [name for name in offered if user_can_ask(user, name)]
+    facts = None
+    if permitted:
+        reads = frozenset().union(*(transition_reads(n, case.talk_type) for n in permitted))
+        facts = case_facts(case, user=user, transition=permitted[0], reads=reads)
     result = []
-    calendar = load_calendar()
-    for name in STEPS:
-        if case.state not in _sources(name):
-            continue
-        if not user_can_ask(user, name):
+    for name in offered:
+        if name not in permitted:
             result.append(
                 Explanation(
                     name, transition_label(name), False, (NOT_PERMITTED,), name in NEEDS_INPUT
                 )
             )
             continue
-        facts = case_facts(case, user=user, transition=name, calendar=calendar)
+        facts = replace(facts, transition=name)
         refusals = [
             r
             for r in check(facts)
@@ -581,7 +608,11 @@ def case_approve_short_notice(*, case: TalkCase, user, reason: str) -> TalkCase:
     if locked.state not in (CaseState.SUBMITTED, CaseState.APPROVED):
         raise TransitionRefused([_state_refusal(locked, "notify")])
     facts = case_facts(
-        locked, user=user, transition="approve_short_notice", reason=(reason or "").strip()
+        locked,
+        user=user,
+        transition="approve_short_notice",
+        reason=(reason or "").strip(),
+        reads=transition_reads("approve_short_notice", locked.talk_type),
     )
     refusals = check(facts)
     if refusals:
