@@ -17,9 +17,9 @@ from datetime import date, datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 from django_fsm import can_proceed
-from wagtail.log_actions import log
 
 from lianzheng.choices import CaseRole, CaseState, PostponementDecision, RectificationStatus
+from lianzheng.log_actions import TRANSITION, log_transition
 from lianzheng.models import (
     Escalation,
     Notice,
@@ -36,7 +36,7 @@ from lianzheng.rules.table import Refusal
 from lianzheng.selectors import case_facts, load_calendar
 from lianzheng.services.errors import TransitionRefused, input_problem
 
-LOG_ACTION = "lianzheng.transition"
+LOG_ACTION = TRANSITION
 
 NOT_PERMITTED = input_problem("您没有办理此项操作的权限", "You are not permitted to do this.")
 
@@ -509,9 +509,8 @@ def case_transition(*, case: TalkCase, transition: str, user, reason: str = "", 
     with state_write_allowed():
         locked.save()
     del locked._rule_facts
-    log(
-        instance=locked,
-        action=LOG_ACTION,
+    log_transition(
+        locked,
         user=user,
         data={
             "transition": transition,
