@@ -16,11 +16,11 @@ builds the officers as the tests do (tests/workflow_helpers.build_cast) and then
     in a transaction. Then where the audited path spends its time (timing wrappers, queries per
     part) and a cProfile of it.
 (b) bulk-creates history rows (HistoricalTalkCase, HistoricalPerson, HistoricalUnit, 2:1:1,
-    interleaved in blocks) through the chained ``bulk_create``, times ``chain.verify()`` end to
-    end, the fetch alone, the canonical serialisation + SHA-256 over rows held in memory, and
-    the proposed faster verification (bench/_audit_support.py: ``verify_fast`` in one
-    process, ``verify_parallel`` over the CPUs), with the verdicts compared, also on a row
-    altered and a row deleted behind the application's back.
+    interleaved in blocks) through the chained ``bulk_create``, times
+    ``chain.verify_reference()`` (the definition) end to end, the fetch alone, the canonical
+    serialisation + SHA-256 over rows held in memory, and ``chain.verify()``
+    (lianzheng/audit/fast.py) in one process and over the CPUs, with the verdicts compared,
+    also on a row altered and a row deleted behind the application's back.
 
 About 9 minutes per database on 2 CPUs (a: 1.5 min; b: 2.5 min of inserts, then the
 verifications, each run twice and the best kept: ``--repeat``). The machine may be shared:
@@ -672,16 +672,24 @@ def insert_history(report: Report, cast, template, rows: int, budget: float) -> 
     return {"rows": done, "seconds": written, "build": build, "link": link_time[0]}
 
 
-def fetch_only(chunk: int = 5000) -> tuple[int, float]:
-    """The reference's streams merged as verify() reads them, without hashing."""
+def fetch_only(fast_path: bool, chunk: int = 5000) -> tuple[int, float]:
+    """The streams merged as a verification reads them, without hashing: the reference's
+    (the ORM's values_list), or the fast path's (raw cursor, in one transaction as it runs)."""
     import heapq
+    from operator import itemgetter
 
-    from lianzheng.audit import chain
+    from django.db import connection, transaction
+
+    from lianzheng.audit import chain, fast
 
     started = time.perf_counter()
-    streams = [chain._stream(m, None, None, chunk) for m in chain.chained_models()]
-    merged = heapq.merge(*streams, key=lambda item: item[0] if item[0] is not None else -1)
-    count = sum(1 for _ in merged)
+    with transaction.atomic():
+        if fast_path:
+            judges = [fast.FastJudge(m, connection) for m in chain.chained_models()]
+            streams = [fast._raw_stream(j.model, j, None, None, chunk) for j in judges]
+        else:
+            streams = chain.reference_streams(None, None, chunk)
+        count = sum(1 for _ in heapq.merge(*streams, key=itemgetter(0)))
     return count, time.perf_counter() - started
 
 
@@ -709,13 +717,15 @@ def _loads(verdict) -> str:
 
 def _sample(sample: int):
     """The first ``sample`` rows of the chain, as values_list rows (Django's conversion) and as
-    raw rows of the proposal's cursor, with their encoders."""
+    raw cursor rows of the fast path, each with its judge."""
     import heapq
 
-    from lianzheng.audit import chain
+    from django.db import connection
+
+    from lianzheng.audit import chain, fast
 
     def first(streams):
-        merged = heapq.merge(*streams, key=lambda item: item[0] if item[0] is not None else -1)
+        merged = heapq.merge(*streams, key=lambda item: item[0])
         out = []
         for item in merged:
             out.append((item[1], item[2]))
@@ -728,8 +738,9 @@ def _sample(sample: int):
     from django.db import transaction
 
     with transaction.atomic():
-        django_rows = first([chain._stream(m, None, None, 5000) for m in chain.chained_models()])
-        raw_rows = first([SUPPORT._raw_stream(m, None, None, 5000) for m in chain.chained_models()])
+        django_rows = first(chain.reference_streams(None, None, 5000))
+        judges = [fast.FastJudge(m, connection) for m in chain.chained_models()]
+        raw_rows = first([fast._raw_stream(j.model, j, None, None, 5000) for j in judges])
     return django_rows, raw_rows
 
 
@@ -738,7 +749,9 @@ def cpu_ceiling(report: Report, sample: int) -> list[list]:
     import hashlib
     import json
 
-    from lianzheng.audit import chain
+    from django.db import connection
+
+    from lianzheng.audit import chain, fast
 
     django_rows, raw_rows = _sample(sample)
     n = len(django_rows)
@@ -752,32 +765,27 @@ def cpu_ceiling(report: Report, sample: int) -> list[list]:
         out.append([label, f"{n:,}", f"{spent:.2f}", _rate(n, spent), f"{spent / n * 1e6:.1f}"])
 
     def reference():
-        for shape, row in django_rows:
-            chain.link_hash(row[1], shape.canonical(row[4:]))
+        for judge, row in django_rows:
+            judge.holds(row)
 
-    run("reference: TableShape.canonical + link_hash (values_list rows)", reference)
-    original = chain.TableShape.columns
-    chain.TableShape.columns = SUPPORT.cached_columns_patch()
-    try:
-        run("reference with TableShape.columns computed once", reference)
-    finally:
-        chain.TableShape.columns = original
-
+    run("reference: ReferenceJudge.holds (TableShape.canonical, values_list rows)", reference)
     sha256 = hashlib.sha256
 
-    def proposed():
-        for encoder, row in raw_rows:
-            sha256(f"{row[1]}\n{encoder.canonical(row)}".encode()).hexdigest()
+    def fast_path():
+        for judge, row in raw_rows:
+            judge.holds(row)
 
-    run("proposed: RowEncoder.canonical + sha256 (raw cursor rows)", proposed)
+    run("fast: FastJudge.holds (RowEncoder.canonical, raw cursor rows)", fast_path)
+    shapes = [chain.shape_of(judge.model) for judge, _row in raw_rows]
+    encoders = {s.model: fast.RowEncoder(s.model, connection).canonical for s in set(shapes)}
     mismatches = sum(
         1
-        for (shape, row), (encoder, raw) in zip(django_rows, raw_rows, strict=True)
-        if encoder.canonical(raw) != shape.canonical(row[4:])
+        for shape, (_judge, row), (_fast, raw) in zip(shapes, django_rows, raw_rows, strict=True)
+        if encoders[shape.model](raw) != shape.canonical(row[4:])
     )
     normalised = [
         (shape.label, dict(zip(shape.columns, map(chain._normalise, row[4:]), strict=True)), row[1])
-        for shape, row in django_rows
+        for shape, (_judge, row) in zip(shapes, django_rows, strict=True)
     ]
 
     def json_only():
@@ -788,7 +796,10 @@ def cpu_ceiling(report: Report, sample: int) -> list[list]:
             sha256(f"{prev}\n{canonical}".encode()).hexdigest()
 
     run("json.dumps(sort_keys) + sha256 of already-normalised dicts", json_only)
-    strings = [f"{row[1]}\n{shape.canonical(row[4:])}".encode() for shape, row in django_rows]
+    strings = [
+        f"{row[1]}\n{shape.canonical(row[4:])}".encode()
+        for shape, (_judge, row) in zip(shapes, django_rows, strict=True)
+    ]
 
     def sha_only():
         for data in strings:
@@ -808,8 +819,8 @@ def profile_verify(report: Report, rows: int) -> None:
     from lianzheng.audit import chain
 
     for label, func in (
-        ("chain.verify()", lambda: chain.verify(1, rows)),
-        ("the proposal's verify_fast()", lambda: SUPPORT.verify_fast(1, rows)),
+        ("chain.verify_reference()", lambda: chain.verify_reference(1, rows)),
+        ("chain.verify(), one process", lambda: chain.verify(1, rows)),
     ):
         profiler = cProfile.Profile()
         profiler.enable()
@@ -832,7 +843,7 @@ def chain_head_seq() -> int:
 
 
 def tamper_check() -> list[list]:
-    """Alter a row and remove another behind the application's back; the proposals must name
+    """Alter a row and remove another behind the application's back; the fast paths must name
     the same broken link as the reference. (The bench database only; done last.)"""
     from django.db import connection
 
@@ -864,9 +875,9 @@ def tamper_check() -> list[list]:
 
     out = []
     end = removed.chain_seq + 10
-    ref = chain.verify(None, end)
-    fast = SUPPORT.verify_fast(None, end)
-    whole = SUPPORT.verify_parallel()
+    ref = chain.verify_reference(None, end)
+    fast = chain.verify(None, end)
+    whole = chain.verify(workers=os.cpu_count() or 1)
     same = ref == fast and ref.broken == whole.broken and ref.checked == whole.checked
     out.append(
         [
@@ -878,8 +889,8 @@ def tamper_check() -> list[list]:
         ]
     )
     start, prev = altered.chain_seq + 1, altered.chain_hash
-    ref = chain.verify(start, end, expect_prev=prev)
-    fast = SUPPORT.verify_fast(start, end, expect_prev=prev)
+    ref = chain.verify_reference(start, end, expect_prev=prev)
+    fast = chain.verify(start, end, expect_prev=prev)
     out.append(
         [
             "a HistoricalPerson row deleted (walked from after the altered row)",
@@ -908,11 +919,13 @@ def part_b(report: Report, cast, template, rows: int, budget: float, sample: int
                 cursor.execute(f'VACUUM ANALYZE "{model._meta.db_table}"')
             cursor.execute("CHECKPOINT")
         report.log("(b) VACUUM ANALYZE, CHECKPOINT")
-    fetched, fetch_s = fetch_only()
-    fetch_load = f"{os.getloadavg()[0]:.1f}"
-    report.log(f"(b) fetch only: {fetched:,} rows in {fetch_s:.1f}s")
-    report.log("(b) chain.verify() (reference)")
-    ref, ref_s = timed_verify(chain.verify)
+    fetches = []
+    for fast_path, label in ((False, "the reference's ORM"), (True, "the fast path's raw cursor")):
+        fetched, fetch_s = fetch_only(fast_path)
+        fetches.append((label, fetched, fetch_s, f"{os.getloadavg()[0]:.1f}"))
+        report.log(f"(b) fetch only, {label}: {fetched:,} rows in {fetch_s:.1f}s")
+    report.log("(b) chain.verify_reference() (the definition)")
+    ref, ref_s = timed_verify(chain.verify_reference)
     assert ref.ok, ref
     total = ref.checked
     report.log(f"(b) reference: {total:,} rows in {ref_s:.1f}s = {total / ref_s:,.0f} rows/s")
@@ -925,41 +938,18 @@ def part_b(report: Report, cast, template, rows: int, budget: float, sample: int
         report.log(f"(b) {label}: {seconds:.1f}s = {verdict.checked / seconds:,.0f} rows/s")
         return verdict, seconds
 
-    original_columns = chain.TableShape.columns
-    chain.TableShape.columns = SUPPORT.cached_columns_patch()
-    try:
-        measure("1. verify() with TableShape.columns computed once", chain.verify)
-    finally:
-        chain.TableShape.columns = original_columns
-
-    original_canonical = chain.TableShape.canonical
-    encoders = {}
-
-    def canonical(self, values):
-        encoder = encoders.get(self.model)
-        if encoder is None:
-            encoder = encoders[self.model] = SUPPORT.RowEncoder(self.model, connection, offset=0)
-        return encoder.canonical(values)
-
-    chain.TableShape.canonical = canonical
-    try:
-        measure("2. verify() with RowEncoder.canonical (same values_list streams)", chain.verify)
-    finally:
-        chain.TableShape.canonical = original_canonical
-    measure(
-        "3. verify_fast(): own cursor (datetimes formatted in SQL; PostgreSQL: binary "
-        "protocol) + RowEncoder + lean loop, in autocommit",
-        SUPPORT.verify_fast,
-        snapshot=False,
+    single, single_s = measure(
+        "chain.verify(): raw cursor (datetimes formatted in SQL; PostgreSQL: binary protocol), "
+        "RowEncoder, one read-only snapshot",
+        chain.verify,
     )
-    SUPPORT.FALLBACKS[0] = 0
-    measure("4. verify_fast(): 3. in one read-only snapshot transaction", SUPPORT.verify_fast)
-    fallbacks = SUPPORT.FALLBACKS[0]
+    fallbacks = single.by_reference
     workers = os.cpu_count() or 1
     _par, par_s = measure(
-        f"**5. verify_parallel(): 4. over {workers} processes (the proposal)**",
-        SUPPORT.verify_parallel,
-        workers,
+        f"**chain.verify(workers={workers}): the same over {workers} processes "
+        "(`lianzheng_audit verify`)**",
+        chain.verify,
+        workers=workers,
     )
 
     report.log(f"(b) CPU ceiling over {min(sample, total):,} rows in memory")
@@ -1008,7 +998,7 @@ def part_b(report: Report, cast, template, rows: int, budget: float, sample: int
         )
     vrows = [
         [
-            "chain.verify() (current code)",
+            "chain.verify_reference() (the definition)",
             f"{total:,}",
             _runs(ref),
             _rate(total, ref_s),
@@ -1016,15 +1006,18 @@ def part_b(report: Report, cast, template, rows: int, budget: float, sample: int
             _loads(ref),
             "ok" if ref.ok else "BROKEN",
         ],
-        [
-            "fetch + merge only, current streams (no hashing)",
-            f"{fetched:,}",
-            f"{fetch_s:.1f}",
-            _rate(fetched, fetch_s),
-            f"{fetched / fetch_s / GOAL_ROWS_PER_S:.2f}",
-            fetch_load,
-            "",
-        ],
+        *(
+            [
+                f"fetch + merge only, {label} (no hashing)",
+                f"{fetched:,}",
+                f"{fetch_s:.1f}",
+                _rate(fetched, fetch_s),
+                f"{fetched / fetch_s / GOAL_ROWS_PER_S:.2f}",
+                load,
+                "",
+            ]
+            for label, fetched, fetch_s, load in fetches
+        ),
     ]
     for label, verdict, seconds in variants:
         same = (verdict.ok, verdict.checked, verdict.head_hash) == (
@@ -1057,8 +1050,8 @@ def part_b(report: Report, cast, template, rows: int, budget: float, sample: int
         vrows,
     )
     report.add(
-        f"Every row of run 4 was confirmed by its hash through the fast serialisation: "
-        f"{fallbacks} row(s) needed the reference serialisation.",
+        f"In the one-process run, {fallbacks} row(s) were not confirmed by the fast "
+        "serialisation and were judged by the reference.",
         "",
         f"### Serialisation + SHA-256 alone, rows already in memory (the CPU ceiling, one "
         f"process; the first {min(sample, total):,} rows of the chain)",
@@ -1068,15 +1061,17 @@ def part_b(report: Report, cast, template, rows: int, budget: float, sample: int
     report.add(
         report.cpu_note,
         "",
-        "### Tampering: the proposals name the same broken link as the reference",
+        "### Tampering: the fast paths name the same broken link as the reference",
         "",
     )
-    report.table(["tampering", "chain.verify()", "verify_fast()", "verify_parallel()", ""], tamper)
+    report.table(
+        ["tampering", "verify_reference()", "verify()", f"verify(workers={workers})", ""], tamper
+    )
     return {
         "insert": ins,
         "reference": total / ref_s,
-        "proposal": total / par_s,
-        "single": variants[3][1].checked / variants[3][2],
+        "parallel": total / par_s,
+        "single": total / single_s,
         "rows": total,
     }
 
@@ -1154,8 +1149,8 @@ def main(argv=None) -> None:
             b = part_b(report, cast, template, args.rows, args.insert_budget, args.cpu_sample)
             report.mark_load("after (b)")
             summary_lines.append(
-                f"- (b) verify() **{b['reference']:,.0f} rows/s** now; proposal "
-                f"**{b['proposal']:,.0f} rows/s** over {os.cpu_count()} processes "
+                f"- (b) verify_reference() **{b['reference']:,.0f} rows/s**; verify() "
+                f"**{b['parallel']:,.0f} rows/s** over {os.cpu_count()} processes "
                 f"({b['single']:,.0f} rows/s in one); goal ≥ {GOAL_ROWS_PER_S:,}; over "
                 f"{b['rows']:,} rows; chained insert "
                 f"{b['insert']['rows'] / b['insert']['seconds']:,.0f} rows/s"
