@@ -5,7 +5,10 @@ user rewrite history rows, so the user is kept as a plain id next to a snapshot 
 was shown at the time.
 """
 
+from django.apps import apps
+from django.conf import settings
 from django.db import models, transaction
+from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -18,7 +21,7 @@ class ChainedQuerySet(models.QuerySet):
         from lianzheng.audit.chain import link
 
         objs = list(objs)
-        with transaction.atomic(using=self.db):
+        with transaction.atomic(using=self.db, savepoint=False):
             link([o for o in objs if not o.chain_hash])
             return super().bulk_create(objs, *args, **kwargs)
 
@@ -48,7 +51,7 @@ class HistoryExtras(models.Model):
     def save(self, *args, **kwargs):
         from lianzheng.audit.chain import link
 
-        with transaction.atomic(using=kwargs.get("using")):
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
             if not self.chain_hash:
                 link([self])
             super().save(*args, **kwargs)
@@ -56,17 +59,22 @@ class HistoryExtras(models.Model):
 
 class Audited(models.Model):
     """Base of every audited model: a save or delete and its history row (with its chain link)
-    commit together or not at all, even when the caller did not open a transaction."""
+    commit together or not at all, even when the caller did not open a transaction.
+
+    Inside a caller's transaction no savepoint is added (``savepoint=False``, as Django's own
+    ``save_base`` does): the caller's transaction already makes the row and its history one
+    unit, and a failed save leaves it marked for rollback rather than half done.
+    """
 
     class Meta:
         abstract = True
 
     def save(self, *args, **kwargs):
-        with transaction.atomic(using=kwargs.get("using")):
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
             super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        with transaction.atomic(using=kwargs.get("using")):
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
             return super().delete(*args, **kwargs)
 
 
@@ -104,3 +112,37 @@ def _fill_history_extras(sender, instance, history_instance, history_user=None, 
         history_instance.history_state_from = source
         history_instance.history_state_to = target
     history_instance.history_articles = " ".join(getattr(instance, "_history_articles", ()) or ())
+
+
+LOGIN_DELETED = "登录账号“{username}”已删除，解除关联（login {username} deleted, link removed）"
+
+
+def _links_to_logins():
+    """Every audited model's foreign keys to the user model that a deletion sets to NULL."""
+    user_model = apps.get_model(settings.AUTH_USER_MODEL)
+    for model in apps.get_models():
+        if not issubclass(model, Audited):
+            continue
+        for field in model._meta.concrete_fields:
+            if (
+                isinstance(field, models.ForeignKey)
+                and field.remote_field.model is user_model
+                and field.remote_field.on_delete is models.SET_NULL
+            ):
+                yield model, field
+
+
+@receiver(pre_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="lianzheng_unlink_login")
+def _unlink_deleted_login(sender, instance, using, **kwargs):
+    """Deleting a login sets the rows pointing at it (a person's login, who created a case or
+    sent a notice…) to NULL by one SQL UPDATE of the deletion's own, which writes no history
+    row. Before it, clear each link through the audited save, with the reason: Django sends
+    pre_delete inside the deletion's transaction, so a deletion that fails leaves the links
+    and their history as they were, and one that succeeds finds nothing left to update."""
+    reason = LOGIN_DELETED.format(username=instance.get_username())
+    with transaction.atomic(using=using, savepoint=False):
+        for model, field in _links_to_logins():
+            for row in model._default_manager.using(using).filter(**{field.attname: instance.pk}):
+                setattr(row, field.attname, None)
+                row._change_reason = reason
+                row.save(using=using, update_fields=[field.name])

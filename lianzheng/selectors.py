@@ -3,9 +3,12 @@ force. Nothing here writes."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
+from functools import cached_property
 
+from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 
 from lianzheng.choices import Role, UnitKind
@@ -18,6 +21,8 @@ from lianzheng.models import (
     TalkCase,
 )
 from lianzheng.rules.facts import (
+    FACT_GROUPS,
+    NOT_LOADED,
     ActorFacts,
     CaseFacts,
     ItemFacts,
@@ -29,13 +34,49 @@ from lianzheng.rules.facts import (
 )
 from lianzheng.workdays import Override, WorkdayCalendar
 
+_CALENDAR: tuple = ((), None)  # (stamp, WorkdayCalendar) kept by this process
+
+
+def _calendar_stamp() -> tuple:
+    """The hash of the last history row of each calendar table, in one query.
+
+    Every change to an override or a year, in this process or another, writes a history row,
+    and rows are linked (so numbered) under the chain's lock in commit order; a change rolled
+    back takes its row with it. So the stamp changes exactly when the stored calendar does, and
+    a hash, unlike a number, is never given again to a different change.
+    """
+    from django.db import connection
+
+    qn = connection.ops.quote_name
+    parts = [
+        f"(SELECT {qn('chain_hash')} FROM {qn(model.history.model._meta.db_table)} "
+        f"ORDER BY {qn('history_id')} DESC LIMIT 1)"
+        for model in (CalendarOverride, CalendarYear)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}")
+        return tuple(cursor.fetchone())
+
 
 def load_calendar() -> WorkdayCalendar:
+    """The working-day calendar with the editors' overrides, kept per process.
+
+    Editors change it a few times a year; every transition, case page and listing asks for
+    it. One small query checks that the kept calendar is still the stored one (see
+    ``_calendar_stamp``), instead of reading both tables and building it again.
+    """
+    global _CALENDAR
+    stamp = _calendar_stamp()
+    kept_stamp, calendar = _CALENDAR
+    if calendar is not None and kept_stamp == stamp:
+        return calendar
     overrides = {
         o.date: Override(working=o.working, note=o.note) for o in CalendarOverride.objects.all()
     }
     years = set(CalendarYear.objects.values_list("year", flat=True))
-    return WorkdayCalendar(overrides, override_years=years)
+    calendar = WorkdayCalendar(overrides, override_years=years)
+    _CALENDAR = (stamp, calendar)
+    return calendar
 
 
 def regulation_in_force(on: date | None = None) -> RegulationPage | None:
@@ -66,20 +107,35 @@ def roles_of(person_ids, on: date | None = None) -> dict[int, tuple[frozenset, f
 
 
 def actor_facts(user) -> ActorFacts:
-    person = person_for_user(user)
-    if person is None:
+    """Who asks and the offices he holds today: his person and current role assignments in
+    one query (a left join), since every transition and case page asks it."""
+    rows = []
+    if user is not None and getattr(user, "pk", None):
+        on = timezone.localdate()
+        current = Q(roles__valid_from__lte=on) & (
+            Q(roles__valid_until__isnull=True) | Q(roles__valid_until__gte=on)
+        )
+        rows = list(
+            Person.objects.filter(user=user)
+            .annotate(current=FilteredRelation("roles", condition=current))
+            .order_by()
+            .values_list("pk", "name", "current__role", "current__unit_id")
+        )
+    if not rows:
         return ActorFacts(
             user_id=getattr(user, "pk", None),
             name=getattr(user, "username", "") if user else "",
             is_superuser=bool(getattr(user, "is_superuser", False)),
         )
-    roles, sections = roles_of([person.pk])[person.pk]
+    person_id, name = rows[0][0], rows[0][1]
     return ActorFacts(
         user_id=user.pk,
-        person_id=person.pk,
-        name=person.name,
-        roles=roles,
-        sections=sections,
+        person_id=person_id,
+        name=name,
+        roles=frozenset(role for _pk, _name, role, _unit in rows if role),
+        sections=frozenset(
+            unit for _pk, _name, role, unit in rows if role == Role.LEADER_IN_CHARGE and unit
+        ),
         is_superuser=user.is_superuser,
     )
 
@@ -96,6 +152,125 @@ def _person_facts(person: Person) -> PersonFacts:
     )
 
 
+class _CaseReader:
+    """Reads one group of FACT_GROUPS each, so that a transition pays only for what its rules
+    read; the participants are read once for the two groups that need them."""
+
+    def __init__(self, case: TalkCase, user, calendar: WorkdayCalendar | None):
+        self.case, self.user, self.given_calendar = case, user, calendar
+
+    @cached_property
+    def _participants(self) -> list:
+        return list(self.case.participants.select_related("person"))
+
+    def actor(self) -> dict:
+        return {"actor": actor_facts(self.user)}
+
+    def calendar(self) -> dict:
+        return {"calendar": self.given_calendar or load_calendar()}
+
+    def subjects(self) -> dict:
+        people = [s.person for s in self.case.subjects.select_related("person__unit")]
+        return {"subjects": tuple(_person_facts(p) for p in people)}
+
+    def participants(self) -> dict:
+        participants = self._participants
+        roles = roles_of([p.person_id for p in participants])
+        return {
+            "participants": tuple(
+                ParticipantFacts(
+                    person_id=p.person_id,
+                    name=p.person.name,
+                    case_role=p.role,
+                    roles=roles[p.person_id][0],
+                    sections=roles[p.person_id][1],
+                )
+                for p in participants
+            )
+        }
+
+    def notices(self) -> dict:
+        current = self.case.notices.filter(superseded=False).select_related("subject")
+        return {
+            "notices": tuple(
+                NoticeFacts(
+                    subject_person_id=n.subject.person_id,
+                    written_on=n.written_on,
+                    scheduled_at=n.scheduled_at,
+                    place=n.place,
+                    content=n.content,
+                    interviewers=n.interviewers,
+                )
+                for n in current
+            )
+        }
+
+    def postponement(self) -> dict:
+        row = self.case.postponements.first()
+        if row is None:
+            return {"postponement": None}
+        leads = {p.person_id for p in self._participants if p.role == "lead"}
+        return {
+            "postponement": PostponementFacts(
+                application=row.application,
+                decision=row.decision,
+                decided_by_lead=row.decided_by_id in leads,
+                new_scheduled_at=row.new_scheduled_at,
+            )
+        }
+
+    def grounds(self) -> dict:
+        grounds = list(self.case.grounds.all())
+        return {
+            "ground_numbers": tuple(g.number for g in grounds),
+            "grounds_needing_justification": tuple(
+                g.number for g in grounds if g.requires_justification
+            ),
+        }
+
+    def regulation(self) -> dict:
+        page = self.case.regulation_page
+        return {"regulation_effective_date": page.effective_date if page else None}
+
+    def appointment(self) -> dict:
+        appointment = self.case.appointment
+        return {
+            "appointment_effective_date": appointment.effective_date if appointment else None,
+            "appointment_person_id": appointment.person_id if appointment else None,
+        }
+
+    def records(self) -> dict:
+        return {
+            "records": tuple(
+                RecordFacts(
+                    subject_person_id=rec.subject.person_id,
+                    interviewers_present=tuple(p.pk for p in rec.interviewers_present.all()),
+                    record_text=rec.record_text,
+                    statement=rec.statement,
+                    report=rec.report,
+                    requirements=rec.requirements,
+                    explanation=rec.explanation,
+                    measures=rec.measures,
+                    commitment=rec.commitment,
+                )
+                for rec in self.case.records.select_related("subject")
+            )
+        }
+
+    def items(self) -> dict:
+        return {
+            "items": tuple(
+                ItemFacts(
+                    description=i.description,
+                    deadline=i.deadline,
+                    responsible=i.responsible,
+                    status=i.status,
+                )
+                for i in self.case.rectification_items.all()
+            )
+        }
+
+
 def case_facts(
     case: TalkCase,
     *,
@@ -104,29 +279,29 @@ def case_facts(
     reason: str = "",
     proposal: dict | None = None,
     calendar: WorkdayCalendar | None = None,
+    reads: Iterable[str] | None = None,
     **overrides,
 ) -> CaseFacts:
-    """The case as stored, with ``overrides`` standing for what the request would change."""
-    now = timezone.now()
-    subjects = [s.person for s in case.subjects.select_related("person__unit")]
-    participants = list(case.participants.select_related("person"))
-    roles = roles_of([p.person_id for p in participants])
-    lead_ids = {p.person_id for p in participants if p.role == "lead"}
-    current_notices = case.notices.filter(superseded=False).select_related("subject")
-    postponement = case.postponements.first()
-    grounds = list(case.grounds.all())
-    regulation = case.regulation_page
+    """The case as stored, with ``overrides`` standing for what the request would change.
+
+    ``reads`` names the groups of FACT_GROUPS to load, as the rules declare them
+    (``facts_read``); each costs a query or two, and a transition's rules read few of them.
+    The others are NOT_LOADED. None loads them all.
+    """
+    reader = _CaseReader(case, user, calendar)
+    loaded: dict = {}
+    for group, fields in FACT_GROUPS.items():
+        if reads is None or group in reads:
+            loaded.update(getattr(reader, group)())
+        else:
+            loaded.update(dict.fromkeys(fields, NOT_LOADED))
     facts = CaseFacts(
         transition=transition,
-        actor=actor_facts(user),
         today=timezone.localdate(),
-        now=now,
-        calendar=calendar or load_calendar(),
+        now=timezone.now(),
         talk_type=case.talk_type,
         state=case.state,
         purpose=case.purpose,
-        ground_numbers=tuple(g.number for g in grounds),
-        grounds_needing_justification=tuple(g.number for g in grounds if g.requires_justification),
         other_justification=case.other_justification,
         special_trigger=case.special_trigger,
         source=case.source,
@@ -134,70 +309,15 @@ def case_facts(
         preparation_note=case.preparation_note,
         scheduled_at=case.scheduled_at,
         place=case.place,
-        regulation_effective_date=regulation.effective_date if regulation else None,
         regulation_revision_id=case.regulation_revision_id,
-        appointment_effective_date=case.appointment.effective_date if case.appointment else None,
-        appointment_person_id=case.appointment.person_id if case.appointment else None,
         delegated_by_principal=case.delegated_by_id is not None,
         consented_by_principal=case.consented_by_id is not None,
         short_notice_reason=case.short_notice_reason,
         short_notice_approved_by_principal=case.short_notice_approved_by_id is not None,
-        subjects=tuple(_person_facts(p) for p in subjects),
-        participants=tuple(
-            ParticipantFacts(
-                person_id=p.person_id,
-                name=p.person.name,
-                case_role=p.role,
-                roles=roles[p.person_id][0],
-                sections=roles[p.person_id][1],
-            )
-            for p in participants
-        ),
-        notices=tuple(
-            NoticeFacts(
-                subject_person_id=n.subject.person_id,
-                written_on=n.written_on,
-                scheduled_at=n.scheduled_at,
-                place=n.place,
-                content=n.content,
-                interviewers=n.interviewers,
-            )
-            for n in current_notices
-        ),
-        postponement=PostponementFacts(
-            application=postponement.application,
-            decision=postponement.decision,
-            decided_by_lead=postponement.decided_by_id in lead_ids,
-            new_scheduled_at=postponement.new_scheduled_at,
-        )
-        if postponement
-        else None,
-        records=tuple(
-            RecordFacts(
-                subject_person_id=rec.subject.person_id,
-                interviewers_present=tuple(p.pk for p in rec.interviewers_present.all()),
-                record_text=rec.record_text,
-                statement=rec.statement,
-                report=rec.report,
-                requirements=rec.requirements,
-                explanation=rec.explanation,
-                measures=rec.measures,
-                commitment=rec.commitment,
-            )
-            for rec in case.records.select_related("subject")
-        ),
-        items=tuple(
-            ItemFacts(
-                description=i.description,
-                deadline=i.deadline,
-                responsible=i.responsible,
-                status=i.status,
-            )
-            for i in case.rectification_items.all()
-        ),
         escalation_ground="",
         reason=reason,
         proposal=proposal or {},
+        **loaded,
     )
     return replace(facts, **overrides) if overrides else facts
 

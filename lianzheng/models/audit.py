@@ -24,12 +24,17 @@ class ChainHead(models.Model):
 
     @classmethod
     def locked(cls) -> ChainHead:
-        if not cls.objects.filter(pk=1).exists():
-            try:
-                with transaction.atomic():
-                    cls.objects.create(pk=1)
-            except IntegrityError:
-                pass  # created by a concurrent writer; lock it below
+        """The head, locked until the transaction ends: one query on every link but the
+        database's very first, which creates the row."""
+        try:
+            return cls.objects.select_for_update().get(pk=1)
+        except cls.DoesNotExist:
+            pass
+        try:
+            with transaction.atomic():
+                cls.objects.create(pk=1)
+        except IntegrityError:
+            pass  # created by a concurrent writer; lock it below
         return cls.objects.select_for_update().get(pk=1)
 
     @classmethod

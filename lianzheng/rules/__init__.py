@@ -1,7 +1,7 @@
 """The rules table (``table``), the facts it reads (``facts``), and the FSM's view of both."""
 
 from lianzheng.rules.facts import CaseFacts
-from lianzheng.rules.table import RULES, Refusal, Rule, check, rules_for
+from lianzheng.rules.table import RULES, Refusal, Rule, check, facts_read, rules_for
 
 
 class RulesAllow:
@@ -27,4 +27,13 @@ class RulesAllow:
         return f"RulesAllow({self.transition!r})"
 
 
-__all__ = ["RULES", "CaseFacts", "Refusal", "Rule", "RulesAllow", "check", "rules_for"]
+__all__ = [
+    "RULES",
+    "CaseFacts",
+    "Refusal",
+    "Rule",
+    "RulesAllow",
+    "check",
+    "facts_read",
+    "rules_for",
+]

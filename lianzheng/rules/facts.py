@@ -14,6 +14,51 @@ from typing import Any
 
 from lianzheng.workdays import WorkdayCalendar
 
+# The facts that cost a query to know, by the name a rule gives in ``Rule.reads``, with the
+# CaseFacts fields each fills. Everything else on CaseFacts comes with the case's own row.
+FACT_GROUPS: dict[str, tuple[str, ...]] = {
+    "actor": ("actor",),
+    "calendar": ("calendar",),
+    "subjects": ("subjects",),
+    "participants": ("participants",),
+    "notices": ("notices",),
+    "postponement": ("postponement",),
+    "grounds": ("ground_numbers", "grounds_needing_justification"),
+    "regulation": ("regulation_effective_date",),
+    "appointment": ("appointment_effective_date", "appointment_person_id"),
+    "records": ("records",),
+    "items": ("items",),
+}
+
+
+class FactNotLoaded(RuntimeError):
+    """A rule used a fact its entry does not declare in ``reads``."""
+
+
+class _NotLoaded:
+    """What stands for a group of facts the service did not load, because no rule of the
+    transition declares that it reads them. Any use of it raises FactNotLoaded, so a rule
+    that reads more than it declares fails loudly instead of judging an empty tuple."""
+
+    def _refuse(self, *args, **kwargs):
+        raise FactNotLoaded(
+            "a rule read facts its entry does not declare (Rule.reads); declare them"
+        )
+
+    __bool__ = __len__ = __iter__ = __contains__ = __getitem__ = _refuse
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __hash__ = _refuse
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):  # protocol probes (copy, pickle) get the usual answer
+            raise AttributeError(name)
+        self._refuse()
+
+    def __repr__(self) -> str:
+        return "NOT_LOADED"
+
+
+NOT_LOADED = _NotLoaded()
+
 
 @dataclass(frozen=True)
 class ActorFacts:

@@ -25,7 +25,7 @@ from lianzheng.choices import (
     TalkType,
 )
 from lianzheng.regulation import article_anchor, article_label, clause_label
-from lianzheng.rules.facts import CaseFacts
+from lianzheng.rules.facts import FACT_GROUPS, CaseFacts
 
 NOTICE_WORKING_DAYS = 3
 
@@ -68,6 +68,9 @@ class Rule:
     check: Callable[[Rule, CaseFacts], list[Refusal]]
     paragraph: str = ""
     talk_types: frozenset[str] | None = None  # None: every type
+    # The facts that cost a query which the check reads (FACT_GROUPS); the service loads only
+    # these for a transition, and any other is NOT_LOADED, which fails loudly when touched.
+    reads: frozenset[str] = frozenset()
 
     def applies_to(self, transition: str, talk_type: str | None = None) -> bool:
         if transition not in self.transitions:
@@ -112,11 +115,22 @@ RULES: dict[str, Rule] = {}
 
 
 def rule(
-    code, *, article, clause=None, quote, summary_en, transitions, paragraph="", talk_types=None
+    code,
+    *,
+    article,
+    clause=None,
+    quote,
+    summary_en,
+    transitions,
+    reads,
+    paragraph="",
+    talk_types=None,
 ):
     def register(check):
         if code in RULES:
             raise ValueError(f"rule {code} is defined twice")
+        if unknown := set(reads) - set(FACT_GROUPS):
+            raise ValueError(f"rule {code} reads unknown facts {sorted(unknown)}")
         RULES[code] = Rule(
             code=code,
             article=article,
@@ -127,6 +141,7 @@ def rule(
             check=check,
             paragraph=paragraph,
             talk_types=frozenset(talk_types) if talk_types else None,
+            reads=frozenset(reads),
         )
         return check
 
@@ -154,6 +169,7 @@ def _talk_date(facts: CaseFacts):
     quote="了解沟通情况，指导督促工作，教育、帮助和提醒约谈对象端正思想认识、认真整改问题",
     summary_en="A talk case records its purpose.",
     transitions=("submit",),
+    reads=(),
 )
 def purpose_recorded(r: Rule, f: CaseFacts) -> list[Refusal]:
     if _blank(f.purpose):
@@ -186,6 +202,7 @@ def is_eligible_subject(person) -> bool:
     quote="本廉政约谈对象为局正科级及以下干部职工，各县（市）住建局、城市管理局、公用事业服务中心主要负责人",
     summary_en="Subjects are bureau staff at 正科 or below, or principal heads of county units.",
     transitions=("submit", "notify"),
+    reads=("subjects",),
 )
 def subject_eligible(r: Rule, f: CaseFacts) -> list[Refusal]:
     if not f.subjects:
@@ -222,6 +239,7 @@ def _each_record_has(r: Rule, f: CaseFacts, attr: str, zh: str, en: str) -> list
     quote="约谈对象汇报本科室落实党风廉政建设责任制情况，本人及其他党员干部廉洁自律的情况",
     summary_en="A routine talk's record holds the subject's report.",
     transitions=("hold",),
+    reads=("subjects", "records"),
     talk_types=(TalkType.ROUTINE,),
 )
 def routine_report(r: Rule, f: CaseFacts) -> list[Refusal]:
@@ -243,6 +261,7 @@ def routine_report(r: Rule, f: CaseFacts) -> list[Refusal]:
     quote="约谈人在任职对象到任前重申廉洁自律各项规定，并按照“一岗双责”要求，由任职对象作出廉洁自律承诺",
     summary_en="A pre-appointment talk precedes the appointment and ends with a commitment.",
     transitions=("submit", "notify", "hold", "close"),
+    reads=("appointment", "subjects", "records"),
     talk_types=(TalkType.PRE_APPOINTMENT,),
 )
 def pre_appointment(r: Rule, f: CaseFacts) -> list[Refusal]:
@@ -298,6 +317,7 @@ def pre_appointment(r: Rule, f: CaseFacts) -> list[Refusal]:
     quote="约谈对象在岗位变动或者负责重大项目、重要工作时，约谈人有针对性地进行专门约谈，提出纪律要求和注意事项",
     summary_en="A special talk records its trigger, and its record the requirements given.",
     transitions=("submit", "hold"),
+    reads=("subjects", "records"),
     talk_types=(TalkType.SPECIAL,),
 )
 def special_talk(r: Rule, f: CaseFacts) -> list[Refusal]:
@@ -330,6 +350,7 @@ def special_talk(r: Rule, f: CaseFacts) -> list[Refusal]:
     quote="约谈人指出……苗头性、倾向性问题，由约谈对象应就存在问题的原因作出说明，提出防范对策和措施",
     summary_en="A warning talk names the problems; the subject explains causes and measures.",
     transitions=("submit", "hold"),
+    reads=("subjects", "records"),
     talk_types=(TalkType.WARNING,),
 )
 def warning_talk(r: Rule, f: CaseFacts) -> list[Refusal]:
@@ -367,6 +388,7 @@ def warning_talk(r: Rule, f: CaseFacts) -> list[Refusal]:
     quote="约谈人根据群众反映、信访举报、政风行风评议、党风廉政建设责任制检查等活动中发现……向约谈对象明确指出，帮其分析原因，并要求其整改",
     summary_en="An admonition talk records its source and the problems; causes are analysed.",
     transitions=("submit", "hold"),
+    reads=("subjects", "records"),
     talk_types=(TalkType.ADMONITION,),
 )
 def admonition_talk(r: Rule, f: CaseFacts) -> list[Refusal]:
@@ -407,6 +429,7 @@ def admonition_talk(r: Rule, f: CaseFacts) -> list[Refusal]:
     quote="各县（市）住建局、城市管理局、公用事业服务中心主要负责人作为约谈对象只适用于前款第（四）项、第（五）项规定",
     summary_en="County principal heads may only have warning or admonition talks.",
     transitions=("submit", "notify"),
+    reads=("subjects",),
 )
 def county_heads_only_corrective(r: Rule, f: CaseFacts) -> list[Refusal]:
     if f.talk_type in CORRECTIVE_TALK_TYPES:
@@ -433,6 +456,7 @@ def county_heads_only_corrective(r: Rule, f: CaseFacts) -> list[Refusal]:
     quote="警示、诫勉约谈适用于……主要包括：（一）……（十一）其他需要进行约谈的情形",
     summary_en="Warning and admonition talks cite a ground of 第五条; 其他 needs a justification.",
     transitions=("submit",),
+    reads=("grounds",),
     talk_types=tuple(CORRECTIVE_TALK_TYPES),
 )
 def grounds_cited(r: Rule, f: CaseFacts) -> list[Refusal]:
@@ -467,6 +491,7 @@ def grounds_cited(r: Rule, f: CaseFacts) -> list[Refusal]:
     quote="凡需实施廉政约谈的，由约谈主体直接或根据办公室了解和掌握的情况提出，经主要负责人同意后进行",
     summary_en="A talk proceeds only after the principal head's recorded consent.",
     transitions=("consent", "decline", "notify", "approve_short_notice"),
+    reads=("actor",),
 )
 def principal_consent(r: Rule, f: CaseFacts) -> list[Refusal]:
     if f.transition in ("consent", "decline", "approve_short_notice"):
@@ -508,6 +533,7 @@ def _holds(p, role, section=None) -> bool:
     "警示约谈、诫勉约谈各县（市）局主要负责人，由局主要负责人负责或委托分管纪检监察副局长负责",
     summary_en="Lead interviewer and required attendees match the table of 第六条（二）.",
     transitions=("notify",),
+    reads=("subjects", "participants"),
 )
 def lead_and_attendees(r: Rule, f: CaseFacts) -> list[Refusal]:
     refusals = []
@@ -580,6 +606,7 @@ def lead_and_attendees(r: Rule, f: CaseFacts) -> list[Refusal]:
     quote="办公室一般应提前3个工作日书面通知约谈对象（必要时电话通知），包括廉政约谈人、约谈对象及约谈时间、地点、内容等相关事项",
     summary_en="A written notice at least 3 working days ahead, naming who, when, where, what.",
     transitions=("notify", "approve_short_notice"),
+    reads=("subjects", "notices", "calendar"),
 )
 def written_notice(r: Rule, f: CaseFacts) -> list[Refusal]:
     if f.transition == "approve_short_notice":
@@ -648,6 +675,7 @@ def written_notice(r: Rule, f: CaseFacts) -> list[Refusal]:
     quote="约谈一般采取个别谈话方式进行，根据情况，也可以采取集体谈话方式进行",
     summary_en="Each subject of a collective talk gets his own notice and his own record.",
     transitions=("notify", "hold"),
+    reads=("subjects", "notices", "records"),
 )
 def each_subject_own_papers(r: Rule, f: CaseFacts) -> list[Refusal]:
     subjects = {p.person_id: p.name for p in f.subjects}
@@ -679,6 +707,7 @@ def each_subject_own_papers(r: Rule, f: CaseFacts) -> list[Refusal]:
     quote="实事求是、不徇私情",
     summary_en="A subject is never an interviewer or attendee of his own case.",
     transitions=("submit", "notify", "hold"),
+    reads=("subjects", "participants", "records"),
 )
 def impartial(r: Rule, f: CaseFacts) -> list[Refusal]:
     subjects = {p.person_id for p in f.subjects}
@@ -703,6 +732,7 @@ def impartial(r: Rule, f: CaseFacts) -> list[Refusal]:
     quote="谈话前做好充分准备，熟悉有关情况，确保谈话具有针对性和实效性",
     summary_en="A preparation note exists before the talk is held.",
     transitions=("hold",),
+    reads=(),
 )
 def prepared(r: Rule, f: CaseFacts) -> list[Refusal]:
     if _blank(f.preparation_note):
@@ -723,6 +753,7 @@ def prepared(r: Rule, f: CaseFacts) -> list[Refusal]:
     quote="谈话不得少于两人，并做好谈话记录",
     summary_en="At least two interviewers present and a written record.",
     transitions=("hold",),
+    reads=("subjects", "participants", "records"),
 )
 def two_interviewers_and_record(r: Rule, f: CaseFacts) -> list[Refusal]:
     interviewers = {p.person_id for p in f.participants}
@@ -764,6 +795,7 @@ CONFIDENTIAL_READERS = frozenset(
     summary_en="Only the discipline officer, deputy head for discipline and principal head see "
     "whistleblower information.",
     transitions=("view_confidential",),
+    reads=("actor",),
 )
 def confidential(r: Rule, f: CaseFacts) -> list[Refusal]:
     if not (f.actor.roles & CONFIDENTIAL_READERS):
@@ -794,6 +826,7 @@ def confidential(r: Rule, f: CaseFacts) -> list[Refusal]:
         "record_absence",
         "escalate",
     ),
+    reads=("actor", "participants", "postponement"),
 )
 def postponement(r: Rule, f: CaseFacts) -> list[Refusal]:
     if f.transition == "request_postponement":
@@ -858,6 +891,7 @@ def postponement(r: Rule, f: CaseFacts) -> list[Refusal]:
     quote="如实陈述说明，正确对待组织的批评和帮助",
     summary_en="The record holds the subject's own statement.",
     transitions=("hold",),
+    reads=("subjects", "records"),
 )
 def own_statement(r: Rule, f: CaseFacts) -> list[Refusal]:
     return _each_record_has(
@@ -872,6 +906,7 @@ def own_statement(r: Rule, f: CaseFacts) -> list[Refusal]:
     quote="不得事后追查甚至打击报复约谈人、信访举报人等",
     summary_en="Retaliation against interviewers or whistleblowers is an escalation ground.",
     transitions=("escalate",),
+    reads=(),
 )
 def retaliation(r: Rule, f: CaseFacts) -> list[Refusal]:
     if (
@@ -912,6 +947,7 @@ def _item_refusals(r: Rule, f: CaseFacts) -> list[Refusal]:
     summary_en="Rectification items for warning and admonition talks; close only when the "
     "office has verified every item.",
     transitions=("start_rectification", "close", "escalate"),
+    reads=("items",),
 )
 def rectification(r: Rule, f: CaseFacts) -> list[Refusal]:
     if f.transition == "start_rectification":
@@ -978,6 +1014,7 @@ ARTICLE_11_GROUNDS = frozenset(
     quote="不遵守廉政约谈有关要求的，廉政约谈后拒不改正错误或整改问题，在群众中造成不良影响的，将依照有关规定给予党纪政务处分",
     summary_en="Escalation records its ground and who decided.",
     transitions=("escalate",),
+    reads=("actor",),
 )
 def escalation_ground(r: Rule, f: CaseFacts) -> list[Refusal]:
     if f.escalation_ground not in ARTICLE_10_GROUNDS | ARTICLE_11_GROUNDS:
@@ -1000,6 +1037,7 @@ def escalation_ground(r: Rule, f: CaseFacts) -> list[Refusal]:
     quote="对欺骗组织、弄虚作假，或打击报复举报人的，根据情节轻重，给予党纪政务处分",
     summary_en="Deception, falsification or retaliation are escalation grounds, with the facts.",
     transitions=("escalate",),
+    reads=(),
 )
 def deception(r: Rule, f: CaseFacts) -> list[Refusal]:
     if f.escalation_ground in ARTICLE_11_GROUNDS and _blank(f.escalation_detail):
@@ -1018,6 +1056,7 @@ def deception(r: Rule, f: CaseFacts) -> list[Refusal]:
     quote="本制度自印发之日起试行",
     summary_en="A case records the regulation revision it is handled under; no talk before it.",
     transitions=("submit", "notify", "hold"),
+    reads=("regulation",),
 )
 def regulation_in_force(r: Rule, f: CaseFacts) -> list[Refusal]:
     if f.regulation_revision_id is None or f.regulation_effective_date is None:
@@ -1044,6 +1083,11 @@ def regulation_in_force(r: Rule, f: CaseFacts) -> list[Refusal]:
 def rules_for(transition: str, talk_type: str | None = None) -> list[Rule]:
     """The rules guarding a transition; with a talk type, only those that concern it."""
     return [r for r in RULES.values() if r.applies_to(transition, talk_type)]
+
+
+def facts_read(transition: str, talk_type: str | None = None) -> frozenset[str]:
+    """The facts (FACT_GROUPS) the rules guarding a transition read: what to load for it."""
+    return frozenset().union(*(r.reads for r in rules_for(transition, talk_type)))
 
 
 def check(facts: CaseFacts) -> list[Refusal]:

@@ -17,13 +17,12 @@ from datetime import date, datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 from django_fsm import can_proceed
-from wagtail.log_actions import log
 
 from lianzheng.choices import CaseRole, CaseState, PostponementDecision, RectificationStatus
+from lianzheng.log_actions import TRANSITION, log_transition
 from lianzheng.models import (
     Escalation,
     Notice,
-    Person,
     Postponement,
     RectificationItem,
     TalkCase,
@@ -31,13 +30,13 @@ from lianzheng.models import (
 )
 from lianzheng.models.cases import state_write_allowed
 from lianzheng.permissions import user_can_ask
-from lianzheng.rules import check, rules_for
+from lianzheng.rules import check, facts_read, rules_for
 from lianzheng.rules.facts import CaseFacts, ItemFacts, NoticeFacts, RecordFacts
 from lianzheng.rules.table import Refusal
-from lianzheng.selectors import case_facts, load_calendar, person_for_user
+from lianzheng.selectors import case_facts, load_calendar
 from lianzheng.services.errors import TransitionRefused, input_problem
 
-LOG_ACTION = "lianzheng.transition"
+LOG_ACTION = TRANSITION
 
 NOT_PERMITTED = input_problem("您没有办理此项操作的权限", "You are not permitted to do this.")
 
@@ -82,18 +81,20 @@ def _interviewer_names(case: TalkCase) -> str:
 @dataclass
 class Step:
     """One transition's request: ``prepare`` turns the submitted data into the facts the rules
-    should see (raising TransitionRefused for unusable input); ``write`` stores it."""
+    should see (raising TransitionRefused for unusable input); ``write`` stores it, given the
+    acting user and his person's id (from the facts: looked up once per transition)."""
 
     prepare: Callable[[TalkCase, dict, CaseFacts], tuple[dict, dict]]
-    write: Callable[[TalkCase, dict, object, Person | None], None]
+    write: Callable[[TalkCase, dict, object, int | None], None]
     reason_field: str = ""
+    reads: frozenset[str] = frozenset()  # the facts ``prepare`` reads, as Rule.reads
 
 
 def _nothing(case, data, facts):
     return {}, {}
 
 
-def _no_write(case, proposal, user, actor):
+def _no_write(case, proposal, user, actor_id):
     return None
 
 
@@ -107,12 +108,12 @@ def _prepare_consent(case, data, facts):
     }, {}
 
 
-def _write_consent(case, proposal, user, actor):
-    case.consented_by = actor
+def _write_consent(case, proposal, user, actor_id):
+    case.consented_by_id = actor_id
     case.consented_at = timezone.now()
     case.consent_comment = proposal["comment"]
     if proposal["delegate"]:
-        case.delegated_by = actor
+        case.delegated_by_id = actor_id
         case.delegated_at = case.consented_at
 
 
@@ -120,11 +121,11 @@ def _prepare_decline(case, data, facts):
     return {}, {}
 
 
-def _write_decline(case, proposal, user, actor):
+def _write_decline(case, proposal, user, actor_id):
     case.declined_reason = proposal["reason"]
 
 
-def _write_revise(case, proposal, user, actor):
+def _write_revise(case, proposal, user, actor_id):
     case.consented_by = None
     case.consented_at = None
 
@@ -164,7 +165,7 @@ def _prepare_notify(case, data, facts):
     return proposal, {"scheduled_at": scheduled_at, "place": place, "notices": tuple(notices)}
 
 
-def _write_notify(case, proposal, user, actor):
+def _write_notify(case, proposal, user, actor_id):
     case.scheduled_at = proposal["scheduled_at"]
     case.place = proposal["place"]
     subjects = {s.person_id: s for s in case.subjects.all()}
@@ -214,7 +215,7 @@ def _prepare_request_postponement(case, data, facts):
     )
 
 
-def _write_request_postponement(case, proposal, user, actor):
+def _write_request_postponement(case, proposal, user, actor_id):
     subject = None
     if proposal["subject_person_id"]:
         subject = case.subjects.get(person_id=proposal["subject_person_id"])
@@ -241,10 +242,10 @@ def _prepare_decide_postponement(case, data, facts):
 
 
 def _decide(decision):
-    def write(case, proposal, user, actor):
+    def write(case, proposal, user, actor_id):
         row = case.postponements.filter(decision=PostponementDecision.PENDING).first()
         row.decision = decision
-        row.decided_by = actor
+        row.decided_by_id = actor_id
         row.decided_at = timezone.now()
         row.decision_note = proposal["note"]
         if decision == PostponementDecision.APPROVED:
@@ -263,7 +264,7 @@ def _decide(decision):
     return write
 
 
-def _write_reschedule(case, proposal, user, actor):
+def _write_reschedule(case, proposal, user, actor_id):
     for notice in case.notices.filter(superseded=False):
         notice.superseded = True
         notice._history_user = user
@@ -315,7 +316,7 @@ def _prepare_hold(case, data, facts):
     return {"held_at": held_at, "records": records}, {"records": tuple(records)}
 
 
-def _write_hold(case, proposal, user, actor):
+def _write_hold(case, proposal, user, actor_id):
     subjects = {s.person_id: s for s in case.subjects.all()}
     for rec in proposal["records"]:
         row = TalkRecord(
@@ -359,7 +360,7 @@ def _prepare_items(case, data, facts):
     return {"items": items, "working_days": working}, {"items": facts.items + tuple(items)}
 
 
-def _write_items(case, proposal, user, actor):
+def _write_items(case, proposal, user, actor_id):
     working = proposal.get("working_days") or [None] * len(proposal["items"])
     for item, days in zip(proposal["items"], working, strict=True):
         row = RectificationItem(
@@ -374,7 +375,7 @@ def _write_items(case, proposal, user, actor):
         row.save()
 
 
-def _write_close(case, proposal, user, actor):
+def _write_close(case, proposal, user, actor_id):
     case.closed_at = timezone.now()
 
 
@@ -390,21 +391,23 @@ def _prepare_escalate(case, data, facts):
     )
 
 
-def _write_escalate(case, proposal, user, actor):
+def _write_escalate(case, proposal, user, actor_id):
     row = Escalation(
         case=case,
         ground=proposal["ground"],
         detail=proposal["detail"],
-        decided_by=actor,
+        decided_by_id=actor_id,
         decided_at=timezone.now(),
     )
     row._history_user = user
     row.save()
 
 
-def _write_withdraw(case, proposal, user, actor):
+def _write_withdraw(case, proposal, user, actor_id):
     case.withdrawal_reason = proposal["reason"]
 
+
+SUBJECTS, ITEMS = frozenset({"subjects"}), frozenset({"items"})
 
 STEPS: dict[str, Step] = {
     "submit": Step(_nothing, _no_write),
@@ -412,14 +415,16 @@ STEPS: dict[str, Step] = {
     # The reason for declining is R6.1's to demand, so its refusal cites the article.
     "decline": Step(_prepare_decline, _write_decline),
     "revise": Step(_nothing, _write_revise),
-    "notify": Step(_prepare_notify, _write_notify),
-    "request_postponement": Step(_prepare_request_postponement, _write_request_postponement),
+    "notify": Step(_prepare_notify, _write_notify, reads=SUBJECTS),
+    "request_postponement": Step(
+        _prepare_request_postponement, _write_request_postponement, reads=SUBJECTS
+    ),
     "approve_postponement": Step(_prepare_decide_postponement, _decide("approved")),
     "reject_postponement": Step(_prepare_decide_postponement, _decide("rejected")),
     "record_absence": Step(_nothing, _no_write),
     "reschedule": Step(_nothing, _write_reschedule),
-    "hold": Step(_prepare_hold, _write_hold),
-    "start_rectification": Step(_prepare_items, _write_items),
+    "hold": Step(_prepare_hold, _write_hold, reads=SUBJECTS),
+    "start_rectification": Step(_prepare_items, _write_items, reads=ITEMS),
     "close": Step(_nothing, _write_close),
     "escalate": Step(_prepare_escalate, _write_escalate),
     "withdraw": Step(_nothing, _write_withdraw, reason_field="reason"),
@@ -450,9 +455,23 @@ def _state_refusal(case: TalkCase, name: str) -> Refusal:
     )
 
 
-def _facts_for(case, name, user, data, reason):
-    base = case_facts(case, user=user, transition=name, reason=reason, proposal=data)
-    proposal, overrides = STEPS[name].prepare(case, data, base)
+def transition_reads(transition: str, talk_type: str) -> frozenset[str]:
+    """The facts to load for a transition: what its rules and its request read, and the
+    actor, whose person the service records as having acted."""
+    step = STEPS.get(transition)
+    return facts_read(transition, talk_type) | (step.reads if step else frozenset()) | {"actor"}
+
+
+def transition_facts(
+    *, case: TalkCase, transition: str, user, data: dict, reason: str = "", complete=False
+) -> tuple[dict, CaseFacts]:
+    """What the request proposes and the facts the rules judge it on: the case as stored
+    (only what the transition reads, unless ``complete``) as the request would change it."""
+    reads = None if complete else transition_reads(transition, case.talk_type)
+    base = case_facts(
+        case, user=user, transition=transition, reason=reason, proposal=data, reads=reads
+    )
+    proposal, overrides = STEPS[transition].prepare(case, data, base)
     return proposal, replace(base, proposal={**data, **proposal}, **overrides)
 
 
@@ -473,18 +492,19 @@ def case_transition(*, case: TalkCase, transition: str, user, reason: str = "", 
         raise TransitionRefused(
             [input_problem("须写明理由", "a reason is required", step.reason_field)]
         )
-    proposal, facts = _facts_for(locked, transition, user, data, reason)
+    proposal, facts = transition_facts(
+        case=locked, transition=transition, user=user, data=data, reason=reason
+    )
     refusals = check(facts)
     if refusals:
         raise TransitionRefused(refusals)
 
-    actor = person_for_user(user)
     source = locked.state
     locked._rule_facts = facts
     if not can_proceed(getattr(locked, transition)):
         raise TransitionRefused([_state_refusal(locked, transition)])
     getattr(locked, transition)()
-    step.write(locked, {**proposal, "reason": reason}, user, actor)
+    step.write(locked, {**proposal, "reason": reason}, user, facts.actor.person_id)
 
     codes = [r.code for r in rules_for(transition, locked.talk_type)]
     locked._history_user = user
@@ -494,9 +514,8 @@ def case_transition(*, case: TalkCase, transition: str, user, reason: str = "", 
     with state_write_allowed():
         locked.save()
     del locked._rule_facts
-    log(
-        instance=locked,
-        action=LOG_ACTION,
+    log_transition(
+        locked,
         user=user,
         data={
             "transition": transition,
@@ -535,20 +554,26 @@ NEEDS_INPUT = {
 
 
 def case_explain(*, case: TalkCase, user) -> list[Explanation]:
-    """For every transition from the case's current state: may this user take it, or why not."""
+    """For every transition from the case's current state: may this user take it, or why not.
+
+    The case's facts are read once for the page, as much as the permitted transitions' rules
+    read, and each transition is judged on them."""
+    offered = [name for name in STEPS if case.state in _sources(name)]
+    permitted = [name for name in offered if user_can_ask(user, name)]
+    facts = None
+    if permitted:
+        reads = frozenset().union(*(transition_reads(n, case.talk_type) for n in permitted))
+        facts = case_facts(case, user=user, transition=permitted[0], reads=reads)
     result = []
-    calendar = load_calendar()
-    for name in STEPS:
-        if case.state not in _sources(name):
-            continue
-        if not user_can_ask(user, name):
+    for name in offered:
+        if name not in permitted:
             result.append(
                 Explanation(
                     name, transition_label(name), False, (NOT_PERMITTED,), name in NEEDS_INPUT
                 )
             )
             continue
-        facts = case_facts(case, user=user, transition=name, calendar=calendar)
+        facts = replace(facts, transition=name)
         refusals = [
             r
             for r in check(facts)
@@ -587,13 +612,17 @@ def case_approve_short_notice(*, case: TalkCase, user, reason: str) -> TalkCase:
     if locked.state not in (CaseState.SUBMITTED, CaseState.APPROVED):
         raise TransitionRefused([_state_refusal(locked, "notify")])
     facts = case_facts(
-        locked, user=user, transition="approve_short_notice", reason=(reason or "").strip()
+        locked,
+        user=user,
+        transition="approve_short_notice",
+        reason=(reason or "").strip(),
+        reads=transition_reads("approve_short_notice", locked.talk_type),
     )
     refusals = check(facts)
     if refusals:
         raise TransitionRefused(refusals)
     locked.short_notice_reason = reason.strip()
-    locked.short_notice_approved_by = person_for_user(user)
+    locked.short_notice_approved_by_id = facts.actor.person_id
     locked.short_notice_approved_at = timezone.now()
     locked._history_user = user
     locked._history_articles = ["R6.1", "R6.3"]

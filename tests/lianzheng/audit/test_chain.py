@@ -2,13 +2,14 @@
 
 import io
 import threading
+from functools import partial
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, connections
 from simple_history.utils import bulk_create_with_history
 
-from lianzheng.audit import chain, guards
+from lianzheng.audit import chain, fast, guards
 from lianzheng.choices import CaseState, UnitKind
 from lianzheng.models import ChainHead, ChainVerification, Unit
 from tests.workflow_helpers import advance, new_case
@@ -69,21 +70,27 @@ def test_one_changed_byte_is_found_at_exactly_that_row(cast):
     assert verdict.broken.table == "lianzheng.historicaltalkcase"
     assert verdict.broken.history_id == target.history_id
     assert "altered" in verdict.broken.reason
-    with pytest.raises(CommandError, match=f"BROKEN at sequence {target.chain_seq}"):
-        call_command("lianzheng_audit", "verify", stdout=io.StringIO())
+    for by_definition in ([], ["--reference"]):
+        with pytest.raises(CommandError, match=f"BROKEN at sequence {target.chain_seq}"):
+            call_command("lianzheng_audit", "verify", *by_definition, stdout=io.StringIO())
     assert ChainVerification.objects.filter(ok=False).exists()
 
 
-def test_a_row_rewritten_with_a_fresh_hash_breaks_the_next_link(cast):
-    """A forger who recomputes the altered row's hash still cannot fix its successor."""
-    case = advance(cast, new_case(cast), CaseState.APPROVED)
-    target = case.history.get(history_transition="submit")
+def forge(target):
+    """A forger's rewrite: another reason, and the row's own hash recomputed to match it."""
     model = type(target)
     shape = chain.shape_of(model)
     values = list(model.objects.filter(pk=target.pk).values_list(*shape.columns).get())
     values[shape.columns.index("history_change_reason")] = "伪造的理由"
     forged = chain.link_hash(target.chain_prev, shape.canonical(values))
     tamper(model, target.history_id, history_change_reason="伪造的理由", chain_hash=forged)
+
+
+def test_a_row_rewritten_with_a_fresh_hash_breaks_the_next_link(cast):
+    """A forger who recomputes the altered row's hash still cannot fix its successor."""
+    case = advance(cast, new_case(cast), CaseState.APPROVED)
+    target = case.history.get(history_transition="submit")
+    forge(target)
     verdict = chain.verify()
     assert verdict.broken.seq == target.chain_seq + 1
     assert "previous row's hash" in verdict.broken.reason
@@ -197,3 +204,145 @@ def test_a_failed_history_write_leaves_the_row_unchanged(profile, monkeypatch):
     assert unit.name == "阿坝县公用事业服务中心"
     assert unit.history.count() == rows_before
     assert chain.verify().ok
+
+
+# -- the fast verification names the same broken link as the definition -----------------------
+
+PATHS = {
+    "reference": chain.verify_reference,
+    "fast": chain.verify,
+    # Ranges of four rows over two processes: the joins between ranges are exercised too.
+    "parallel": partial(chain.verify, workers=2, chunk=4),
+}
+
+
+@pytest.fixture
+def forks(monkeypatch):
+    """Records that the parallel path really forked (it falls back to one process when it
+    cannot), without changing what it does."""
+    calls = []
+    real = fast.multiprocessing.get_context
+
+    def get_context(method=None):
+        calls.append(method)
+        return real(method)
+
+    monkeypatch.setattr(fast.multiprocessing, "get_context", get_context)
+    return calls
+
+
+def verdicts(**kwargs) -> dict:
+    return {name: check(**kwargs) for name, check in PATHS.items()}
+
+
+def since_head_verdicts(seq: int, hash_: str) -> dict:
+    return {name: chain.verify_since_head(seq, hash_, check=check) for name, check in PATHS.items()}
+
+
+def the_same(found: dict):
+    """Every path's verdict is the reference's (rows checked, first and last, last hash and
+    the broken link); returns it."""
+    reference = found["reference"]
+    assert {name: v for name, v in found.items() if v != reference} == {}
+    return reference
+
+
+def row_at(seq):
+    for model in chain.chained_models():
+        row = model.objects.filter(chain_seq=seq).first()
+        if row is not None:
+            return row
+    raise AssertionError(seq)
+
+
+def remove(row):
+    table = row._meta.db_table
+    guards.uninstall(connection, [table])
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f'DELETE FROM "{table}" WHERE history_id = %s', [row.history_id])
+    finally:
+        guards.install(connection, [table])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_path_finds_an_intact_chain_whole_in_ranges_and_since_a_head(cast, forks):
+    advance(cast, new_case(cast), CaseState.NOTIFIED)
+    whole = the_same(verdicts())
+    assert whole.ok and whole.checked == ChainHead.current().seq
+    assert forks == ["fork"]
+    part = the_same(verdicts(start=5, end=whole.checked - 3))
+    assert part.ok and part.checked == whole.checked - 7
+    kept = row_at(whole.checked // 2)
+    assert the_same(since_head_verdicts(kept.chain_seq, kept.chain_hash)).ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_path_names_the_row_with_one_byte_changed(cast, forks):
+    case = advance(cast, new_case(cast), CaseState.NOTIFIED)
+    target = case.history.get(history_transition="consent")
+    tamper(
+        type(target), target.history_id, history_change_reason=target.history_change_reason + "。"
+    )
+    broken = the_same(verdicts()).broken
+    assert (broken.seq, broken.table, broken.history_id) == (
+        target.chain_seq,
+        "lianzheng.historicaltalkcase",
+        target.history_id,
+    )
+    assert "altered" in broken.reason and forks
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("where", ["middle", "last"])
+def test_every_path_names_a_deleted_row(cast, forks, where):
+    case = advance(cast, new_case(cast), CaseState.NOTIFIED)
+    if where == "middle":
+        target = case.history.get(history_transition="consent")
+    else:
+        target = row_at(ChainHead.current().seq)
+    remove(target)
+    broken = the_same(verdicts()).broken
+    if where == "middle":
+        assert broken.seq == target.chain_seq and "a row was removed" in broken.reason
+    else:
+        assert (broken.seq, broken.table) == (target.chain_seq, "head")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("where", ["a case row", "the end of the first range"])
+def test_every_path_names_the_row_after_a_forged_hash(cast, forks, where):
+    case = advance(cast, new_case(cast), CaseState.NOTIFIED)
+    if where == "a case row":
+        target = case.history.get(history_transition="submit")
+    else:  # the parallel path's first range ends here: the forgery sits on the join
+        target = row_at(-(-ChainHead.current().seq // 2))
+    forge(target)
+    broken = the_same(verdicts()).broken
+    assert broken.seq == target.chain_seq + 1
+    assert "previous row's hash" in broken.reason
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_path_finds_a_row_before_a_kept_head_altered(cast, forks):
+    case = advance(cast, new_case(cast), CaseState.SUBMITTED)
+    head = ChainHead.current()
+    advance(cast, case, CaseState.NOTIFIED)
+    early = case.history.get(history_type="+")
+    tamper(type(early), early.history_id, purpose="改写的目的")
+    rehash_from(early.chain_seq)
+    assert the_same(verdicts()).ok  # the chain alone is consistent again
+    broken = the_same(since_head_verdicts(head.seq, head.hash)).broken
+    assert (broken.seq, broken.table) == (head.seq, "kept head")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_path_names_a_row_written_outside_the_chain(cast, forks):
+    case = advance(cast, new_case(cast), CaseState.SUBMITTED)
+    target = case.history.get(history_transition="submit")
+    tamper(type(target), target.history_id, chain_seq=None)
+    broken = the_same(verdicts()).broken
+    # SQLite sorts a row without a number first, PostgreSQL last; this one is the last of its
+    # table, so both meet it before the gap it left.
+    assert (broken.seq, broken.history_id) == (0, target.history_id)
+    assert "no place in the chain" in broken.reason

@@ -174,3 +174,20 @@ def test_added_columns_keep_old_rows_hashes():
     index = shape.columns.index("working_days")
     values[index] = 5
     assert '"working_days":5' in shape.canonical(values)
+
+
+def test_the_fast_verification_reads_added_columns_without_falling_back(cast, rectifying):
+    """Rows with an added column empty and filled are confirmed by the fast encoder itself
+    (no row re-read through the definition), and the verdict is the reference's."""
+    from lianzheng.audit import fast
+
+    rectification_item_add(
+        case=rectifying,
+        user=cast.clerk.user,
+        description="按期公开",
+        working_days=3,
+        responsible="本人",
+    )
+    verdict = fast.verify()
+    assert verdict.ok and verdict.by_reference == 0
+    assert verdict == chain.verify_reference()
