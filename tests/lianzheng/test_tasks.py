@@ -40,6 +40,18 @@ def test_the_command_lists_with_dry_run_and_sends_without(cast, capsys):
     assert len(mail.outbox) == 1
 
 
+@pytest.mark.django_db
+def test_the_sweep_is_a_task_too(cast):
+    from lianzheng.tasks import sweep_reminders_task
+
+    with_address(cast.principal)
+    advance(cast, new_case(cast), CaseState.SUBMITTED)
+    mail.outbox.clear()
+    result = sweep_reminders_task.enqueue()
+    assert result.return_value == {"events": 1, "enqueued": 1, "already_sent": 0, "given_up": 0}
+    assert len(mail.outbox) == 1
+
+
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 
