@@ -195,3 +195,23 @@ class DocumentKind(models.TextChoices):
     RECTIFICATION_NOTICE = "rectification_notice", _("Rectification notice (整改通知)")
     RECTIFICATION_REPORT = "rectification_report", _("Rectification report (整改情况)")
     INTEGRITY_FILE = "integrity_file", _("Personal integrity file (个人廉政档案)")
+
+
+class ReminderKind(models.TextChoices):
+    """What a reminder is about: the deadlines of 第六条（一）（三）, 第八条（一） and 第九条."""
+
+    CONSENT_AWAITED = "consent_awaited", _("Consent awaited (待审批)")
+    NOTICE_DUE = "notice_due", _("Written notice due (书面通知到期)")
+    TALK_TOMORROW = "talk_tomorrow", _("Talk on the next working day (约谈临近)")
+    RECTIFICATION_NEAR = "rectification_near", _("Rectification deadline near (整改期限临近)")
+    RECTIFICATION_OVERDUE = "rectification_overdue", _("Rectification overdue (整改逾期)")
+
+
+class ReminderChannel(models.TextChoices):
+    EMAIL = "email", _("Email and dashboard")
+    DASHBOARD = "dashboard", _("Dashboard only (no email address)")
+
+
+class ReminderState(models.TextChoices):
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")

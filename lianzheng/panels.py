@@ -110,6 +110,40 @@ class OverduePanel(CasePanel):
         return self._cases.count()
 
 
+class MyRemindersPanel(CasePanel):
+    """The reminders sent to the signed-in user: the dashboard side of every email."""
+
+    heading = _("My reminders")
+    empty = _("No reminders in the last 30 days.")
+    template_name = "lianzheng/admin/panels/reminders.html"
+    order = 5
+
+    def get_context_data(self, parent_context):
+        from django.urls import reverse
+
+        from lianzheng.selectors_reminders import reminders_for_user
+
+        user = self.request.user
+        reminders = reminders_for_user(user)
+        may_open = user_can_view_cases(user)
+        rows = [
+            {
+                "reminder": r,
+                "url": reverse("wagtailsnippets_lianzheng_talkcase:inspect", args=[r.case_id])
+                if may_open
+                else "",
+            }
+            for r in reminders[: self.limit]
+        ]
+        return {
+            "heading": self.heading,
+            "rows": rows,
+            "total": reminders.count(),
+            "empty": self.empty,
+            "panel": self,
+        }
+
+
 class YearChartPanel(Component):
     template_name = "lianzheng/admin/panels/chart.html"
     order = 90
@@ -139,6 +173,10 @@ class ChainStatusPanel(Component):
 def add_panels(request, panels) -> None:
     """construct_homepage_panels: each role gets the worklists of its part in the regulation."""
     user = request.user
+    from lianzheng.selectors_reminders import reminders_for_user
+
+    if user_can_view_cases(user) or reminders_for_user(user).exists():
+        panels.append(MyRemindersPanel(request))
     if not user_can_view_cases(user):
         return
     roles = user_roles(user)

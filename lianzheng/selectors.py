@@ -613,6 +613,9 @@ def case_timeline(case: TalkCase) -> list[dict]:
                 "changes": [],
             }
         )
+    from lianzheng.selectors_reminders import reminder_timeline_entries
+
+    entries += reminder_timeline_entries(case)
     entries.sort(key=lambda e: e["when"], reverse=True)
     return entries
 

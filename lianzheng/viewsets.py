@@ -39,6 +39,7 @@ from lianzheng.permissions import (
     user_can_view_cases,
 )
 from lianzheng.selectors import cases_of_user_q, load_calendar, next_deadline, overdue_q
+from lianzheng.views import calendar as calendar_views
 from lianzheng.views import cases as case_views
 from lianzheng.views import documents as document_views
 from lianzheng.views.choosers import PersonChooserViewSet
@@ -277,6 +278,11 @@ class TalkCaseViewSet(Refuse403Mixin, SnippetViewSet):
                 "<int:pk>/checks/<int:check_id>/evidence/",
                 case_views.as_403(document_views.EvidenceDownloadView.as_view()),
                 name="evidence",
+            ),
+            path(
+                "<int:pk>/notices/<int:notice_id>/talk.ics",
+                case_views.as_403(calendar_views.NoticeCalendarView.as_view()),
+                name="notice_ics",
             ),
             path(
                 "workdays/",

@@ -19,6 +19,7 @@ LOG_MODELS = (
     "lianzheng.ConfidentialAccess",
     "lianzheng.ChainVerification",
     "lianzheng.GeneratedDocument",  # a generated document is a record, never rewritten
+    "lianzheng.Reminder",  # who was reminded of what: evidence, never rewritten
 )
 
 

@@ -22,6 +22,7 @@ from .cases import (
 from .documents import DocumentImmutable, GeneratedDocument
 from .pages import RegulationIndexPage, RegulationPage
 from .people import Appointment, Person, RoleAssignment
+from .reminders import Reminder, ReminderImmutable
 from .units import Unit
 
 __all__ = [
@@ -47,6 +48,8 @@ __all__ = [
     "RectificationItem",
     "RegulationIndexPage",
     "RegulationPage",
+    "Reminder",
+    "ReminderImmutable",
     "RoleAssignment",
     "StateChangeRefused",
     "TalkCase",

@@ -144,3 +144,12 @@ LIANZHENG_ALLOW_DEMO = True
 # "path#index" for a face in a .ttc. Unset roles use Debian's free fonts (see
 # lianzheng/documents/fonts.py). e.g. LIANZHENG_PDF_FONTS='{"fangsong": "/srv/fonts/fs.ttf"}'
 LIANZHENG_PDF_FONTS = json.loads(os.environ.get("LIANZHENG_PDF_FONTS", "{}"))
+
+# Background jobs (django-tasks, which Wagtail uses too): run at once, in the process that
+# enqueues them, unless a settings module says otherwise; production queues them in the database.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# Reminders (lianzheng.selectors_reminders): how many working days before a rectification
+# deadline the office and the subject are reminded, and how long a talk lasts in the .ics file.
+LIANZHENG_REMINDER_NEAR_DAYS = int(os.environ.get("LIANZHENG_REMINDER_NEAR_DAYS", "3"))
+LIANZHENG_TALK_MINUTES = int(os.environ.get("LIANZHENG_TALK_MINUTES", "60"))

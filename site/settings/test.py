@@ -13,6 +13,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="lianzheng-test-media-")
 STORAGES["default"] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tasks run at once (base.py); the database backend's app is installed too, so that a test can
+# switch TASKS to it and run the production worker (tests/lianzheng/test_tasks.py).
+INSTALLED_APPS = [*INSTALLED_APPS, "django_tasks_db"]  # noqa: F405
 WAGTAILADMIN_BASE_URL = "http://testserver"
 
 STATIC_ROOT = tempfile.mkdtemp(prefix="lianzheng-test-static-")

@@ -70,3 +70,18 @@ def test_the_chart_counts_the_years_cases(client, cast):
     text = dashboard(client, cast.auditor)
     chart = panel(text, "年度案件")
     assert "（2）" in chart and "警示约谈 2" in chart
+
+
+def test_my_reminders_shows_what_was_sent_to_me(client, cast):
+    from lianzheng.tasks import sweep
+
+    case = advance(cast, new_case(cast), CaseState.SUBMITTED)
+    sweep()
+    text = panel(dashboard(client, cast.principal.user), "我的提醒")
+    assert "我的提醒（1）" in text
+    assert case.number in text and "待审批" in text and "仅首页" in text
+    client.force_login(cast.principal.user)
+    html = client.get(reverse("wagtailadmin_home")).content.decode()
+    section = html.split('id="lz-myreminderspanel"')[1].split("</section>")[0]
+    assert f'href="/admin/snippets/lianzheng/talkcase/inspect/{case.pk}/"' in section
+    assert "最近30天没有提醒" in panel(dashboard(client, cast.clerk.user), "我的提醒")

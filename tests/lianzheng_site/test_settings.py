@@ -86,3 +86,52 @@ def test_production_passes_the_deployment_checklist():
 @pytest.mark.django_db
 def test_models_and_migrations_agree():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_production_takes_smtp_from_the_environment_and_queues_tasks_in_the_database():
+    script = (
+        "from django.conf import settings as s; import json; print(json.dumps(["
+        "s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, s.EMAIL_HOST_PASSWORD,"
+        " s.EMAIL_USE_TLS, s.EMAIL_TIMEOUT, s.DEFAULT_FROM_EMAIL, s.TASKS['default']['BACKEND'],"
+        " 'django_tasks_db' in s.INSTALLED_APPS, s.WAGTAILADMIN_BASE_URL]))"
+    )
+    result = run_manage(
+        "shell",
+        "-c",
+        script,
+        DJANGO_SETTINGS_MODULE="lianzheng_site.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="lianzheng.example.gov.cn",
+        EMAIL_HOST="smtp.example.gov.cn",
+        EMAIL_PORT="587",
+        EMAIL_HOST_USER="lianzheng",
+        EMAIL_HOST_PASSWORD="s3cret",
+        EMAIL_USE_TLS="1",
+        EMAIL_TIMEOUT="20",
+        DEFAULT_FROM_EMAIL="廉政约谈 <lianzheng@example.gov.cn>",
+        WAGTAILADMIN_BASE_URL="https://lianzheng.example.gov.cn",
+    )
+    assert result.returncode == 0, result.stderr
+    import json
+
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "smtp.example.gov.cn",
+        587,
+        "lianzheng",
+        "s3cret",
+        True,
+        20,
+        "廉政约谈 <lianzheng@example.gov.cn>",
+        "django_tasks_db.DatabaseBackend",
+        True,
+        "https://lianzheng.example.gov.cn",
+    ]
+
+
+def test_tests_and_development_run_tasks_at_once():
+    assert settings.TASKS["default"]["BACKEND"] == (
+        "django_tasks.backends.immediate.ImmediateBackend"
+    )
+    assert settings.EMAIL_BACKEND == "django.core.mail.backends.locmem.EmailBackend"
+    assert settings.LIANZHENG_REMINDER_NEAR_DAYS == 3

@@ -1,0 +1,80 @@
+"""Background jobs (django-tasks, as Wagtail uses them): the reminder sweep and one send per
+event and recipient.
+
+Tests and development run them at once (ImmediateBackend); production queues them in the
+database and ``manage.py db_worker`` runs them (see README). The sweep is started by cron or a
+systemd timer through ``manage.py lianzheng_reminders``; it may run as often as one likes, since
+the reminder log keeps every event from being sent twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django_tasks import task
+
+from lianzheng.selectors_reminders import (
+    MAX_ATTEMPTS,
+    ReminderEvent,
+    due_events,
+    event_still_due,
+    failed_attempts,
+    recipients,
+    sent_pairs,
+)
+
+
+@dataclass
+class SweepReport:
+    events: list[ReminderEvent] = field(default_factory=list)
+    enqueued: list[tuple[ReminderEvent, int]] = field(default_factory=list)
+    already_sent: int = 0
+    given_up: int = 0
+
+    def as_dict(self) -> dict:
+        return {
+            "events": len(self.events),
+            "enqueued": len(self.enqueued),
+            "already_sent": self.already_sent,
+            "given_up": self.given_up,
+        }
+
+
+def sweep(*, now=None, dry_run: bool = False) -> SweepReport:
+    """Find the due events and enqueue one send per (event, recipient) not yet reminded."""
+    now = now or timezone.now()
+    report = SweepReport(events=due_events(now=now))
+    done = sent_pairs(report.events)
+    for event in report.events:
+        for user in recipients(event):
+            if (event.case_id, event.kind, event.key, user.pk) in done:
+                report.already_sent += 1
+                continue
+            if failed_attempts(event, user.pk) >= MAX_ATTEMPTS:
+                report.given_up += 1
+                continue
+            report.enqueued.append((event, user.pk))
+            if not dry_run:
+                send_reminder_task.enqueue(event=event.as_payload(), user_id=user.pk)
+    return report
+
+
+@task()
+def sweep_reminders_task() -> dict:
+    """The sweep as a task, for schedulers that enqueue rather than run commands."""
+    return sweep().as_dict()
+
+
+@task()
+def send_reminder_task(*, event: dict, user_id: int) -> str:
+    from lianzheng.services.reminders import reminder_send
+
+    reminder = ReminderEvent.from_payload(event)
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return "no such user"
+    if not event_still_due(reminder):
+        return "no longer due"
+    return reminder_send(event=reminder, user=user)

@@ -1,0 +1,137 @@
+"""The reminder jobs: the sweep command for cron, the database queue and worker of production,
+and two sweeps racing on PostgreSQL — each event reaches each person once."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from django.core import mail
+from django.core.mail import EmailMessage
+from django.core.management import call_command
+from django.db import connection
+
+from lianzheng.choices import CaseState
+from lianzheng.models import Reminder
+from tests.workflow_helpers import advance, new_case
+
+
+def with_address(person):
+    person.user.email = f"{person.user.username}@example.gov.cn"
+    person.user.save()
+
+
+@pytest.mark.django_db
+def test_the_command_lists_with_dry_run_and_sends_without(cast, capsys):
+    with_address(cast.principal)
+    case = advance(cast, new_case(cast), CaseState.SUBMITTED)
+    mail.outbox.clear()
+    call_command("lianzheng_reminders", "--dry-run")
+    out = capsys.readouterr().out
+    assert f"would remind user {cast.principal.user.pk}: consent_awaited" in out
+    assert f"(case {case.pk}," in out and "1 to send" in out
+    assert mail.outbox == [] and not Reminder.objects.exists()
+
+    call_command("lianzheng_reminders")
+    call_command("lianzheng_reminders")
+    out = capsys.readouterr().out
+    assert "1 enqueued" in out and "0 enqueued, 1 already sent" in out
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_the_sweep_is_a_task_too(cast):
+    from lianzheng.tasks import sweep_reminders_task
+
+    with_address(cast.principal)
+    advance(cast, new_case(cast), CaseState.SUBMITTED)
+    mail.outbox.clear()
+    result = sweep_reminders_task.enqueue()
+    assert result.return_value == {"events": 1, "enqueued": 1, "already_sent": 0, "given_up": 0}
+    assert len(mail.outbox) == 1
+
+
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_production_queues_in_the_database_and_the_worker_sends_once(cast, settings):
+    """Two sweeps before the worker runs enqueue the same reminder twice; the worker sends it
+    once and records the second as a duplicate."""
+    from django_tasks_db.models import DBTaskResult
+
+    from lianzheng.tasks import sweep
+
+    with_address(cast.principal)
+    advance(cast, new_case(cast), CaseState.SUBMITTED)
+    settings.TASKS = DATABASE_TASKS
+    mail.outbox.clear()
+    sweep()
+    sweep()
+    assert DBTaskResult.objects.count() == 2
+    assert mail.outbox == [] and not Reminder.objects.exists()
+
+    call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0")
+    assert len(mail.outbox) == 1
+    results = sorted(r.return_value for r in DBTaskResult.objects.all())
+    assert results == ["duplicate", "sent"]
+    assert Reminder.objects.sent().count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_racing_send_each_reminder_once(cast, monkeypatch):
+    """Both sweeps see nothing sent and both try to send; the second insert waits on the
+    first transaction's unique row and then fails, so the second email is never sent."""
+    from lianzheng.tasks import sweep
+
+    for person in (cast.principal, cast.clerk, cast.office_head):
+        with_address(person)
+    for subject in (cast.staff, cast.staff2):
+        advance(cast, new_case(cast, subjects=[subject]), CaseState.SUBMITTED)
+    mail.outbox.clear()
+
+    original = EmailMessage.send
+
+    def slow_send(self, fail_silently=False):
+        time.sleep(0.3)  # the mail server takes its time while the row is uncommitted
+        return original(self, fail_silently=fail_silently)
+
+    monkeypatch.setattr(EmailMessage, "send", slow_send)
+    from lianzheng.services import reminders as service
+
+    outcomes = []
+    send = service.reminder_send
+
+    def recorded(**kwargs):
+        outcomes.append(send(**kwargs))
+        return outcomes[-1]
+
+    monkeypatch.setattr(service, "reminder_send", recorded)
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def run():
+        try:
+            barrier.wait(timeout=10)
+            sweep()
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "principal@example.gov.cn",
+        "principal@example.gov.cn",
+    ]
+    assert Reminder.objects.sent().count() == 2
+    assert Reminder.objects.count() == 2
+    # The race really happened: the losing sends reached the database and were refused there.
+    assert sorted(outcomes) == ["duplicate", "duplicate", "sent", "sent"]
