@@ -13,10 +13,11 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
@@ -42,6 +43,7 @@ from lianzheng.selectors import cases_of_user_q, load_calendar, next_deadline, o
 from lianzheng.views import cases as case_views
 from lianzheng.views import documents as document_views
 from lianzheng.views.choosers import PersonChooserViewSet
+from lianzheng.views.workflow import WorkflowDiagramView
 
 
 class CasePermissionPolicy(BasePermissionPolicy):
@@ -278,6 +280,11 @@ class TalkCaseViewSet(Refuse403Mixin, SnippetViewSet):
                 case_views.as_403(case_views.WorkdayCheckView.as_view()),
                 name="workdays",
             ),
+            path(
+                "workflow/",
+                case_views.as_403(WorkflowDiagramView.as_view()),
+                name="workflow",
+            ),
         ]
 
 
@@ -397,3 +404,27 @@ class LianzhengViewSetGroup(SnippetViewSetGroup):
         CalendarOverrideViewSet,
         CalendarYearViewSet,
     )
+
+    def get_submenu_items(self):
+        """The viewsets' items, with the workflow diagram right after the cases."""
+        items = super().get_submenu_items()
+        cases = self.registerables[0]
+        items.insert(1, WorkflowMenuItem(cases))
+        for order, item in enumerate(items, start=1):
+            item.order = order
+        return items
+
+
+class WorkflowMenuItem(MenuItem):
+    """The case workflow diagram, for everyone who may open cases."""
+
+    def __init__(self, cases_viewset):
+        super().__init__(
+            _("Case workflow"),
+            reverse(cases_viewset.get_url_name("workflow")),
+            name="lianzheng-workflow",
+            icon_name="clipboard-list",
+        )
+
+    def is_shown(self, request):
+        return user_can_view_cases(request.user)
