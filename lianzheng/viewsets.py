@@ -408,8 +408,10 @@ class LianzhengViewSetGroup(SnippetViewSetGroup):
     def get_submenu_items(self):
         """The viewsets' items, with the workflow diagram right after the cases."""
         items = super().get_submenu_items()
-        cases = self.registerables[0]
-        items.insert(1, WorkflowMenuItem(cases))
+        position, cases = next(
+            (n, r) for n, r in enumerate(self.registerables) if isinstance(r, TalkCaseViewSet)
+        )
+        items.insert(position + 1, WorkflowMenuItem(cases))
         for order, item in enumerate(items, start=1):
             item.order = order
         return items
