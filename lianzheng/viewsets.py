@@ -13,10 +13,11 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
@@ -43,6 +44,7 @@ from lianzheng.views import calendar as calendar_views
 from lianzheng.views import cases as case_views
 from lianzheng.views import documents as document_views
 from lianzheng.views.choosers import PersonChooserViewSet
+from lianzheng.views.workflow import WorkflowDiagramView
 
 
 class CasePermissionPolicy(BasePermissionPolicy):
@@ -289,6 +291,11 @@ class TalkCaseViewSet(Refuse403Mixin, SnippetViewSet):
                 case_views.as_403(case_views.WorkdayCheckView.as_view()),
                 name="workdays",
             ),
+            path(
+                "workflow/",
+                case_views.as_403(WorkflowDiagramView.as_view()),
+                name="workflow",
+            ),
         ]
 
 
@@ -408,3 +415,29 @@ class LianzhengViewSetGroup(SnippetViewSetGroup):
         CalendarOverrideViewSet,
         CalendarYearViewSet,
     )
+
+    def get_submenu_items(self):
+        """The viewsets' items, with the workflow diagram right after the cases."""
+        items = super().get_submenu_items()
+        position, cases = next(
+            (n, r) for n, r in enumerate(self.registerables) if isinstance(r, TalkCaseViewSet)
+        )
+        items.insert(position + 1, WorkflowMenuItem(cases))
+        for order, item in enumerate(items, start=1):
+            item.order = order
+        return items
+
+
+class WorkflowMenuItem(MenuItem):
+    """The case workflow diagram, for everyone who may open cases."""
+
+    def __init__(self, cases_viewset):
+        super().__init__(
+            _("Case workflow"),
+            reverse(cases_viewset.get_url_name("workflow")),
+            name="lianzheng-workflow",
+            icon_name="clipboard-list",
+        )
+
+    def is_shown(self, request):
+        return user_can_view_cases(request.user)

@@ -126,6 +126,23 @@ class RegulationPage(RoutablePageMixin, Page):
                 {"effective_date": _("A regulation cannot take effect before it is issued.")}
             )
 
+    def get_context(self, request, *args, **kwargs):
+        # Selectors and the diagram import the case models, which import this module.
+        from lianzheng.diagram import render_svg, transition_rows
+        from lianzheng.selectors_public import public_record
+
+        context = super().get_context(request, *args, **kwargs)
+        record = public_record(self, request.GET.get("year"))
+        context["record"] = record
+        context["articles_with_record"] = [
+            (block, record.articles.get(block.value["number"]))
+            for block in self.body
+            if block.block_type == "article"
+        ]
+        context["workflow_svg"] = render_svg()
+        context["workflow_rows"] = transition_rows()
+        return context
+
     @path("pdf/", name="pdf")
     def pdf(self, request):
         # reportlab loads with the first download, not with the models.

@@ -140,6 +140,10 @@ LOGIN_URL = "wagtailadmin_login"
 # Demo logins are for trying the system on a laptop; production turns this off.
 LIANZHENG_ALLOW_DEMO = True
 
+# The public regulation page shows a figure only when it counts at least this many cases, so no
+# person can be identified from it.
+LIANZHENG_PUBLIC_MIN_COUNT = int(os.environ.get("LIANZHENG_PUBLIC_MIN_COUNT", "5"))
+
 # Fonts for generated documents, by role (song, fangsong, xiaobiaosong, hei, kai): a path, or
 # "path#index" for a face in a .ttc. Unset roles use Debian's free fonts (see
 # lianzheng/documents/fonts.py). e.g. LIANZHENG_PDF_FONTS='{"fangsong": "/srv/fonts/fs.ttf"}'
