@@ -4,9 +4,10 @@ transition plus save of the same model; (b) hash-chain verification over many hi
     .venv/bin/python bench/bench_audit.py --db sqlite|postgres [--rows 1000000] [--transitions 300]
 
 The bench makes its own database and removes it afterwards (``--keep`` keeps it): the file
-bench/results/audit.sqlite3, or the PostgreSQL database ``lianzheng_bench_audit`` on
-127.0.0.1:5432 (user postgres, trust), dropped and created. It migrates, runs ``setup_all()``,
-builds the officers as the tests do (tests/workflow_helpers.build_cast) and then:
+bench/results/audit.sqlite3, or the PostgreSQL database ``lianzheng_bench_audit`` (or
+``--pg-name``) on 127.0.0.1:5432 (user postgres, trust), dropped and created. It migrates,
+runs ``setup_all()``, builds the officers as the tests do (tests/workflow_helpers.build_cast)
+and then:
 
 (a) prepares identical cases in state ``submitted`` (one made by the services, the others
     bulk-cloned from it with its subjects, participants and grounds), and times, alternating
@@ -1080,6 +1081,7 @@ def part_b(report: Report, cast, template, rows: int, budget: float, sample: int
 
 
 def main(argv=None) -> None:
+    global PG_NAME
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--rows", type=int, default=1_000_000, help="history rows for (b)")
@@ -1099,7 +1101,13 @@ def main(argv=None) -> None:
     parser.add_argument("--skip-a", action="store_true", help="only the chain (b)")
     parser.add_argument("--skip-b", action="store_true", help="only the transitions (a)")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    parser.add_argument(
+        "--pg-name",
+        default=PG_NAME,
+        help="the PostgreSQL database to drop, create and use (default %(default)s)",
+    )
     args = parser.parse_args(argv)
+    PG_NAME = args.pg_name
 
     report = Report(args.db)
     create_database(args.db)

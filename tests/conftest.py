@@ -96,3 +96,25 @@ def login_as(client):
         return user
 
     return _login
+
+
+@pytest.fixture
+def another_process():
+    """Runs a module-level function in a second process on the test database, as another
+    server process would (a fresh interpreter set up like this one). The test must commit what
+    the other process should see: mark it ``django_db(transaction=True)``."""
+    import multiprocessing
+
+    from django.conf import settings
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    from lianzheng.audit.fast import start_worker
+
+    def run(func, *args):
+        databases = {DEFAULT_DB_ALIAS: dict(connections[DEFAULT_DB_ALIAS].settings_dict)}
+        with multiprocessing.get_context("spawn").Pool(
+            1, initializer=start_worker, initargs=(settings.SETTINGS_MODULE, databases)
+        ) as pool:
+            return pool.apply(func, args)
+
+    return run

@@ -7,9 +7,9 @@ Three things make the difference, measured in bench/bench_audit.py:
   (no Django conversion per value; on PostgreSQL a server-side cursor in the binary protocol);
 - each table's serialisation is planned once (``RowEncoder``): a JSON template with the keys
   already sorted, filled by json's own C encoder;
-- with ``workers`` > 1, consecutive ranges of sequence numbers are checked in as many
-  processes: each row's hash covers its stored back-pointer, so a range holds or not on its
-  own, and joining two ranges is one comparison.
+- with ``workers`` > 1 and enough rows, consecutive ranges of sequence numbers are checked in
+  as many processes: each row's hash covers its stored back-pointer, so a range holds or not
+  on its own, and joining two ranges is one comparison.
 
 Nothing here decides on its own that a row was altered: a row whose hash the fast encoder
 cannot reproduce is read again through the ORM and judged by ``TableShape.canonical``, and
@@ -301,19 +301,40 @@ def _single(start, end, expect_prev, chunk) -> chain.Verdict:
     return chain.walk_verdict(result, end, by_reference)
 
 
+# Below this many rows per process, starting the workers (a fresh interpreter each, Django
+# set up: about 2 s) costs more than it saves.
+PARALLEL_MIN_ROWS = 100_000
+
+
 def verify(start=None, end=None, *, expect_prev=None, chunk=5000, workers=1) -> chain.Verdict:
-    """``chain.verify``: see there. Falls back to one process when forking cannot help or
-    would not be safe (inside a transaction, an in-memory database, few rows)."""
-    if workers <= 1 or not _may_fork():
+    """``chain.verify``: see there. Stays in one process where workers cannot help or could
+    not see what this process sees: inside a transaction (its rows are not committed), with an
+    in-memory database, or for fewer than PARALLEL_MIN_ROWS rows a worker."""
+    if workers <= 1 or not _workers_see_the_database():
         return _single(start, end, expect_prev, chunk)
     return _parallel(start, end, expect_prev, chunk, workers)
 
 
-def _may_fork() -> bool:
+def _workers_see_the_database() -> bool:
     connection = connections[DEFAULT_DB_ALIAS]
-    if connection.in_atomic_block:  # forking needs the connection closed
+    if connection.in_atomic_block:
         return False
     return not (connection.vendor == "sqlite" and connection.is_in_memory_db())
+
+
+def start_worker(settings_module: str, databases: dict) -> None:
+    """A worker is a fresh interpreter ("spawn"): a forked one would inherit this process's
+    open database connections, and libpq closes an inherited connection on the server too
+    when its copy is freed, breaking the parent's (or another thread's) session. It sets up
+    Django with this process's settings and database names (a test run renames them)."""
+    import os
+
+    os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
+    import django
+
+    django.setup()
+    for alias, settings_dict in databases.items():
+        connections[alias].settings_dict.update(settings_dict)
 
 
 def _range_worker(bounds):
@@ -337,12 +358,14 @@ def _parallel(start, end, expect_prev, chunk, workers) -> chain.Verdict:
     low = start if start is not None else 1
     high = end if end is not None else ChainHead.current().seq
     unplaced = start is None and end is None and _any_unplaced()
-    if unplaced or high - low + 1 < workers * chunk:
+    if unplaced or high - low + 1 < workers * max(chunk, PARALLEL_MIN_ROWS):
         return _single(start, end, expect_prev, chunk)
     size = -(-(high - low + 1) // workers)
     ranges = [(s, min(s + size - 1, high), chunk) for s in range(low, high + 1, size)]
-    connections.close_all()  # each forked worker opens its own connection
-    with multiprocessing.get_context("fork").Pool(len(ranges)) as pool:
+    databases = {DEFAULT_DB_ALIAS: dict(connections[DEFAULT_DB_ALIAS].settings_dict)}
+    with multiprocessing.get_context("spawn").Pool(
+        len(ranges), initializer=start_worker, initargs=(settings.SETTINGS_MODULE, databases)
+    ) as pool:
         results = pool.map(_range_worker, ranges)
 
     checked, first, last, by_reference = 0, None, None, 0

@@ -1,11 +1,10 @@
 """Reads that users see: the calendar with editors' overrides and its missing-year warning,
 and who the acting user is."""
 
-import os
 from datetime import date, datetime, time, timedelta
 
 import pytest
-from django.db import connections, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from lianzheng.choices import CaseState, Role
@@ -85,23 +84,17 @@ def test_an_override_rolled_back_is_not_kept(profile):
     assert load_calendar().is_working_day(day)
 
 
+def save_a_holiday(day):
+    """What an editor's save does, run in another process."""
+    CalendarOverride.objects.create(date=day, working=False, note="临时放假")
+
+
 @pytest.mark.django_db(transaction=True)
-def test_an_override_saved_by_another_process_is_seen(profile):
+def test_an_override_saved_by_another_process_is_seen(profile, another_process):
     """Several server processes each keep a calendar; an editor's change in one reaches all."""
     day = holiday_tomorrow_or_next_working_day()
     assert load_calendar().is_working_day(day)  # kept by this process
-    connections.close_all()
-    pid = os.fork()
-    if pid == 0:  # the other process: an editor's save
-        code = 1
-        try:
-            CalendarOverride.objects.create(date=day, working=False, note="临时放假")
-            code = 0
-        finally:
-            connections.close_all()
-            os._exit(code)
-    _pid, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
+    another_process(save_a_holiday, day)
     assert not load_calendar().is_working_day(day)
 
 

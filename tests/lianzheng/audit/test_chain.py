@@ -217,18 +217,20 @@ PATHS = {
 
 
 @pytest.fixture
-def forks(monkeypatch):
-    """Records that the parallel path really forked (it falls back to one process when it
-    cannot), without changing what it does."""
-    calls = []
+def workers(monkeypatch):
+    """Lets the parallel path start its workers for a test chain's few hundred rows, and
+    records that it did (it stays in one process when it cannot), without changing what it
+    does."""
+    monkeypatch.setattr(fast, "PARALLEL_MIN_ROWS", 0)
+    started = []
     real = fast.multiprocessing.get_context
 
     def get_context(method=None):
-        calls.append(method)
+        started.append(method)
         return real(method)
 
     monkeypatch.setattr(fast.multiprocessing, "get_context", get_context)
-    return calls
+    return started
 
 
 def verdicts(**kwargs) -> dict:
@@ -266,11 +268,11 @@ def remove(row):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_every_path_finds_an_intact_chain_whole_in_ranges_and_since_a_head(cast, forks):
+def test_every_path_finds_an_intact_chain_whole_in_ranges_and_since_a_head(cast, workers):
     advance(cast, new_case(cast), CaseState.NOTIFIED)
     whole = the_same(verdicts())
     assert whole.ok and whole.checked == ChainHead.current().seq
-    assert forks == ["fork"]
+    assert workers == ["spawn"]
     part = the_same(verdicts(start=5, end=whole.checked - 3))
     assert part.ok and part.checked == whole.checked - 7
     kept = row_at(whole.checked // 2)
@@ -278,7 +280,7 @@ def test_every_path_finds_an_intact_chain_whole_in_ranges_and_since_a_head(cast,
 
 
 @pytest.mark.django_db(transaction=True)
-def test_every_path_names_the_row_with_one_byte_changed(cast, forks):
+def test_every_path_names_the_row_with_one_byte_changed(cast, workers):
     case = advance(cast, new_case(cast), CaseState.NOTIFIED)
     target = case.history.get(history_transition="consent")
     tamper(
@@ -290,12 +292,12 @@ def test_every_path_names_the_row_with_one_byte_changed(cast, forks):
         "lianzheng.historicaltalkcase",
         target.history_id,
     )
-    assert "altered" in broken.reason and forks
+    assert "altered" in broken.reason and workers
 
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("where", ["middle", "last"])
-def test_every_path_names_a_deleted_row(cast, forks, where):
+def test_every_path_names_a_deleted_row(cast, workers, where):
     case = advance(cast, new_case(cast), CaseState.NOTIFIED)
     if where == "middle":
         target = case.history.get(history_transition="consent")
@@ -311,7 +313,7 @@ def test_every_path_names_a_deleted_row(cast, forks, where):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("where", ["a case row", "the end of the first range"])
-def test_every_path_names_the_row_after_a_forged_hash(cast, forks, where):
+def test_every_path_names_the_row_after_a_forged_hash(cast, workers, where):
     case = advance(cast, new_case(cast), CaseState.NOTIFIED)
     if where == "a case row":
         target = case.history.get(history_transition="submit")
@@ -324,7 +326,7 @@ def test_every_path_names_the_row_after_a_forged_hash(cast, forks, where):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_every_path_finds_a_row_before_a_kept_head_altered(cast, forks):
+def test_every_path_finds_a_row_before_a_kept_head_altered(cast, workers):
     case = advance(cast, new_case(cast), CaseState.SUBMITTED)
     head = ChainHead.current()
     advance(cast, case, CaseState.NOTIFIED)
@@ -337,7 +339,7 @@ def test_every_path_finds_a_row_before_a_kept_head_altered(cast, forks):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_every_path_names_a_row_written_outside_the_chain(cast, forks):
+def test_every_path_names_a_row_written_outside_the_chain(cast, workers):
     case = advance(cast, new_case(cast), CaseState.SUBMITTED)
     target = case.history.get(history_transition="submit")
     tamper(type(target), target.history_id, chain_seq=None)
