@@ -20,7 +20,12 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.permission_policies.base import BasePermissionPolicy
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import (
+    HistoryView,
+    SnippetViewSet,
+    SnippetViewSetGroup,
+    UsageView,
+)
 
 from lianzheng.choices import CaseState, County, TalkType
 from lianzheng.models import (
@@ -43,7 +48,7 @@ from lianzheng.selectors import cases_of_user_q, load_calendar, next_deadline, o
 from lianzheng.views import calendar as calendar_views
 from lianzheng.views import cases as case_views
 from lianzheng.views import documents as document_views
-from lianzheng.views.choosers import PersonChooserViewSet
+from lianzheng.views.choosers import PersonChooserViewSet, ReadCheckedChooserViewSet
 from lianzheng.views.workflow import WorkflowDiagramView
 
 
@@ -147,6 +152,26 @@ class Refuse403Mixin:
         return patterns
 
 
+class ReadableHistoryView(HistoryView):
+    """Wagtail shows a snippet's history only to those who may change it; the auditors and the
+    leaders read the history of people, units and offices too."""
+
+    any_permission_required = ["add", "change", "delete", "view"]
+
+
+class ReadableUsageView(UsageView):
+    permission_required = "view"
+
+
+class ReferenceViewSet(Refuse403Mixin, SnippetViewSet):
+    """Reference data: kept by its keepers (lianzheng.roles), read by everyone in the admin."""
+
+    history_view_class = ReadableHistoryView
+    usage_view_class = ReadableUsageView
+    chooser_viewset_class = ReadCheckedChooserViewSet
+    copy_view_enabled = False
+
+
 class LocalTimeColumn(Column):
     """A date and time as staff write it (Beijing time), not "3 days ago"."""
 
@@ -158,6 +183,8 @@ class LocalTimeColumn(Column):
 class TalkCaseViewSet(Refuse403Mixin, SnippetViewSet):
     model = TalkCase
     icon = "clipboard-list"
+    chooser_viewset_class = ReadCheckedChooserViewSet
+    usage_view_class = ReadableUsageView
     menu_label = _("Talk cases")
     menu_order = 1
     permission_policy = CasePermissionPolicy(TalkCase)
@@ -299,7 +326,7 @@ class TalkCaseViewSet(Refuse403Mixin, SnippetViewSet):
         ]
 
 
-class PersonViewSet(Refuse403Mixin, SnippetViewSet):
+class PersonViewSet(ReferenceViewSet):
     model = Person
     icon = "user"
     chooser_viewset_class = PersonChooserViewSet
@@ -310,7 +337,6 @@ class PersonViewSet(Refuse403Mixin, SnippetViewSet):
     search_backend_name = None
     list_per_page = 50
     inspect_view_enabled = True
-    copy_view_enabled = False
 
     inspect_view_class = document_views.PersonInspectView
 
@@ -334,20 +360,19 @@ class PersonViewSet(Refuse403Mixin, SnippetViewSet):
         ]
 
 
-class AppointmentViewSet(Refuse403Mixin, SnippetViewSet):
+class AppointmentViewSet(ReferenceViewSet):
     model = Appointment
     icon = "date"
     menu_label = _("Appointments")
     list_display = ["__str__", "kind", "post", "effective_date"]
     search_fields = ["person__name", "post"]
     search_backend_name = None
-    copy_view_enabled = False
 
     def get_queryset(self, request):
         return Appointment.objects.select_related("person")
 
 
-class UnitViewSet(Refuse403Mixin, SnippetViewSet):
+class UnitViewSet(ReferenceViewSet):
     model = Unit
     icon = "group"
     menu_label = _("Units")
@@ -357,10 +382,9 @@ class UnitViewSet(Refuse403Mixin, SnippetViewSet):
     search_backend_name = None
     ordering = ["sort_order", "name"]
     inspect_view_enabled = True
-    copy_view_enabled = False
 
 
-class RoleAssignmentViewSet(Refuse403Mixin, SnippetViewSet):
+class RoleAssignmentViewSet(ReferenceViewSet):
     model = RoleAssignment
     icon = "key"
     menu_label = _("Role assignments")
@@ -368,37 +392,33 @@ class RoleAssignmentViewSet(Refuse403Mixin, SnippetViewSet):
     list_filter = ["role"]
     search_fields = ["person__name"]
     search_backend_name = None
-    copy_view_enabled = False
 
     def get_queryset(self, request):
         return RoleAssignment.objects.select_related("person", "unit")
 
 
-class GroundViewSet(Refuse403Mixin, SnippetViewSet):
+class GroundViewSet(ReferenceViewSet):
     model = Ground
     icon = "list-ol"
     menu_label = _("Grounds (第五条)")
     list_display = ["__str__", "requires_justification", "active"]
     ordering = ["number"]
-    copy_view_enabled = False
 
 
-class CalendarOverrideViewSet(Refuse403Mixin, SnippetViewSet):
+class CalendarOverrideViewSet(ReferenceViewSet):
     model = CalendarOverride
     icon = "calendar-alt"
     menu_label = _("Working-day overrides")
     list_display = ["date", "working", "note"]
     list_filter = ["working"]
     ordering = ["-date"]
-    copy_view_enabled = False
 
 
-class CalendarYearViewSet(Refuse403Mixin, SnippetViewSet):
+class CalendarYearViewSet(ReferenceViewSet):
     model = CalendarYear
     icon = "calendar-check"
     menu_label = _("Calendar years entered")
     list_display = ["year", "source"]
-    copy_view_enabled = False
 
 
 class LianzhengViewSetGroup(SnippetViewSetGroup):

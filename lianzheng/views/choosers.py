@@ -1,10 +1,15 @@
-"""Choosers that search the database directly: 20,000 people must be findable by name in the
-modal, without a search index to keep in step (and never as a select of all of them)."""
+"""The admin's choosers: they show only what the user may read, never create, and search the
+database directly — 20,000 people must be findable by name in the modal, without a search index
+to keep in step (and never as a select of all of them)."""
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django import forms
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.urls import URLPattern
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms.choosers import BaseFilterForm
 from wagtail.snippets.views.chooser import ChooseResultsView, ChooseView, SnippetChooserViewSet
@@ -37,6 +42,36 @@ class PersonChooseResultsView(ChooseResultsView):
     filter_form_class = PersonFilterForm
 
 
-class PersonChooserViewSet(SnippetChooserViewSet):
+def _requires_view(view_func, model):
+    """Wagtail's chooser views list and return objects to anyone in the admin; ours ask the
+    snippet's own permission policy first, so an editor cannot list cases through a chooser."""
+
+    @wraps(view_func)
+    def wrapped(request, *args, **kwargs):
+        if not model.snippet_viewset.permission_policy.user_has_permission(request.user, "view"):
+            from lianzheng.views.cases import forbidden_response
+
+            if request.headers.get("x-requested-with") == "XMLHttpRequest":
+                raise PermissionDenied
+            return forbidden_response(request, back_url="/admin/")
+        return view_func(request, *args, **kwargs)
+
+    return wrapped
+
+
+class ReadCheckedChooserViewSet(SnippetChooserViewSet):
+    """A chooser that needs the "view" permission and has no "create" tab or URL: people, units
+    and the rest are made on their own forms, where their history reason is asked for, and a
+    case only through the case form and its service."""
+
+    def get_urlpatterns(self):
+        patterns = [p for p in super().get_urlpatterns() if getattr(p, "name", "") != "create"]
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = _requires_view(pattern.callback, self.model)
+        return patterns
+
+
+class PersonChooserViewSet(ReadCheckedChooserViewSet):
     choose_view_class = PersonChooseView
     choose_results_view_class = PersonChooseResultsView
