@@ -78,11 +78,14 @@ BLOCKING = {"serious", "critical"}
 
 
 def axe_report(results: dict) -> str:
-    """Every violation, any impact, with the elements it was found on and what to fix."""
+    """Every violation, any impact, with the elements it was found on and what to fix; then
+    what axe could not decide and leaves to a person to check."""
     lines = []
-    for violation in results["violations"]:
+    found = [("", v) for v in results["violations"]]
+    found += [("needs review, ", v) for v in results.get("incomplete", [])]
+    for kind, violation in found:
         lines.append(
-            f"[{violation['impact']}] {violation['id']}: {violation['help']} "
+            f"[{kind}{violation['impact']}] {violation['id']}: {violation['help']} "
             f"({violation['helpUrl']})"
         )
         for node in violation["nodes"]:
@@ -106,11 +109,24 @@ def axe(request):
     def check(page, name: str) -> dict:
         results = engine.run(
             page,
-            options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]},
+            options={
+                "runOnly": {"type": "tag", "values": AXE_TAGS},
+                "resultTypes": ["violations", "incomplete"],
+            },
         ).response
         ARTIFACTS.mkdir(exist_ok=True)
+        # For a developer: what failed, what axe could not decide and left to a person
+        # ("incomplete": e.g. contrast over a background image), and which rules passed.
+        summary = {
+            "url": page.url,
+            "engine": results["testEngine"]["version"],
+            "tags": AXE_TAGS,
+            "violations": results["violations"],
+            "incomplete": results["incomplete"],
+            "passed": [rule["id"] for rule in results["passes"]],
+        }
         (ARTIFACTS / f"{request.node.name}-axe-{name}.json").write_text(
-            json.dumps(results["violations"], ensure_ascii=False, indent=1)
+            json.dumps(summary, ensure_ascii=False, indent=1)
         )
         blocking = [v for v in results["violations"] if v["impact"] in BLOCKING]
         assert not blocking, (

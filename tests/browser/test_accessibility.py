@@ -43,6 +43,17 @@ def test_the_check_catches_what_a_screen_reader_would_miss(chromium, axe):
     assert "[serious] link-name" in message
 
 
+def test_the_server_error_page(page, axe):
+    """templates/500.html stands alone (no template language, nothing that could fail again)."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    page.set_content((Path(settings.BASE_DIR) / "templates" / "500.html").read_text("utf-8"))
+    assert page.get_by_role("main").get_by_role("heading", level=1).is_visible()
+    axe(page, "server-error")
+
+
 def test_the_public_pages_in_chinese_and_english(site, page, axe):
     page.goto(site + "/")
     assert page.locator("html").get_attribute("lang") == "zh-hans"
@@ -57,6 +68,9 @@ def test_the_public_pages_in_chinese_and_english(site, page, axe):
     assert page.locator("aside.article-record").count() > 5
     diagram = page.get_by_role("img", name=re.compile("办理流程"))
     assert diagram.is_visible()
+    # The rule codes beside the articles are links by their underline, not by colour alone.
+    rule_link = page.locator("aside.article-record a.rule-ref").first
+    assert rule_link.evaluate("a => getComputedStyle(a).textDecorationLine") == "underline"
     axe(page, "regulation")
 
     # Another year's figures, and an article opened by its anchor (highlighted by :target).
