@@ -5,6 +5,7 @@ and the subjects of talks read. The `axe` fixture (conftest.py) lists every viol
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [
     pytest.mark.browser,
@@ -76,7 +77,7 @@ def test_the_public_pages_in_chinese_and_english(site, page, axe):
     # Another year's figures, and an article opened by its anchor (highlighted by :target).
     page.select_option("#record-year", index=page.locator("#record-year option").count() - 1)
     page.get_by_role("button", name="查看数据").click()
-    page.wait_for_load_state("load")
+    page.wait_for_url(re.compile(r"\?year=\d{4}$"))
     page.goto(page.url.split("#")[0] + "#article-6-3")
     axe(page, "regulation-year-and-target")
 
@@ -86,8 +87,7 @@ def test_the_public_pages_in_chinese_and_english(site, page, axe):
     # The same pages in English: the language switch, then lang="en" on the page.
     page.goto(site + REGULATION)
     page.locator("nav.language button[value=en]").click()
-    page.wait_for_load_state("load")
-    assert page.locator("html").get_attribute("lang") == "en"
+    expect(page.locator("html")).to_have_attribute("lang", "en")
     assert page.get_by_role("heading", name="Contents").is_visible()
     axe(page, "regulation-en")
     page.goto(site + "/")
