@@ -67,3 +67,72 @@ def screenshot(page, request):
         return path
 
     return _shot
+
+
+# The accessibility check. axe-core comes from the PyPI package axe-playwright-python, pinned in
+# requirements.lock: its wheel bundles Deque's axe.min.js (MPL-2.0), so `make install` brings a
+# known engine with pip alone (no node, no vendored copy to keep up to date by hand), and a
+# version bump is one line in the lock. The engine's version is in every report.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+BLOCKING = {"serious", "critical"}
+
+
+def axe_report(results: dict) -> str:
+    """Every violation, any impact, with the elements it was found on and what to fix; then
+    what axe could not decide and leaves to a person to check."""
+    lines = []
+    found = [("", v) for v in results["violations"]]
+    found += [("needs review, ", v) for v in results.get("incomplete", [])]
+    for kind, violation in found:
+        lines.append(
+            f"[{kind}{violation['impact']}] {violation['id']}: {violation['help']} "
+            f"({violation['helpUrl']})"
+        )
+        for node in violation["nodes"]:
+            lines.append(f"    at {', '.join(map(str, node['target']))}: {node['html'][:160]}")
+            summary = (node.get("failureSummary") or "").replace("\n", " / ")
+            if summary:
+                lines.append(f"       {summary[:300]}")
+    return "\n".join(lines)
+
+
+@pytest.fixture
+def axe(request):
+    """``axe(page, name)``: run axe-core on the page as it stands, keep the full results in
+    test-artifacts/, and fail on any serious or critical violation, listing all of them."""
+    import json
+
+    from axe_playwright_python.sync_playwright import Axe
+
+    engine = Axe()
+
+    def check(page, name: str) -> dict:
+        results = engine.run(
+            page,
+            options={
+                "runOnly": {"type": "tag", "values": AXE_TAGS},
+                "resultTypes": ["violations", "incomplete"],
+            },
+        ).response
+        ARTIFACTS.mkdir(exist_ok=True)
+        # For a developer: what failed, what axe could not decide and left to a person
+        # ("incomplete": e.g. contrast over a background image), and which rules passed.
+        summary = {
+            "url": page.url,
+            "engine": results["testEngine"]["version"],
+            "tags": AXE_TAGS,
+            "violations": results["violations"],
+            "incomplete": results["incomplete"],
+            "passed": [rule["id"] for rule in results["passes"]],
+        }
+        (ARTIFACTS / f"{request.node.name}-axe-{name}.json").write_text(
+            json.dumps(summary, ensure_ascii=False, indent=1)
+        )
+        blocking = [v for v in results["violations"] if v["impact"] in BLOCKING]
+        assert not blocking, (
+            f"axe-core {results['testEngine']['version']} on {name} ({page.url}): "
+            f"{len(blocking)} serious or critical rule(s) violated.\n{axe_report(results)}"
+        )
+        return results
+
+    return check
