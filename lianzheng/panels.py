@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.components import Component
 
@@ -61,7 +62,11 @@ class AwaitingConsentPanel(CasePanel):
     more_query = "?state=submitted"
 
     def rows(self):
-        return [(case, case.created_at.date(), _("submitted")) for case in awaiting_consent()]
+        # The bureau's day (Asia/Shanghai), not UTC's: before 08:00 they differ.
+        return [
+            (case, timezone.localdate(case.submitted_at or case.created_at), _("submitted"))
+            for case in awaiting_consent()
+        ]
 
 
 class UpcomingTalksPanel(CasePanel):

@@ -624,9 +624,22 @@ def case_timeline(case: TalkCase) -> list[dict]:
 
 
 def awaiting_consent():
+    """Cases waiting for the principal head, with when they were (last) submitted — a declined
+    case sent back and submitted again waits from the second submission."""
+    from django.db.models import OuterRef, Subquery
+
     from lianzheng.choices import CaseState
 
-    return case_listing(TalkCase.objects.filter(state=CaseState.SUBMITTED)).order_by("created_at")
+    submitted = (
+        TalkCase.history.model.objects.filter(id=OuterRef("pk"), history_transition="submit")
+        .order_by("-history_date")
+        .values("history_date")[:1]
+    )
+    return (
+        case_listing(TalkCase.objects.filter(state=CaseState.SUBMITTED))
+        .annotate(submitted_at=Subquery(submitted))
+        .order_by("created_at")
+    )
 
 
 def upcoming_talks_for(user, days: int = 14):

@@ -32,6 +32,29 @@ def test_the_principal_sees_cases_awaiting_his_consent(client, cast):
     assert "等待我审批的案件" not in dashboard(client, cast.clerk.user)
 
 
+def test_awaiting_consent_shows_the_day_of_submission_in_beijing(cast, monkeypatch, rf):
+    """Submitted at 01:00 Beijing time on 28 November is 17:00 UTC on the 27th: the panel
+    shows the bureau's day, and the day of the (last) submission, not of the draft."""
+    from datetime import UTC, date, datetime
+
+    from lianzheng import panels
+
+    case = advance(cast, new_case(cast), CaseState.SUBMITTED)
+    case.created_at = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
+    case.submitted_at = datetime(2026, 11, 27, 17, 0, tzinfo=UTC)
+    monkeypatch.setattr(panels, "awaiting_consent", lambda: [case])
+    [(_case, day, _label)] = panels.AwaitingConsentPanel(rf.get("/admin/")).rows()
+    assert day == date(2026, 11, 28)
+
+
+def test_awaiting_consent_knows_when_each_case_was_submitted(cast):
+    from lianzheng.selectors import awaiting_consent
+
+    case = advance(cast, new_case(cast), CaseState.SUBMITTED)
+    submit = case.history.filter(history_transition="submit").get()
+    assert awaiting_consent().get(pk=case.pk).submitted_at == submit.history_date
+
+
 def test_the_office_sees_notices_due_today(client, cast):
     case = advance(cast, new_case(cast), CaseState.APPROVED)
     case_update(case=case, user=cast.clerk.user, scheduled_at=talk_time(3), place="会议室")
