@@ -2,7 +2,6 @@
 a real browser signs in, works a case, edits the regulation and reads the public pages while
 every CSP violation (console report or ``securitypolicyviolation`` event) is collected."""
 
-
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
