@@ -199,3 +199,15 @@ def test_the_account_page_links_to_two_factor_sign_in(client, installed, login_a
     html = client.get(reverse("wagtailadmin_account")).content.decode()
     assert reverse("lianzheng_2fa_manage") in html
     assert "两步验证" in html
+
+
+def test_the_operator_resets_a_lost_authenticator(installed):
+    from django.core.management import CommandError, call_command
+
+    device = enrolled("principal")
+    twofactor.backup_codes_issue(user=device.user)
+    call_command("lianzheng_2fa_reset", "principal")
+    assert not twofactor.user_has_2fa(device.user)
+    assert twofactor.backup_codes_left(device.user) == 0
+    with pytest.raises(CommandError, match="nobody"):
+        call_command("lianzheng_2fa_reset", "nobody")
