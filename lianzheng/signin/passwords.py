@@ -8,6 +8,7 @@ and other characters (punctuation, Chinese characters, …).
 
 from __future__ import annotations
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -35,3 +36,18 @@ class CharacterClassValidator:
             "Your password must mix at least %(count)d kinds of character: upper-case letters, "
             "lower-case letters, digits, and other characters such as punctuation."
         ) % {"count": self.min_classes}
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's length rule, with a message that has its Chinese translation: Django 5.2 changed
+    the message's wording and its own zh_Hans catalogue still has the old one."""
+
+    def get_error_message(self) -> str:
+        return _(
+            "This password is too short: it must contain at least %(min_length)d characters."
+        ) % {"min_length": self.min_length}
+
+    def get_help_text(self) -> str:
+        return _("Your password must contain at least %(min_length)d characters.") % {
+            "min_length": self.min_length
+        }
