@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "lianzheng.signin.sessions.IdleSessionMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "lianzheng.signin.middleware.SecondFactorMiddleware",
@@ -135,10 +136,10 @@ AXES_LOCKOUT_CALLABLE = "lianzheng.signin.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "lianzheng.signin.clientip.client_ip"
 LIANZHENG_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
-# Sessions end after SESSION_IDLE_MINUTES without a request (every request renews the
-# session) and when the browser closes, unless "remember me" was ticked at sign-in.
+# Sessions end after SESSION_IDLE_MINUTES without a request (lianzheng/signin/sessions.py
+# renews a signed-in session as its person works) and when the browser closes, unless
+# "remember me" was ticked at sign-in.
 SESSION_COOKIE_AGE = 60 * int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Two-factor sign-in (django-otp, TOTP apps with backup codes): anyone may enrol from the
