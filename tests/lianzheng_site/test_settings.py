@@ -158,7 +158,8 @@ def test_production_sign_in_security():
     script = (
         "from django.conf import settings as s; import json; print(json.dumps(["
         "s.SESSION_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.CSRF_COOKIE_SECURE,"
-        " s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_AGE, "lianzheng.signin.sessions.IdleSessionMiddleware" in s.MIDDLEWARE,"
+        " s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_AGE,"
+        " 'lianzheng.signin.sessions.IdleSessionMiddleware' in s.MIDDLEWARE,"
         " s.SESSION_EXPIRE_AT_BROWSER_CLOSE, sorted(s.LIANZHENG_2FA_REQUIRED_ROLES),"
         " s.LIANZHENG_TRUSTED_PROXY_COUNT, s.AXES_FAILURE_LIMIT,"
         " s.CONTENT_SECURITY_POLICY['DIRECTIVES'].get('upgrade-insecure-requests')]))"
