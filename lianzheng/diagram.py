@@ -346,18 +346,6 @@ def _label_anchor(points, side: str = "", lines: int = 2) -> tuple[float, float,
 
 # -- SVG ---------------------------------------------------------------------------------------
 
-STYLE = """
-.wf-box rect{fill:#fff;stroke:#1f1f1f;stroke-width:1.5}
-.wf-box.wf-ordinary rect{stroke:#b3001b;stroke-width:2}
-.wf-box.wf-final rect{fill:#f2f2f2}
-.wf-box .wf-zh{font-size:16px;font-weight:bold;fill:#1f1f1f}
-.wf-box .wf-en{font-size:11px;fill:#595959}
-.wf-edge path{fill:none;stroke:#1f1f1f;stroke-width:1.4}
-.wf-edge.wf-exit path{stroke:#7a7a7a;stroke-dasharray:5 3}
-.wf-edge-label text{paint-order:stroke;stroke:#fff;stroke-width:4px;stroke-linejoin:round}
-.wf-edge-label .wf-label{font-size:12.5px;fill:#1f1f1f}
-.wf-edge-label .wf-codes{font-size:10.5px;fill:#595959}
-""".strip()
 FONT = "'Noto Sans CJK SC','Source Han Sans SC','WenQuanYi Zen Hei','Microsoft YaHei',sans-serif"
 
 
@@ -399,7 +387,6 @@ def _render(id_prefix: str, language: str) -> str:
         f'aria-labelledby="{title_id} {desc_id}" font-family="{FONT}">',
         f'<title id="{title_id}">{escape(title)}</title>',
         f'<desc id="{desc_id}">{escape(description)}</desc>',
-        f"<style>{STYLE}</style>",
         "<defs>"
         f'<marker id="{arrow_id}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
         'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '

@@ -154,6 +154,9 @@ class YearChartPanel(Component):
     order = 90
     name = "lianzheng_year_chart"
 
+    class Media:
+        css = {"all": ["lianzheng/css/panels.css"]}
+
     def get_context_data(self, parent_context):
         return {"figures": year_figures()}
 

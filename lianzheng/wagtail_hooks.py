@@ -4,6 +4,8 @@ from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 
 from lianzheng import log_actions, panels
+from lianzheng.signin import urls as signin_urls
+from lianzheng.signin import views as signin_views
 from lianzheng.views.audit import AuditViewSet
 from lianzheng.viewsets import LianzhengViewSetGroup
 
@@ -11,3 +13,5 @@ register_snippet(LianzhengViewSetGroup)
 hooks.register("register_log_actions", log_actions.register)
 hooks.register("construct_homepage_panels", panels.add_panels)
 hooks.register("register_admin_viewset", AuditViewSet)
+hooks.register("register_admin_urls", signin_urls.admin_urlpatterns)
+hooks.register("register_account_menu_item", signin_views.account_menu_item)

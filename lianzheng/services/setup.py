@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.password_validation import validate_password
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import GroupPagePermission, Locale, Page, Site
@@ -247,9 +249,20 @@ def setup_groups(report: SetupReport, *, regulations_index: Page) -> None:
         _setup_group(spec, report, regulations_index)
 
 
-def _demo_password() -> str:
-    alphabet = string.ascii_letters + string.digits
-    return "".join(secrets.choice(alphabet) for _ in range(14))
+DEMO_PASSWORD_ALPHABET = string.ascii_letters + string.digits + "-.@#%+"
+
+
+def _demo_password(user) -> str:
+    """16 random characters that pass the password policy (settings.AUTH_PASSWORD_VALIDATORS),
+    as a person's own password set in the admin must."""
+    for _attempt in range(100):
+        password = "".join(secrets.choice(DEMO_PASSWORD_ALPHABET) for _ in range(16))
+        try:
+            validate_password(password, user)
+        except ValidationError:
+            continue
+        return password
+    raise RuntimeError("No random demo password passes AUTH_PASSWORD_VALIDATORS; check them.")
 
 
 def setup_demo_users(report: SetupReport, *, reset_passwords: bool = False) -> None:
@@ -264,7 +277,7 @@ def setup_demo_users(report: SetupReport, *, reset_passwords: bool = False) -> N
             user.first_name = spec.group_name if spec else "管理员"
             user.last_name = "（演示）"
         if created or reset_passwords:
-            password = _demo_password()
+            password = _demo_password(user)
             user.set_password(password)
             user.save()
             report.demo_passwords[username] = password

@@ -42,6 +42,21 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
+# Browsers load every address of the page over HTTPS, even one written as http://.
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] = True  # noqa: F405
+
+# Two-factor sign-in is required of the leaders (who consent to and lead talks) and of the
+# discipline officer (who sees whistleblowers' reports); a comma-separated list of role codes
+# (lianzheng/choices.py, Role) in LIANZHENG_2FA_REQUIRED_ROLES replaces them, "" for none.
+LIANZHENG_2FA_REQUIRED_ROLES = tuple(
+    code.strip()
+    for code in os.environ.get(
+        "LIANZHENG_2FA_REQUIRED_ROLES",
+        "principal_head,deputy_head_personnel,deputy_head_discipline,leader_in_charge,"
+        "discipline_officer",
+    ).split(",")
+    if code.strip()
+)
 # Wagtail's page preview renders the page in a same-origin frame, so DENY would break editing.
 X_FRAME_OPTIONS = "SAMEORIGIN"
 SILENCED_SYSTEM_CHECKS = [

@@ -135,3 +135,65 @@ def test_tests_and_development_run_tasks_at_once():
     )
     assert settings.EMAIL_BACKEND == "django.core.mail.backends.locmem.EmailBackend"
     assert settings.LIANZHENG_REMINDER_NEAR_DAYS == 3
+
+
+def test_production_passes_the_deployment_checklist_behind_the_documented_proxy():
+    """README.md's production environment, sign-in security included: not one warning."""
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_SETTINGS_MODULE="lianzheng_site.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="lianzheng.example.gov.cn",
+        CSRF_TRUSTED_ORIGINS="https://lianzheng.example.gov.cn",
+        TRUSTED_PROXY_COUNT="1",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (2 silenced)." in result.stdout
+
+
+def test_production_sign_in_security():
+    script = (
+        "from django.conf import settings as s; import json; print(json.dumps(["
+        "s.SESSION_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.CSRF_COOKIE_SECURE,"
+        " s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_AGE,"
+        " 'lianzheng.signin.sessions.IdleSessionMiddleware' in s.MIDDLEWARE,"
+        " s.SESSION_EXPIRE_AT_BROWSER_CLOSE, sorted(s.LIANZHENG_2FA_REQUIRED_ROLES),"
+        " s.LIANZHENG_TRUSTED_PROXY_COUNT, s.AXES_FAILURE_LIMIT,"
+        " s.CONTENT_SECURITY_POLICY['DIRECTIVES'].get('upgrade-insecure-requests')]))"
+    )
+    result = run_manage(
+        "shell",
+        "-c",
+        script,
+        DJANGO_SETTINGS_MODULE="lianzheng_site.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="lianzheng.example.gov.cn",
+        TRUSTED_PROXY_COUNT="1",
+    )
+    assert result.returncode == 0, result.stderr
+    import json
+
+    from lianzheng.choices import Role
+    from lianzheng.permissions import LEADERS
+
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [
+        True,
+        True,
+        True,
+        60 * 60 * 24 * 365,
+        30 * 60,
+        True,
+        True,
+        sorted(LEADERS | {Role.DISCIPLINE_OFFICER}),
+        1,
+        5,
+        True,
+    ]
+
+
+def test_development_and_tests_keep_two_factor_sign_in_optional():
+    assert settings.LIANZHENG_2FA_REQUIRED_ROLES == ()
+    assert settings.LIANZHENG_TRUSTED_PROXY_COUNT == 0

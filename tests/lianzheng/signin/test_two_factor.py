@@ -1,0 +1,213 @@
+"""Two-factor sign-in: enrolment with an authenticator app, codes after the password, backup
+codes, and the roles that must use it (settings.LIANZHENG_2FA_REQUIRED_ROLES)."""
+
+import re
+import time
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import override_settings
+from django.urls import reverse
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from lianzheng.signin import twofactor
+
+pytestmark = pytest.mark.django_db
+
+LEADERS_AND_DISCIPLINE = (
+    "principal_head",
+    "deputy_head_personnel",
+    "deputy_head_discipline",
+    "leader_in_charge",
+    "discipline_officer",
+)
+HOME = "/admin/"
+VERIFY = "/admin/two-factor/verify/"
+ENROL = "/admin/two-factor/enrol/"
+WRONG = "验证码不正确或已过期"
+
+
+def code_for(device, *, steps_ahead=0) -> str:
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() + steps_ahead * device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+def wrong_code_for(device) -> str:
+    right = {code_for(device, steps_ahead=s) for s in (-1, 0, 1)}
+    return next(c for c in ("000000", "111111", "222222", "333333") if c not in right)
+
+
+def sign_in(client, installed, username):
+    response = client.post(
+        reverse("wagtailadmin_login"),
+        {"username": username, "password": installed.demo_passwords[username]},
+    )
+    assert response.status_code == 302
+    return get_user_model().objects.get(username=username)
+
+
+def enrolled(username) -> TOTPDevice:
+    user = get_user_model().objects.get(username=username)
+    return TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+
+
+def test_a_leader_enrols_an_authenticator_app_from_the_admin(client, installed):
+    user = sign_in(client, installed, "principal")
+    manage = client.get(reverse("lianzheng_2fa_manage")).content.decode()
+    assert "两步验证未开启" in manage
+
+    page = client.get(ENROL).content.decode()
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    assert "<svg" in page  # the QR code
+    assert twofactor.secret_of(device) in page
+    assert "otpauth://" not in page  # the secret is in the QR code and typed form only
+
+    response = client.post(ENROL, {"code": code_for(device)})
+    assert response.status_code == 200
+    codes = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", response.content.decode())
+    assert len(codes) == 10
+    assert set(codes) == set(
+        StaticToken.objects.filter(device__user=user).values_list("token", flat=True)
+    )
+    device.refresh_from_db()
+    assert device.confirmed
+    assert client.get(HOME).status_code == 200  # this session counts as verified
+    assert "两步验证已开启" in client.get(reverse("lianzheng_2fa_manage")).content.decode()
+
+
+def test_a_wrong_code_does_not_confirm_the_enrolment(client, installed):
+    user = sign_in(client, installed, "principal")
+    client.get(ENROL)
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    response = client.post(ENROL, {"code": wrong_code_for(device)})
+    assert WRONG in response.content.decode()
+    device.refresh_from_db()
+    assert not device.confirmed
+    assert not StaticToken.objects.filter(device__user=user).exists()
+
+
+def test_after_the_password_an_enrolled_user_must_give_a_code(client, installed):
+    device = enrolled("deputy_discipline")
+    sign_in(client, installed, "deputy_discipline")
+    response = client.get(HOME)
+    assert response.status_code == 302
+    assert response["Location"].startswith(VERIFY)
+    page = client.get(response["Location"]).content.decode()
+    assert "请输入验证码" in page
+
+    response = client.post(VERIFY, {"code": code_for(device), "next": "/admin/pages/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/pages/"
+    assert client.get(HOME).status_code == 200
+
+
+def test_a_wrong_code_is_refused_and_the_admin_stays_closed(client, installed):
+    device = enrolled("deputy_discipline")
+    sign_in(client, installed, "deputy_discipline")
+    response = client.post(VERIFY, {"code": wrong_code_for(device)})
+    assert response.status_code == 200
+    assert WRONG in response.content.decode()
+    assert client.get(HOME)["Location"].startswith(VERIFY)
+    assert client.get("/my/integrity-file/")["Location"].startswith(VERIFY)
+    # django-otp slows down the next try after a wrong one: even the right code must wait.
+    response = client.post(VERIFY, {"code": code_for(device)})
+    assert WRONG in response.content.decode()
+
+
+def test_a_backup_code_works_once(client, installed):
+    device = enrolled("discipline")
+    codes = twofactor.backup_codes_issue(user=device.user)
+    sign_in(client, installed, "discipline")
+    assert client.post(VERIFY, {"code": codes[0].upper()}).status_code == 302
+    assert client.get(HOME).status_code == 200
+    client.post(reverse("wagtailadmin_logout"))
+
+    sign_in(client, installed, "discipline")
+    response = client.post(VERIFY, {"code": codes[0]})
+    assert WRONG in response.content.decode()
+    assert StaticToken.objects.filter(device__user=device.user).count() == 9
+
+
+@override_settings(LIANZHENG_2FA_REQUIRED_ROLES=LEADERS_AND_DISCIPLINE)
+@pytest.mark.parametrize("username", ["principal", "deputy_personnel", "leader", "discipline"])
+def test_a_required_role_without_an_authenticator_is_sent_to_enrol(client, installed, username):
+    sign_in(client, installed, username)
+    for url in (
+        HOME,
+        "/admin/snippets/lianzheng/talkcase/",
+        "/my/integrity-file/",
+        "/admin/account/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(ENROL), url
+    page = client.get(ENROL).content.decode()
+    assert "您的角色要求使用两步验证" in page
+    # Signing out stays open.
+    assert client.post(reverse("wagtailadmin_logout")).status_code == 302
+    assert client.get(HOME)["Location"].startswith("/admin/login/")
+
+
+@override_settings(LIANZHENG_2FA_REQUIRED_ROLES=LEADERS_AND_DISCIPLINE)
+@pytest.mark.parametrize("username", ["office", "editor", "auditor", "personnel", "admin"])
+def test_other_roles_are_not_asked(client, installed, username):
+    sign_in(client, installed, username)
+    assert client.get(HOME).status_code == 200
+
+
+def test_without_required_roles_a_leader_signs_in_with_the_password_alone(client, installed):
+    sign_in(client, installed, "principal")
+    assert client.get(HOME).status_code == 200
+
+
+@override_settings(LIANZHENG_2FA_REQUIRED_ROLES=LEADERS_AND_DISCIPLINE)
+def test_a_required_user_changing_phone_enrols_again_at_once(client, installed):
+    device = enrolled("principal")
+    sign_in(client, installed, "principal")
+    client.post(VERIFY, {"code": code_for(device)})
+    response = client.post(reverse("lianzheng_2fa_remove"))
+    assert response["Location"] == ENROL
+    assert not TOTPDevice.objects.filter(user=device.user).exists()
+    assert client.get(HOME)["Location"].startswith(ENROL)
+
+
+def test_a_user_who_may_turn_it_off_signs_in_with_the_password_afterwards(client, installed):
+    device = enrolled("leader")
+    sign_in(client, installed, "leader")
+    client.post(VERIFY, {"code": code_for(device)})
+    client.post(reverse("lianzheng_2fa_remove"))
+    client.post(reverse("wagtailadmin_logout"))
+    sign_in(client, installed, "leader")
+    assert client.get(HOME).status_code == 200
+
+
+def test_new_backup_codes_replace_the_old_ones(client, installed):
+    device = enrolled("principal")
+    old = twofactor.backup_codes_issue(user=device.user)
+    sign_in(client, installed, "principal")
+    client.post(VERIFY, {"code": code_for(device)})
+    response = client.post(reverse("lianzheng_2fa_backup_codes"))
+    new = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", response.content.decode())
+    assert len(new) == 10 and not set(new) & set(old)
+
+
+def test_the_account_page_links_to_two_factor_sign_in(client, installed, login_as):
+    login_as("office")
+    html = client.get(reverse("wagtailadmin_account")).content.decode()
+    assert reverse("lianzheng_2fa_manage") in html
+    assert "两步验证" in html
+
+
+def test_the_operator_resets_a_lost_authenticator(installed):
+    from django.core.management import CommandError, call_command
+
+    device = enrolled("principal")
+    twofactor.backup_codes_issue(user=device.user)
+    call_command("lianzheng_2fa_reset", "principal")
+    assert not twofactor.user_has_2fa(device.user)
+    assert twofactor.backup_codes_left(device.user) == 0
+    with pytest.raises(CommandError, match="nobody"):
+        call_command("lianzheng_2fa_reset", "nobody")
