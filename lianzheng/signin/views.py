@@ -114,9 +114,19 @@ class ManageView(WagtailAdminTemplateMixin, TemplateView):
         }
 
 
+def _code_confirmed(request) -> bool:
+    """Replacing the backup codes or removing the authenticator asks for a current code (or a
+    backup code), so that a session left open, or taken over, cannot switch two-factor sign-in
+    off, enrol its own phone in its place, or walk away with fresh backup codes."""
+    if twofactor.verify(request=request, code=request.POST.get("code", "")):
+        return True
+    messages.error(request, WRONG_CODE)
+    return False
+
+
 class BackupCodesView(View):
     def post(self, request):
-        if not twofactor.user_has_2fa(request.user):
+        if not twofactor.user_has_2fa(request.user) or not _code_confirmed(request):
             return redirect("lianzheng_2fa_manage")
         codes = twofactor.backup_codes_issue(user=request.user)
         return render(
@@ -128,6 +138,8 @@ class BackupCodesView(View):
 
 class RemoveView(View):
     def post(self, request):
+        if twofactor.user_has_2fa(request.user) and not _code_confirmed(request):
+            return redirect("lianzheng_2fa_manage")
         twofactor.twofactor_remove(user=request.user)
         request.session.pop(SESSION_CLEARED, None)
         if twofactor.user_requires_2fa(request.user):

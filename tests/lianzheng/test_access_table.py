@@ -309,6 +309,14 @@ def other_rows() -> list[Row]:
         Row("lianzheng_audit:log", AUDIT_READERS, answer=CSV, query="?export=csv", label="csv"),
         Row("lianzheng_audit:log", AUDIT_READERS, answer=XLSX, query="?export=xlsx", label="xlsx"),
         Row("lianzheng_audit:verify", AUDIT_READERS, posts=True),
+        # Two-factor sign-in: every admin user may enrol and manage his own; nobody else's.
+        # The code step is only for a user who has signed in with his password and has an
+        # authenticator; everyone else is sent on.
+        Row("lianzheng_2fa_verify", NOBODY, otherwise="302 /admin/"),
+        Row("lianzheng_2fa_enrol", ADMIN_USERS, posts=True),
+        Row("lianzheng_2fa_manage", ADMIN_USERS),
+        Row("lianzheng_2fa_backup_codes", ADMIN_USERS, answer=POST_ONLY, posts=True),
+        Row("lianzheng_2fa_remove", ADMIN_USERS, answer=POST_ONLY, posts=True),
         # The subject's own file: any login with a person linked to it; not the admin's.
         Row(
             "lianzheng_my_file",

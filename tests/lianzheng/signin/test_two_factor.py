@@ -166,9 +166,10 @@ def test_without_required_roles_a_leader_signs_in_with_the_password_alone(client
 @override_settings(LIANZHENG_2FA_REQUIRED_ROLES=LEADERS_AND_DISCIPLINE)
 def test_a_required_user_changing_phone_enrols_again_at_once(client, installed):
     device = enrolled("principal")
+    backup = twofactor.backup_codes_issue(user=device.user)
     sign_in(client, installed, "principal")
     client.post(VERIFY, {"code": code_for(device)})
-    response = client.post(reverse("lianzheng_2fa_remove"))
+    response = client.post(reverse("lianzheng_2fa_remove"), {"code": backup[0]})
     assert response["Location"] == ENROL
     assert not TOTPDevice.objects.filter(user=device.user).exists()
     assert client.get(HOME)["Location"].startswith(ENROL)
@@ -178,7 +179,7 @@ def test_a_user_who_may_turn_it_off_signs_in_with_the_password_afterwards(client
     device = enrolled("leader")
     sign_in(client, installed, "leader")
     client.post(VERIFY, {"code": code_for(device)})
-    client.post(reverse("lianzheng_2fa_remove"))
+    client.post(reverse("lianzheng_2fa_remove"), {"code": code_for(device, steps_ahead=1)})
     client.post(reverse("wagtailadmin_logout"))
     sign_in(client, installed, "leader")
     assert client.get(HOME).status_code == 200
@@ -189,9 +190,26 @@ def test_new_backup_codes_replace_the_old_ones(client, installed):
     old = twofactor.backup_codes_issue(user=device.user)
     sign_in(client, installed, "principal")
     client.post(VERIFY, {"code": code_for(device)})
-    response = client.post(reverse("lianzheng_2fa_backup_codes"))
+    response = client.post(reverse("lianzheng_2fa_backup_codes"), {"code": old[0]})
     new = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", response.content.decode())
     assert len(new) == 10 and not set(new) & set(old)
+
+
+@pytest.mark.parametrize("url", ["lianzheng_2fa_remove", "lianzheng_2fa_backup_codes"])
+def test_an_open_session_alone_cannot_remove_the_authenticator_or_take_new_codes(
+    client, installed, url
+):
+    """Someone at a desk left signed in must not switch two-factor sign-in off, enrol his own
+    phone or leave with fresh backup codes: a current code is asked for."""
+    device = enrolled("leader")
+    old = twofactor.backup_codes_issue(user=device.user)
+    sign_in(client, installed, "leader")
+    client.post(VERIFY, {"code": code_for(device)})
+    for code in ("", wrong_code_for(device)):
+        response = client.post(reverse(url), {"code": code}, follow=True)
+        assert WRONG in response.content.decode()
+        assert TOTPDevice.objects.filter(user=device.user, confirmed=True).exists()
+        assert twofactor.backup_codes_left(device.user) == len(old)
 
 
 def test_the_account_page_links_to_two_factor_sign_in(client, installed, login_as):
