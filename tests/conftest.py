@@ -1,7 +1,8 @@
 """Suite-wide fixtures and the CI contract: in CI a skipped test counts as a failure.
 
 PostgreSQL-only tests are *deselected* on SQLite (they do not exist for that run) rather than
-skipped, so the rule "a skip is a failure in CI" can hold without exceptions.
+skipped, and SQLite-only tests on PostgreSQL, so the rule "a skip is a failure in CI" can hold
+without exceptions.
 """
 
 from __future__ import annotations
@@ -20,11 +21,10 @@ def pytest_collection_modifyitems(config, items):
         raise pytest.UsageError(
             "LIANZHENG_REQUIRE_POSTGRES=1 but DATABASE_URL does not name a PostgreSQL database."
         )
-    if on_postgres:
-        return
+    other = "sqlite" if on_postgres else "postgres"
     keep, drop = [], []
     for item in items:
-        (drop if item.get_closest_marker("postgres") else keep).append(item)
+        (drop if item.get_closest_marker(other) else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

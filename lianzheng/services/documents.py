@@ -18,6 +18,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from reportlab.platypus.doctemplate import LayoutError
 
 from lianzheng.choices import DocumentKind, TalkType
 from lianzheng.documents import case_documents as docs
@@ -25,13 +26,20 @@ from lianzheng.documents import context
 from lianzheng.documents.fonts import FontsUnavailable, MissingGlyph, load_fonts
 from lianzheng.models import CaseSubject, GeneratedDocument, Person, TalkCase, TalkRecord
 from lianzheng.permissions import user_can_ask, user_can_view_cases
-from lianzheng.services.errors import TransitionRefused, input_problem
+from lianzheng.services.errors import TransitionRefused, input_problem, pdf_failed
+from lianzheng.services.files import files_kept_with_rows
 
 CASE_KINDS = (DocumentKind.RECTIFICATION_NOTICE, DocumentKind.RECTIFICATION_REPORT)
 SUBJECT_KINDS = (DocumentKind.NOTICE, DocumentKind.RECORD, DocumentKind.COMMITMENT)
 
 
-class DocumentTampered(Exception):
+class DocumentUnavailable(Exception):
+    """The record of a document stands, but its file cannot be handed out as that record."""
+
+    status = 409
+
+
+class DocumentTampered(DocumentUnavailable):
     """The stored file no longer hashes to the SHA-256 recorded when it was generated."""
 
     def __init__(self, document: GeneratedDocument, actual: str):
@@ -41,6 +49,20 @@ class DocumentTampered(Exception):
             f"文书文件与登记的 SHA-256 不符，可能已被改动，拒绝提供。登记值 {document.sha256}，"
             f"实际值 {actual}。 / The stored file does not match its recorded SHA-256 and may "
             f"have been altered; it is not served. Recorded {document.sha256}, found {actual}."
+        )
+
+
+class DocumentMissing(DocumentUnavailable):
+    """The stored file is gone (a media folder not restored with the database, say)."""
+
+    status = 410
+
+    def __init__(self, document: GeneratedDocument):
+        self.document = document
+        super().__init__(
+            f"文书文件缺失（{document.file.name}），无法提供；请从备份中恢复媒体文件夹。"
+            f" / The document's file ({document.file.name}) is missing and cannot be served; "
+            "restore the media folder from the backup."
         )
 
 
@@ -183,7 +205,8 @@ def document_generate(
     *, user, kind: str, case: TalkCase | None = None, person: Person | None = None
 ) -> GeneratedDocument:
     """Render and store a new version of a document. Nothing is overwritten: an earlier version
-    stays as it was, and a failure (missing font, missing data) stores nothing."""
+    stays as it was, and a failure (missing font, missing data, a full disk, a history row or a
+    commit that fails) leaves neither a row nor a file."""
     if kind not in DocumentKind.values:
         raise TransitionRefused([input_problem("未知的文书类型", "unknown document", "kind")])
     if not user_can_ask(user, "document"):
@@ -198,58 +221,53 @@ def document_generate(
         fonts = load_fonts()
     except FontsUnavailable as exc:
         raise TransitionRefused([input_problem(str(exc), "fonts unavailable")]) from exc
-    stored_name = ""
-    try:
-        with transaction.atomic():
-            # The lock serialises version numbers per case (or person) and fixes the case
-            # version the document is generated from.
-            if case is not None:
-                case = TalkCase.objects.select_for_update().get(pk=case.pk)
-            else:
-                person = Person.objects.select_for_update().get(pk=person.pk)
-            try:
-                story, for_subject = _story_for(kind, case, person, fonts)
-                pdf = docs.render(story, _title(kind, case, person), fonts)
-            except MissingGlyph as exc:
-                raise TransitionRefused([input_problem(str(exc), "unprintable character")]) from exc
-            version = (
-                GeneratedDocument.objects.filter(kind=kind, case=case, person=person).count() + 1
-            )
-            digest = hashlib.sha256(pdf).hexdigest()
-            now = timezone.now()
-            owner = f"case-{case.pk}" if case is not None else f"person-{person.pk}"
-            who = f"-{person.pk}" if person is not None and case is not None else ""
-            stored_name = default_storage.save(
-                f"lianzheng/documents/{now:%Y}/{owner}/{_safe(kind)}{who}-v{version}-"
-                f"{digest[:16]}.pdf",
-                ContentFile(pdf),
-            )
-            latest = case.history.order_by("-history_id").first() if case is not None else None
-            document = GeneratedDocument(
-                kind=kind,
-                case=case,
-                person=person,
-                version=version,
-                file=stored_name,
-                filename=f"{_title(kind, case, person)}-第{version}版.pdf",
-                sha256=digest,
-                size=len(pdf),
-                pages=_page_count(pdf),
-                for_subject=for_subject,
-                generated_by_id=user.pk,
-                generated_by_name=user.get_full_name() or user.get_username(),
-                generated_at=now,
-                case_version=latest.history_id if latest else None,
-                case_state=case.state if case is not None else "",
-            )
-            document._history_user = user
-            document._change_reason = f"生成文书 / document generated: {document.filename}"
-            document._history_articles = [ARTICLES.get(kind, "")]
-            document.save()
-    except BaseException:
-        if stored_name:
-            default_storage.delete(stored_name)  # the row was not kept, so neither is the file
-        raise
+    # The file is written before its row; if the row, its history or the commit fails, the
+    # file goes too (files_kept_with_rows encloses the transaction for that).
+    with files_kept_with_rows() as store, transaction.atomic():
+        # The lock serialises version numbers per case (or person) and fixes the case
+        # version the document is generated from.
+        if case is not None:
+            case = TalkCase.objects.select_for_update().get(pk=case.pk)
+        else:
+            person = Person.objects.select_for_update().get(pk=person.pk)
+        try:
+            story, for_subject = _story_for(kind, case, person, fonts)
+            pdf = docs.render(story, _title(kind, case, person), fonts)
+        except MissingGlyph as exc:
+            raise TransitionRefused([input_problem(str(exc), "unprintable character")]) from exc
+        except LayoutError as exc:
+            raise pdf_failed() from exc
+        version = GeneratedDocument.objects.filter(kind=kind, case=case, person=person).count() + 1
+        digest = hashlib.sha256(pdf).hexdigest()
+        now = timezone.now()
+        owner = f"case-{case.pk}" if case is not None else f"person-{person.pk}"
+        who = f"-{person.pk}" if person is not None and case is not None else ""
+        stored_name = store(
+            f"lianzheng/documents/{now:%Y}/{owner}/{_safe(kind)}{who}-v{version}-{digest[:16]}.pdf",
+            ContentFile(pdf),
+        )
+        latest = case.history.order_by("-history_id").first() if case is not None else None
+        document = GeneratedDocument(
+            kind=kind,
+            case=case,
+            person=person,
+            version=version,
+            file=stored_name,
+            filename=f"{_title(kind, case, person)}-第{version}版.pdf",
+            sha256=digest,
+            size=len(pdf),
+            pages=_page_count(pdf),
+            for_subject=for_subject,
+            generated_by_id=user.pk,
+            generated_by_name=user.get_full_name() or user.get_username(),
+            generated_at=now,
+            case_version=latest.history_id if latest else None,
+            case_state=case.state if case is not None else "",
+        )
+        document._history_user = user
+        document._change_reason = f"生成文书 / document generated: {document.filename}"
+        document._history_articles = [ARTICLES.get(kind, "")]
+        document.save()
     return document
 
 
@@ -274,9 +292,49 @@ def document_read(*, user, document: GeneratedDocument, as_subject: bool = False
     )
     if not own and not user_can_view_cases(user):
         raise PermissionDenied
-    with default_storage.open(document.file.name, "rb") as handle:
-        data = handle.read()
+    try:
+        with default_storage.open(document.file.name, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError as exc:
+        raise DocumentMissing(document) from exc
     actual = hashlib.sha256(data).hexdigest()
     if actual != document.sha256:
         raise DocumentTampered(document, actual)
     return data
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """A recorded file (a generated document or rectification evidence) that is not as recorded."""
+
+    what: str
+    name: str
+    problem: str  # "missing" or "altered"
+
+
+def stored_file_problems() -> tuple[int, list[FileProblem]]:
+    """Every recorded file checked against its SHA-256, as after restoring a backup: how many
+    were checked, and those missing or altered."""
+    from lianzheng.models import RectificationCheck
+
+    recorded = [
+        (f"document {d.pk} ({d.filename})", d.file.name, d.sha256)
+        for d in GeneratedDocument.objects.order_by("pk")
+    ]
+    recorded += [
+        (f"evidence of check {c.pk} ({c.evidence_name})", c.evidence.name, c.evidence_sha256)
+        for c in RectificationCheck.objects.exclude(evidence="").order_by("pk")
+    ]
+    problems = []
+    for what, name, expected in recorded:
+        digest = hashlib.sha256()
+        try:
+            with default_storage.open(name, "rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    digest.update(chunk)
+        except FileNotFoundError:
+            problems.append(FileProblem(what, name, "missing"))
+            continue
+        if digest.hexdigest() != expected:
+            problems.append(FileProblem(what, name, "altered"))
+    return len(recorded), problems

@@ -16,6 +16,7 @@ from lianzheng.choices import CaseState, CheckResult, RectificationStatus
 from lianzheng.models import RectificationCheck, RectificationItem, TalkCase
 from lianzheng.permissions import user_can_ask
 from lianzheng.services.errors import TransitionRefused, full_clean_or_refuse, input_problem
+from lianzheng.services.files import files_kept_with_rows
 from lianzheng.services.workflow import NOT_PERMITTED
 
 STATUS_AFTER_CHECK = {
@@ -103,7 +104,6 @@ def rectification_item_add(
     return item
 
 
-@transaction.atomic
 def rectification_check_record(
     *,
     item: RectificationItem,
@@ -113,7 +113,21 @@ def rectification_check_record(
     checked_on: date | None = None,
     evidence=None,
 ) -> RectificationCheck:
-    """The office's check; the item's status follows the result (第九条)."""
+    """The office's check; the item's status follows the result (第九条). The evidence file
+    is kept only if the check and its history are."""
+    with files_kept_with_rows() as store, transaction.atomic():
+        return _check_record(
+            item=item,
+            user=user,
+            finding=finding,
+            result=result,
+            checked_on=checked_on,
+            evidence=evidence,
+            store=store,
+        )
+
+
+def _check_record(*, item, user, finding, result, checked_on, evidence, store):
     if not user_can_ask(user, "rectification"):
         raise TransitionRefused([NOT_PERMITTED])
     _rectifying_case(item.case_id)
@@ -138,7 +152,7 @@ def rectification_check_record(
     )
     full_clean_or_refuse(check, exclude=["item", "evidence"])
     if evidence is not None:
-        _attach_evidence(check, evidence)
+        _attach_evidence(check, evidence, store)
     check._history_user = user
     check.save()
     item.status = STATUS_AFTER_CHECK[result]
@@ -149,7 +163,7 @@ def rectification_check_record(
     return check
 
 
-def _attach_evidence(check: RectificationCheck, upload) -> None:
+def _attach_evidence(check: RectificationCheck, upload, store) -> None:
     """Keep the evidence file with its name and SHA-256, so the check shows what was seen."""
     import hashlib
     from pathlib import PurePath
@@ -173,6 +187,7 @@ def _attach_evidence(check: RectificationCheck, upload) -> None:
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    check.evidence = upload
+    field = check._meta.get_field("evidence")
+    check.evidence = store(field.generate_filename(check, name), upload)
     check.evidence_name = name
     check.evidence_sha256 = digest.hexdigest()

@@ -47,7 +47,7 @@ from lianzheng.selectors import (
 )
 from lianzheng.services.cases import case_create, case_update
 from lianzheng.services.confidential import confidential_report_show, user_can_see_confidential
-from lianzheng.services.errors import TransitionRefused
+from lianzheng.services.errors import OperationFailed, TransitionRefused
 from lianzheng.services.rectification import rectification_check_record, rectification_item_add
 from lianzheng.services.workflow import (
     case_approve_short_notice,
@@ -55,6 +55,7 @@ from lianzheng.services.workflow import (
     case_transition,
     transition_label,
 )
+from lianzheng.views.faults import ServiceOwnsTheWrite, expected_faults
 
 URL_PREFIX = "wagtailsnippets_lianzheng_talkcase"
 
@@ -259,9 +260,10 @@ def document_panel(case, user) -> dict:
     }
 
 
-class CaseFormView(WagtailAdminTemplateMixin, FormView):
+class CaseFormView(ServiceOwnsTheWrite, WagtailAdminTemplateMixin, FormView):
     """Shared by the content, transition and small-action forms: render in the admin's form
-    template, call a service on submit, show refusals next to the fields."""
+    template, call a service on submit, show refusals next to the fields, and above the form
+    a fault that stopped the service (lianzheng.views.faults)."""
 
     template_name = "lianzheng/admin/case_form.html"
     header_icon = "clipboard-list"
@@ -287,9 +289,13 @@ class CaseFormView(WagtailAdminTemplateMixin, FormView):
 
     def form_valid(self, form):
         try:
-            result = self.call_service(form)
+            with expected_faults():
+                result = self.call_service(form)
         except TransitionRefused as error:
             form.add_refusals(error)
+            return self.form_invalid(form)
+        except OperationFailed as fault:
+            form.add_error(None, str(fault))
             return self.form_invalid(form)
         messages.success(self.request, self.success_message(result))
         return redirect(self.get_success_url())

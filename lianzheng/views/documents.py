@@ -21,9 +21,10 @@ from lianzheng.choices import DocumentKind
 from lianzheng.models import GeneratedDocument, Person, TalkCase
 from lianzheng.permissions import user_can_ask, user_can_view_cases
 from lianzheng.selectors_people import integrity_file, integrity_file_versions
-from lianzheng.services.documents import DocumentTampered, document_generate, document_read
-from lianzheng.services.errors import TransitionRefused, describe
+from lianzheng.services.documents import DocumentUnavailable, document_generate, document_read
+from lianzheng.services.errors import OperationFailed, TransitionRefused, describe
 from lianzheng.views.cases import Forbidden, case_url
+from lianzheng.views.faults import ServiceOwnsTheWrite, expected_faults
 
 PERSON_URLS = "wagtailsnippets_lianzheng_person"
 
@@ -41,12 +42,12 @@ def pdf_response(
     is addressed to reads it (the caller has checked that), not staff under case permissions."""
     try:
         data = document_read(user=request.user, document=document, as_subject=reader_is_subject)
-    except DocumentTampered as exc:
+    except DocumentUnavailable as exc:
         return TemplateResponse(
             request,
             "lianzheng/admin/document_refused.html",
             {"page_title": _("Document refused"), "message": str(exc), "document": document},
-            status=409,
+            status=exc.status,
         )
     response = HttpResponse(data, content_type="application/pdf")
     # RFC 5987: the Chinese file name for browsers, an ASCII one for the rest.
@@ -59,7 +60,7 @@ def pdf_response(
     return response
 
 
-class GenerateMixin:
+class GenerateMixin(ServiceOwnsTheWrite):
     """POST only: generate, then back to the page the button was on with what happened."""
 
     http_method_names = ["post"]
@@ -71,10 +72,14 @@ class GenerateMixin:
 
     def generate(self, request, back: str, **target) -> HttpResponseRedirect:
         try:
-            document = document_generate(user=request.user, **target)
+            with expected_faults():
+                document = document_generate(user=request.user, **target)
         except TransitionRefused as exc:
             for refusal in exc.refusals:
                 messages.error(request, describe(refusal))
+            return HttpResponseRedirect(back)
+        except OperationFailed as fault:
+            messages.error(request, str(fault))
             return HttpResponseRedirect(back)
         messages.success(
             request,
@@ -178,8 +183,22 @@ class EvidenceDownloadView(View):
         check = get_object_or_404(RectificationCheck, pk=check_id, item__case_id=pk)
         if not check.evidence:
             raise Http404
-        with default_storage.open(check.evidence.name, "rb") as handle:
-            data = handle.read()
+        try:
+            with default_storage.open(check.evidence.name, "rb") as handle:
+                data = handle.read()
+        except FileNotFoundError:
+            return TemplateResponse(
+                request,
+                "lianzheng/admin/document_refused.html",
+                {
+                    "page_title": _("Document refused"),
+                    "message": _(
+                        "The evidence file is missing and cannot be served; restore the media "
+                        "folder from the backup."
+                    ),
+                },
+                status=410,
+            )
         if hashlib.sha256(data).hexdigest() != check.evidence_sha256:
             return TemplateResponse(
                 request,

@@ -1,4 +1,5 @@
-"""``manage.py lianzheng_audit verify|head|grants``: check the hash chain, print its head, or
+"""``manage.py lianzheng_audit verify|head|files|grants``: check the hash chain, print its head,
+check the stored documents and evidence against their SHA-256 (after restoring a backup), or
 print the production database grants that keep history append-only."""
 
 import os
@@ -34,6 +35,9 @@ class Command(BaseCommand):
             "several times slower, same verdicts)",
         )
         sub.add_parser("head", help="print the current head (sequence and hash)")
+        sub.add_parser(
+            "files", help="check every stored document and evidence file against its SHA-256"
+        )
         grants = sub.add_parser("grants", help="print the recommended PostgreSQL grants")
         grants.add_argument("--app-role", default="lianzheng_app")
         grants.add_argument("--owner-role", default="lianzheng_owner")
@@ -42,6 +46,9 @@ class Command(BaseCommand):
         if action == "head":
             head = ChainHead.current()
             self.stdout.write(f"{head.seq}:{head.hash}")
+            return
+        if action == "files":
+            self.check_files()
             return
         if action == "grants":
             self.stdout.write(
@@ -80,3 +87,15 @@ class Command(BaseCommand):
             f"BROKEN at sequence {broken.seq}: {broken.table} history_id={broken.history_id}: "
             f"{broken.reason} ({verdict.checked} rows before it hold)"
         )
+
+    def check_files(self):
+        from lianzheng.services.documents import stored_file_problems
+
+        checked, problems = stored_file_problems()
+        for p in problems:
+            self.stderr.write(f"{p.problem.upper()}: {p.what}: {p.name}")
+        if problems:
+            raise CommandError(
+                f"{len(problems)} of {checked} recorded files are missing or altered"
+            )
+        self.stdout.write(self.style.SUCCESS(f"OK: {checked} recorded files match their SHA-256"))
