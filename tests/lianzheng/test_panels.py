@@ -85,3 +85,27 @@ def test_my_reminders_shows_what_was_sent_to_me(client, cast):
     section = html.split('id="lz-myreminderspanel"')[1].split("</section>")[0]
     assert f'href="/admin/snippets/lianzheng/talkcase/inspect/{case.pk}/"' in section
     assert "最近30天没有提醒" in panel(dashboard(client, cast.clerk.user), "我的提醒")
+
+
+def test_a_long_worklist_shows_its_first_rows_and_counts_the_rest(client, cast, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from lianzheng.panels import AwaitingConsentPanel
+
+    monkeypatch.setattr(AwaitingConsentPanel, "limit", 2)
+    cases = [advance(cast, new_case(cast), CaseState.SUBMITTED) for _ in range(3)]
+    with CaptureQueriesContext(connection) as queries:
+        text = panel(dashboard(client, cast.principal.user), "等待我审批的案件")
+    assert "等待我审批的案件（3）" in text
+    assert cases[0].number in text and cases[1].number in text
+    assert cases[2].number not in text
+    # Only the rows shown are read: at 100,000 cases the principal has thousands waiting.
+    read = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('SELECT "lianzheng_talkcase"."id"')
+        and "ORDER BY" in q["sql"]
+        and '"created_at" ASC' in q["sql"]
+    ]
+    assert read and all(q.rstrip().endswith("LIMIT 2") for q in read)
