@@ -1167,6 +1167,23 @@ def row(label: str, samples: list[Sample], window: float) -> str:
     )
 
 
+def over_time(rec: Recorder, pages: list[Sample], loads, step: int = 30) -> list[str]:
+    """Pages by slices of the run, beside the machine's load average then: on a shared
+    machine the slow slices are worth comparing with the load."""
+    end = max((s.start for s in pages), default=0.0)
+    lines = []
+    for first in range(0, int(end) + 1, step):
+        chosen = [s.ms for s in pages if first <= s.start < first + step]
+        load = [value for t, value in loads if first <= t < first + step]
+        signed = sum(t < first + step for t in rec.signed_in)
+        lines.append(
+            f"| {first}–{first + step} | {signed} | {len(chosen)} | "
+            f"{percentile(chosen, 0.5):.0f} | {percentile(chosen, 0.95):.0f} | "
+            f"{sum(load) / len(load) if load else math.nan:.1f} |"
+        )
+    return lines
+
+
 def report(ctx: dict) -> str:
     args, rec = ctx["args"], ctx["recorder"]
     samples = rec.samples
@@ -1237,6 +1254,12 @@ def report(ctx: dict) -> str:
         row(f"pages after all signed in ({ramped:.0f} s on)", steady, window),
         row("**all form posts** (sign-in included)", writes, window),
         row("**everything**", samples, window),
+        "",
+        "## Over time (pages, by the second their request started)",
+        "",
+        "| seconds | signed in | pages | p50 | p95 | load average |",
+        "|---|---:|---:|---:|---:|---:|",
+        *over_time(rec, pages, ctx["loads"]),
         "",
         "## Work done",
         "",
@@ -1427,6 +1450,7 @@ def main(argv=None) -> int:
             "other": max(busy - server_cpu - driver_cpu, 0.0),
             "idle": (cpu_after[3] - cpu_before[3]) - busy,
         }
+        ctx["loads"] = [(t - run_start, load) for t, load in machine.samples]
         loads = [load for _t, load in machine.samples] or [os.getloadavg()[0]]
         ctx["load_mean"] = sum(loads) / len(loads)
         ctx["load_max"] = max(loads)
