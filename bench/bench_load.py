@@ -1421,7 +1421,10 @@ def main(argv=None) -> int:
     def log(message: str) -> None:
         print(f"[load {time.perf_counter() - began:6.1f}s] {message}", file=sys.stderr, flush=True)
 
+    # Ctrl-C and a kill stop the server too, even where a shell started this bench with
+    # SIGINT ignored (a background job).
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _terminate)
     port = args.port or free_port()
     env = production_env(args, port)
     accounts = roster(args.users)
