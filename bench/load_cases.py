@@ -2,10 +2,12 @@
 
 The database is the bench's own and is recreated on every load: a SQLite file under
 bench/results/ or, with --postgres, the database ``lianzheng_bench`` on the local server
-(dropped and created again). Nothing here touches the checkout's db.sqlite3.
+(dropped and created again; ``--pg-name`` names another, so that benches running side by side
+do not drop each other's). Nothing here touches the checkout's db.sqlite3.
 
     .venv/bin/python bench/load_cases.py               # SQLite: bench/results/bench.sqlite3
     .venv/bin/python bench/load_cases.py --postgres    # PostgreSQL: lianzheng_bench
+    .venv/bin/python bench/load_cases.py --postgres --pg-name lianzheng_bench_load --if-needed
 
 What is loaded, with a fixed random seed so that every load is the same:
 
@@ -17,9 +19,10 @@ What is loaded, with a fixed random seed so that every load is the same:
   county units);
 - 100,000 cases, 20,000 a year over 2022–2026, in every state (mostly final in the old years,
   mostly open in 2026), each with 1–2 subjects (a quarter are collective talks) and a lead
-  interviewer, rectification items on rectifying and some closed cases;
+  interviewer, rectification items on rectifying and some closed cases, and the pending written
+  application of every case awaiting a decision on a postponement;
 - five history rows per case (opened, edits and the transitions that led to its state) and one
-  history row per subject and participant, as the services would have written them.
+  history row per subject, participant and postponement, as the services would have written them.
 
 Rows are written with bulk_create in batches; non-draft states through the privileged import
 path ``state_write_allowed()``. On PostgreSQL the load ends with VACUUM ANALYZE (what autovacuum
@@ -43,7 +46,7 @@ PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 PG_NAME = "lianzheng_bench"
 
 # Bump when the generated data changes, so that an old bench database is loaded again.
-LOADER_VERSION = "4"
+LOADER_VERSION = "5"
 CASES = 100_000
 PEOPLE = 20_000
 YEARS = (2022, 2023, 2024, 2025, 2026)
@@ -67,6 +70,15 @@ def database_url(db: str) -> str:
     if db == "postgres":
         return f"{PG_SERVER}/{PG_NAME}"
     raise ValueError(f"unknown database {db!r}: sqlite or postgres")
+
+
+def use_pg_name(name: str) -> None:
+    """Load (and check) the PostgreSQL database ``name`` instead of lianzheng_bench: each bench
+    that runs beside others has its own, as the loader drops the database it loads."""
+    global PG_NAME
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"not a plain database name: {name!r}")
+    PG_NAME = name
 
 
 def configure(db: str) -> None:
@@ -366,10 +378,13 @@ class Loader:
         self.regulation_id = regulation.pk
         self.revision_id = regulation.live_revision_id
         self.now = datetime.now().astimezone()
-        self.ids = {"subject": 0, "participant": 0, "item": 0, "history": 0, "part_history": 0}
-        self.counts = dict.fromkeys(
-            ("cases", "subjects", "participants", "items", "history", "part_history"), 0
+        self.ids = dict.fromkeys(
+            ("subject", "participant", "item", "postponement", "history", "part_history"), 0
         )
+        self.counts = dict.fromkeys(
+            ("cases", "subjects", "participants", "items", "postponements", "history"), 0
+        )
+        self.counts["part_history"] = 0
         self.states: dict[str, int] = {}
         per_year = self.cases // len(YEARS)
         for start in range(0, self.cases, CHUNK):
@@ -396,17 +411,19 @@ class Loader:
         from lianzheng.models import (
             CaseParticipant,
             CaseSubject,
+            Postponement,
             RectificationItem,
             TalkCase,
         )
         from lianzheng.models.cases import CASE_NUMBER_FORMAT, state_write_allowed
 
         rng = self.rng
-        cases, subjects, participants, items = [], [], [], []
-        history, subject_history, participant_history = [], [], []
+        cases, subjects, participants, items, postponements = [], [], [], [], []
+        history, subject_history, participant_history, postponement_history = [], [], [], []
         HCase = TalkCase.history.model
         HSubject = CaseSubject.history.model
         HParticipant = CaseParticipant.history.model
+        HPostponement = Postponement.history.model
         user_id, user_display = self.office_user.pk, "郑小红 (bench_office)"
         for i in range(start, stop):
             year = YEARS[min(i // per_year, len(YEARS) - 1)]
@@ -501,6 +518,37 @@ class Loader:
                             status=status,
                         )
                     )
+            if state == "postponement_requested":
+                # The written application the transition stores (第八条（一）): a leader deciding
+                # on it finds it pending, as he would in production. No draw from ``rng``, so
+                # the rest of the data stays as earlier loads made it.
+                self.ids["postponement"] += 1
+                postponement = Postponement(
+                    pk=self.ids["postponement"],
+                    case_id=case.pk,
+                    subject_id=subjects[-len(subject_people)].pk,
+                    applied_on=(scheduled - timedelta(days=2)).date(),
+                    application="因公出差，不能按时参加约谈，申请推后补谈。",
+                )
+                postponements.append(postponement)
+                self.ids["part_history"] += 1
+                postponement_history.append(
+                    HPostponement(
+                        history_id=self.ids["part_history"],
+                        id=postponement.pk,
+                        case_id=case.pk,
+                        subject_id=postponement.subject_id,
+                        applied_on=postponement.applied_on,
+                        application=postponement.application,
+                        decision="pending",
+                        decision_note="",
+                        new_place="",
+                        history_date=scheduled - timedelta(days=2),
+                        history_type="+",
+                        history_user_id=user_id,
+                        history_user_display=user_display,
+                    )
+                )
             history += self._case_history(case, opened, state, user_id, user_display, HCase)
             for subject in subjects[-len(subject_people) :]:
                 self.ids["part_history"] += 1
@@ -537,15 +585,20 @@ class Loader:
         CaseSubject.objects.bulk_create(subjects, batch_size=self.batch)
         CaseParticipant.objects.bulk_create(participants, batch_size=self.batch)
         RectificationItem.objects.bulk_create(items, batch_size=self.batch)
+        Postponement.objects.bulk_create(postponements, batch_size=self.batch)
         HCase.objects.bulk_create(history, batch_size=self.batch)
         HSubject.objects.bulk_create(subject_history, batch_size=self.batch)
         HParticipant.objects.bulk_create(participant_history, batch_size=self.batch)
+        HPostponement.objects.bulk_create(postponement_history, batch_size=self.batch)
         self.counts["cases"] += len(cases)
         self.counts["subjects"] += len(subjects)
         self.counts["participants"] += len(participants)
         self.counts["items"] += len(items)
+        self.counts["postponements"] += len(postponements)
         self.counts["history"] += len(history)
-        self.counts["part_history"] += len(subject_history) + len(participant_history)
+        self.counts["part_history"] += (
+            len(subject_history) + len(participant_history) + len(postponement_history)
+        )
 
     def _case_history(self, case, opened, state, user_id, user_display, HCase):
         """Five rows: opened as a draft, edits while a draft, then the transitions to ``state``
@@ -608,6 +661,7 @@ class Loader:
             CaseParticipant,
             CaseSubject,
             Person,
+            Postponement,
             RectificationItem,
             TalkCase,
         )
@@ -618,9 +672,11 @@ class Loader:
             CaseSubject,
             CaseParticipant,
             RectificationItem,
+            Postponement,
             TalkCase.history.model,
             CaseSubject.history.model,
             CaseParticipant.history.model,
+            Postponement.history.model,
         ]
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), models):
@@ -681,10 +737,16 @@ def main(argv=None) -> None:
         "--postgres", action="store_true", help="load lianzheng_bench on 127.0.0.1:5432"
     )
     parser.add_argument(
+        "--pg-name",
+        default=PG_NAME,
+        help=f"the PostgreSQL database to (re)create (default {PG_NAME}); only with --postgres",
+    )
+    parser.add_argument(
         "--if-needed", action="store_true", help="only when the database is not loaded yet"
     )
     args = parser.parse_args(argv)
     db = "postgres" if args.postgres else "sqlite"
+    use_pg_name(args.pg_name)
     configure(db)
     if args.if_needed and is_loaded(db):
         print(f"{db}: already loaded ({loaded_marker()})")

@@ -32,7 +32,7 @@ def test_the_principal_sees_cases_awaiting_his_consent(client, cast):
     assert "等待我审批的案件" not in dashboard(client, cast.clerk.user)
 
 
-def test_awaiting_consent_shows_the_day_of_submission_in_beijing(cast, monkeypatch, rf):
+def test_awaiting_consent_shows_the_day_of_submission_in_beijing(cast, rf):
     """Submitted at 01:00 Beijing time on 28 November is 17:00 UTC on the 27th: the panel
     shows the bureau's day, and the day of the (last) submission, not of the draft."""
     from datetime import UTC, date, datetime
@@ -42,8 +42,7 @@ def test_awaiting_consent_shows_the_day_of_submission_in_beijing(cast, monkeypat
     case = advance(cast, new_case(cast), CaseState.SUBMITTED)
     case.created_at = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
     case.submitted_at = datetime(2026, 11, 27, 17, 0, tzinfo=UTC)
-    monkeypatch.setattr(panels, "awaiting_consent", lambda: [case])
-    [(_case, day, _label)] = panels.AwaitingConsentPanel(rf.get("/admin/")).rows()
+    _case, day, _label = panels.AwaitingConsentPanel(rf.get("/admin/")).row(case)
     assert day == date(2026, 11, 28)
 
 
@@ -108,3 +107,27 @@ def test_my_reminders_shows_what_was_sent_to_me(client, cast):
     section = html.split('id="lz-myreminderspanel"')[1].split("</section>")[0]
     assert f'href="/admin/snippets/lianzheng/talkcase/inspect/{case.pk}/"' in section
     assert "最近30天没有提醒" in panel(dashboard(client, cast.clerk.user), "我的提醒")
+
+
+def test_a_long_worklist_shows_its_first_rows_and_counts_the_rest(client, cast, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from lianzheng.panels import AwaitingConsentPanel
+
+    monkeypatch.setattr(AwaitingConsentPanel, "limit", 2)
+    cases = [advance(cast, new_case(cast), CaseState.SUBMITTED) for _ in range(3)]
+    with CaptureQueriesContext(connection) as queries:
+        text = panel(dashboard(client, cast.principal.user), "等待我审批的案件")
+    assert "等待我审批的案件（3）" in text
+    assert cases[0].number in text and cases[1].number in text
+    assert cases[2].number not in text
+    # Only the rows shown are read: at 100,000 cases the principal has thousands waiting.
+    read = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('SELECT "lianzheng_talkcase"."id"')
+        and "ORDER BY" in q["sql"]
+        and '"created_at" ASC' in q["sql"]
+    ]
+    assert read and all(q.rstrip().endswith("LIMIT 2") for q in read)
