@@ -244,6 +244,19 @@ def _prepare_decide_postponement(case, data, facts):
 def _decide(decision):
     def write(case, proposal, user, actor_id):
         row = case.postponements.filter(decision=PostponementDecision.PENDING).first()
+        if row is None:
+            # The state says an application waits, the record has none (data imported or
+            # repaired by hand): refuse rather than decide on nothing.
+            from lianzheng.rules.table import RULES
+
+            raise TransitionRefused(
+                [
+                    RULES["R8.1"].refuse(
+                        "没有待决定的延期申请，无法作出决定",
+                        "there is no pending postponement application to decide on",
+                    )
+                ]
+            )
         row.decision = decision
         row.decided_by_id = actor_id
         row.decided_at = timezone.now()

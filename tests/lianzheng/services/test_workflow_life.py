@@ -484,6 +484,25 @@ def test_escalation_for_failed_rectification_needs_an_overdue_item(cast):
     assert (last.history_state_from, last.history_state_to) == ("rectifying", "escalated")
 
 
+def test_a_decision_with_no_pending_application_is_refused_not_crashed(cast):
+    """Imported or hand-repaired data can leave a case awaiting a decision with no pending
+    application; deciding is then refused with 第八条, and nothing changes."""
+    case = advance(cast, new_case(cast), CaseState.NOTIFIED)
+    case = case_transition(
+        case=case,
+        transition="request_postponement",
+        user=cast.clerk.user,
+        application="出差，申请延期。",
+    )
+    Postponement.objects.filter(case=case).update(decision=PostponementDecision.REJECTED)
+    lead = cast.deputy_discipline.user
+    for transition in ("approve_postponement", "reject_postponement"):
+        exc = refused(case, transition, lead, new_scheduled_at=talk_time(8), note="不同意。")
+        assert exc.codes == ["R8.1"]
+        assert "没有待决定的延期申请" in str(exc)
+    assert stored(case).state == CaseState.POSTPONEMENT_REQUESTED
+
+
 # -- withdrawal --------------------------------------------------------------------------------
 
 
