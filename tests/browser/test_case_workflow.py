@@ -95,7 +95,8 @@ def test_a_warning_talk_from_draft_to_closed(live_server, page, screenshot):
     page.fill("input[name=place]", "局三楼会议室")
     page.fill("textarea[name=content]", "请按时参加警示约谈。")
     page.locator("input[name=written_on]").dispatch_event("change")
-    page.wait_for_function("document.getElementById('lz-workday-check').textContent.length > 0")
+    # A locator, not wait_for_function: its string predicate is eval'd, which our CSP forbids.
+    page.locator("#lz-workday-check:not(:empty)").wait_for()
     assert "不足" in page.locator("#lz-workday-check").inner_text()
     submit_form(page, "书面通知")
     error = page.locator(".w-field__errors, .error-message").first.inner_text()
