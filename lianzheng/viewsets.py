@@ -43,7 +43,8 @@ from lianzheng.selectors import cases_of_user_q, load_calendar, next_deadline, o
 from lianzheng.views import calendar as calendar_views
 from lianzheng.views import cases as case_views
 from lianzheng.views import documents as document_views
-from lianzheng.views.choosers import PersonChooserViewSet
+from lianzheng.views import snippets as snippet_views
+from lianzheng.views.choosers import PersonChooserViewSet, RobustSnippetChooserViewSet
 from lianzheng.views.workflow import WorkflowDiagramView
 
 
@@ -145,6 +146,14 @@ class Refuse403Mixin:
                     pattern.callback, catch=PermissionDenied, back_url="/admin/"
                 )
         return patterns
+
+
+class ReferenceDataViewSet(Refuse403Mixin, SnippetViewSet):
+    """The reference data's generic snippet views, whose refused forms name their fields."""
+
+    add_view_class = snippet_views.SnippetCreateView
+    edit_view_class = snippet_views.SnippetEditView
+    chooser_viewset_class = RobustSnippetChooserViewSet
 
 
 class LocalTimeColumn(Column):
@@ -299,7 +308,7 @@ class TalkCaseViewSet(Refuse403Mixin, SnippetViewSet):
         ]
 
 
-class PersonViewSet(Refuse403Mixin, SnippetViewSet):
+class PersonViewSet(ReferenceDataViewSet):
     model = Person
     icon = "user"
     chooser_viewset_class = PersonChooserViewSet
@@ -334,7 +343,7 @@ class PersonViewSet(Refuse403Mixin, SnippetViewSet):
         ]
 
 
-class AppointmentViewSet(Refuse403Mixin, SnippetViewSet):
+class AppointmentViewSet(ReferenceDataViewSet):
     model = Appointment
     icon = "date"
     menu_label = _("Appointments")
@@ -347,7 +356,7 @@ class AppointmentViewSet(Refuse403Mixin, SnippetViewSet):
         return Appointment.objects.select_related("person")
 
 
-class UnitViewSet(Refuse403Mixin, SnippetViewSet):
+class UnitViewSet(ReferenceDataViewSet):
     model = Unit
     icon = "group"
     menu_label = _("Units")
@@ -360,7 +369,7 @@ class UnitViewSet(Refuse403Mixin, SnippetViewSet):
     copy_view_enabled = False
 
 
-class RoleAssignmentViewSet(Refuse403Mixin, SnippetViewSet):
+class RoleAssignmentViewSet(ReferenceDataViewSet):
     model = RoleAssignment
     icon = "key"
     menu_label = _("Role assignments")
@@ -374,7 +383,7 @@ class RoleAssignmentViewSet(Refuse403Mixin, SnippetViewSet):
         return RoleAssignment.objects.select_related("person", "unit")
 
 
-class GroundViewSet(Refuse403Mixin, SnippetViewSet):
+class GroundViewSet(ReferenceDataViewSet):
     model = Ground
     icon = "list-ol"
     menu_label = _("Grounds (第五条)")
@@ -383,7 +392,7 @@ class GroundViewSet(Refuse403Mixin, SnippetViewSet):
     copy_view_enabled = False
 
 
-class CalendarOverrideViewSet(Refuse403Mixin, SnippetViewSet):
+class CalendarOverrideViewSet(ReferenceDataViewSet):
     model = CalendarOverride
     icon = "calendar-alt"
     menu_label = _("Working-day overrides")
@@ -393,7 +402,7 @@ class CalendarOverrideViewSet(Refuse403Mixin, SnippetViewSet):
     copy_view_enabled = False
 
 
-class CalendarYearViewSet(Refuse403Mixin, SnippetViewSet):
+class CalendarYearViewSet(ReferenceDataViewSet):
     model = CalendarYear
     icon = "calendar-check"
     menu_label = _("Calendar years entered")

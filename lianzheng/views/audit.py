@@ -35,7 +35,7 @@ from lianzheng.selectors_audit import (
 )
 from lianzheng.services.audit import record_verification
 from lianzheng.services.workflow import STEPS, transition_label
-from lianzheng.views.cases import Forbidden, as_403, case_url
+from lianzheng.views.cases import Forbidden, as_403, case_url, int_param
 
 AUDIT_READERS = frozenset(
     {Role.AUDITOR, Role.DISCIPLINE_OFFICER, Role.DEPUTY_HEAD_DISCIPLINE, Role.PRINCIPAL_HEAD}
@@ -98,10 +98,7 @@ class AuditLogView(WagtailAdminTemplateMixin, TemplateView):
         export = request.GET.get("export")
         if export in ("csv", "xlsx"):
             return self.export(audit_log(filters, limit=EXPORT_LIMIT), export)
-        before = request.GET.get("before")
-        self.entries = audit_log(
-            filters, limit=50, before_seq=int(before) if before and before.isdigit() else None
-        )
+        self.entries = audit_log(filters, limit=50, before_seq=int_param(request.GET.get("before")))
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -217,10 +214,10 @@ class CaseCompareView(WagtailAdminTemplateMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         versions = case_versions(self.case)
         ids = {v.history_id for v in versions}
-        a = self.request.GET.get("a")
-        b = self.request.GET.get("b")
-        a = int(a) if a and a.isdigit() and int(a) in ids else versions[0].history_id
-        b = int(b) if b and b.isdigit() and int(b) in ids else versions[-1].history_id
+        a = int_param(self.request.GET.get("a"))
+        b = int_param(self.request.GET.get("b"))
+        a = a if a in ids else versions[0].history_id
+        b = b if b in ids else versions[-1].history_id
         context.update(
             case=self.case,
             versions=versions,

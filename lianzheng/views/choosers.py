@@ -5,9 +5,20 @@ from __future__ import annotations
 
 from django import forms
 from django.db.models import Q
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms.choosers import BaseFilterForm
 from wagtail.snippets.views.chooser import ChooseResultsView, ChooseView, SnippetChooserViewSet
+
+from lianzheng.widgets import SnippetChooser
+
+
+class RobustSnippetChooserViewSet(SnippetChooserViewSet):
+    """The chooser of a snippet, whose widget (used by every form choosing one) is ours."""
+
+    @cached_property
+    def widget_class(self):
+        return SnippetChooser(model=self.model, icon=self.icon)
 
 
 class PersonFilterForm(BaseFilterForm):
@@ -37,6 +48,6 @@ class PersonChooseResultsView(ChooseResultsView):
     filter_form_class = PersonFilterForm
 
 
-class PersonChooserViewSet(SnippetChooserViewSet):
+class PersonChooserViewSet(RobustSnippetChooserViewSet):
     choose_view_class = PersonChooseView
     choose_results_view_class = PersonChooseResultsView
