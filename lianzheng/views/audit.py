@@ -36,6 +36,7 @@ from lianzheng.selectors_audit import (
 from lianzheng.services.audit import record_verification
 from lianzheng.services.workflow import STEPS, transition_label
 from lianzheng.views.cases import Forbidden, as_403, case_url, int_param
+from lianzheng.views.exports import csv_cell, xlsx_cell, xlsx_value
 
 AUDIT_READERS = frozenset(
     {Role.AUDITOR, Role.DISCIPLINE_OFFICER, Role.DEPUTY_HEAD_DISCIPLINE, Role.PRINCIPAL_HEAD}
@@ -141,18 +142,18 @@ class AuditLogView(WagtailAdminTemplateMixin, TemplateView):
             buffer = io.StringIO()
             writer = csv.writer(buffer)
             writer.writerow(headings)
-            writer.writerows(rows)
+            writer.writerows([[csv_cell(value) for value in row] for row in rows])
             response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv")
             response["Content-Disposition"] = 'attachment; filename="lianzheng-audit-log.csv"'
             return response
         from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
 
-        book = Workbook()
-        sheet = book.active
-        sheet.title = "audit log"
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("audit log")
         sheet.append(headings)
         for row in rows:
-            sheet.append(row)
+            sheet.append([xlsx_cell(WriteOnlyCell(sheet, xlsx_value(value))) for value in row])
         out = io.BytesIO()
         book.save(out)
         response = HttpResponse(

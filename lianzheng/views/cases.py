@@ -56,6 +56,7 @@ from lianzheng.services.workflow import (
     case_transition,
     transition_label,
 )
+from lianzheng.views.exports import csv_cell, xlsx_cell, xlsx_value
 
 URL_PREFIX = "wagtailsnippets_lianzheng_talkcase"
 
@@ -129,6 +130,14 @@ class CaseIndexView(IndexView):
     @cached_property
     def calendar(self):
         return load_calendar()
+
+    def preprocess_field_value(self, field, value, export_format):
+        value = super().preprocess_field_value(field, value, export_format)
+        return csv_cell(value) if export_format == self.FORMAT_CSV else xlsx_value(value)
+
+    def generate_xlsx_row(self, worksheet, row_dict, date_format=None):
+        for cell in super().generate_xlsx_row(worksheet, row_dict, date_format=date_format):
+            yield xlsx_cell(cell)
 
     def to_row_dict(self, item):
         row = {}
