@@ -309,3 +309,4 @@ class Target:
     result_url: str = ""  # where to look after success (the redirect by default)
     files: st.SearchStrategy | None = None  # uploads to send with the form
     instance: object = None  # the row a snippet form edits
+    frozen: tuple[str, ...] = ()  # the case's fields an accepted form must leave as they were
