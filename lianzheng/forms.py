@@ -7,11 +7,12 @@ the field it concerns, citing its article.
 
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.widgets import AdminDateInput, AdminDateTimeInput
-from wagtail.snippets.widgets import AdminSnippetChooser
 
 from lianzheng.choices import (
     CaseRole,
@@ -23,10 +24,52 @@ from lianzheng.choices import (
     TalkType,
 )
 from lianzheng.models import Appointment, Ground, Person
+from lianzheng.models.calendar import FIRST_YEAR, LAST_YEAR
 from lianzheng.services.errors import TransitionRefused, describe
+from lianzheng.widgets import SnippetChooser
 
 TEXT_LIMIT = 10_000
 LINE_LIMIT = 200
+
+
+def _in_years(value: date) -> None:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise forms.ValidationError(
+            _("Enter a date between the years %(first)s and %(last)s."),
+            code="out_of_range",
+            params={"first": FIRST_YEAR, "last": LAST_YEAR},
+        )
+
+
+class DateField(forms.DateField):
+    """A date within the years the working-day calendar is kept for: a year 1 or 9999 typed by
+    mistake would otherwise reach date arithmetic that cannot hold it."""
+
+    default_validators = [_in_years]
+
+
+class DateTimeField(forms.DateTimeField):
+    """A date and time within those years; one given in another time zone is taken as that
+    moment and shown in Beijing time, and a Beijing time that never was or was twice (the
+    summer times of 1986–1991) is refused by Django's own parsing."""
+
+    default_validators = [_in_years]
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Django's, refusing an id no row can have before asking the database: a 30-digit id
+    overflowed SQLite's integers (a 500) and is out of PostgreSQL's range too."""
+
+    def _check_values(self, value):
+        for pk in value if isinstance(value, list | tuple) else ():
+            text = str(pk).strip()
+            if not (text.isascii() and text.isdigit() and len(text) <= 18):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
 
 
 def _text(label, required=False, help_text="", rows=4):
@@ -39,9 +82,10 @@ def _text(label, required=False, help_text="", rows=4):
     )
 
 
-def _line(label, required=False, help_text=""):
+def _line(label, required=False, help_text="", max_length=LINE_LIMIT):
+    """One line of text, as long as the column that keeps it."""
     return forms.CharField(
-        label=label, required=required, help_text=help_text, max_length=LINE_LIMIT
+        label=label, required=required, help_text=help_text, max_length=max_length
     )
 
 
@@ -57,7 +101,7 @@ class ChooserFormMixin:
     def install_choosers(self) -> None:
         for name, model in self.choosers.items():
             if name in self.fields:
-                self.fields[name].widget = AdminSnippetChooser(model)
+                self.fields[name].widget = SnippetChooser(model)
 
 
 class RefusalFormMixin:
@@ -76,7 +120,7 @@ class CaseForm(ChooserFormMixin, RefusalFormMixin, forms.Form):
     subject = forms.ModelChoiceField(
         label=_("subject"),
         queryset=Person.objects.filter(active=True),
-        widget=AdminSnippetChooser(Person),
+        widget=SnippetChooser(Person),
         help_text=_("For a collective talk, add further subjects on the case page."),
     )
     purpose = _text(
@@ -98,13 +142,13 @@ class CaseForm(ChooserFormMixin, RefusalFormMixin, forms.Form):
         label=_("appointment"),
         required=False,
         queryset=Appointment.objects.all(),
-        widget=AdminSnippetChooser(Appointment),
+        widget=SnippetChooser(Appointment),
     )
     source = forms.ChoiceField(
         label=_("source of the problem"), required=False, choices=_blank_choice(CaseSource.choices)
     )
     source_detail = _line(_("source detail"))
-    grounds = forms.ModelMultipleChoiceField(
+    grounds = ModelMultipleChoiceField(
         label=_("grounds (第五条)"),
         required=False,
         queryset=Ground.objects.filter(active=True),
@@ -113,7 +157,7 @@ class CaseForm(ChooserFormMixin, RefusalFormMixin, forms.Form):
     other_justification = _text(_("justification for 其他"), rows=2)
     problems = _text(_("problems named"))
     preparation_note = _text(_("preparation note (谈话提纲)"), rows=6)
-    scheduled_at = forms.DateTimeField(
+    scheduled_at = DateTimeField(
         label=_("planned talk time"), required=False, widget=AdminDateTimeInput
     )
     place = _line(_("place"))
@@ -175,7 +219,7 @@ class SubjectForm(ChooserFormMixin, RefusalFormMixin, forms.Form):
     person = forms.ModelChoiceField(
         label=_("subject"),
         queryset=Person.objects.filter(active=True),
-        widget=AdminSnippetChooser(Person),
+        widget=SnippetChooser(Person),
     )
 
 
@@ -189,15 +233,15 @@ class ParticipantForm(ChooserFormMixin, RefusalFormMixin, forms.Form):
     person = forms.ModelChoiceField(
         label=_("person"),
         queryset=Person.objects.filter(active=True),
-        widget=AdminSnippetChooser(Person),
+        widget=SnippetChooser(Person),
     )
     role = forms.ChoiceField(label=_("part"), choices=CaseRole.choices)
 
 
 class ConfidentialForm(RefusalFormMixin, forms.Form):
-    whistleblower = _line(_("whistleblower"))
+    whistleblower = _line(_("whistleblower"), max_length=100)
     contact = _line(_("contact"))
-    received_on = forms.DateField(label=_("received on"), required=False, widget=AdminDateInput)
+    received_on = DateField(label=_("received on"), required=False, widget=AdminDateInput)
     material = _text(_("reported material"), required=True, rows=6)
 
 
@@ -243,11 +287,11 @@ class ReasonForm(TransitionForm):
 
 
 class NotifyForm(TransitionForm):
-    scheduled_at = forms.DateTimeField(
+    scheduled_at = DateTimeField(
         label=_("talk time"), widget=AdminDateTimeInput(attrs={"data-lianzheng-workday-check": "1"})
     )
     place = _line(_("place"), required=True)
-    written_on = forms.DateField(
+    written_on = DateField(
         label=_("written notice dated"),
         widget=AdminDateInput(attrs={"data-lianzheng-workday-from": "1"}),
     )
@@ -259,7 +303,7 @@ class NotifyForm(TransitionForm):
             "is about."
         ),
     )
-    phone_notified_at = forms.DateTimeField(
+    phone_notified_at = DateTimeField(
         label=_("also notified by phone at"), required=False, widget=AdminDateTimeInput
     )
     phone_note = _line(_("phone note"))
@@ -275,8 +319,10 @@ class NotifyForm(TransitionForm):
 
 class PostponementRequestForm(TransitionForm):
     application = _text(_("written application"), required=True)
-    subject_person_id = forms.TypedChoiceField(label=_("applicant"), coerce=int, required=False)
-    applied_on = forms.DateField(label=_("applied on"), widget=AdminDateInput)
+    subject_person_id = forms.TypedChoiceField(
+        label=_("applicant"), coerce=int, required=False, empty_value=None
+    )
+    applied_on = DateField(label=_("applied on"), widget=AdminDateInput)
 
     def __init__(self, *args, case=None, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("applied_on", timezone.localdate())
@@ -286,7 +332,7 @@ class PostponementRequestForm(TransitionForm):
 
 
 class PostponementDecisionForm(TransitionForm):
-    new_scheduled_at = forms.DateTimeField(
+    new_scheduled_at = DateTimeField(
         label=_("new talk time"), required=False, widget=AdminDateTimeInput
     )
     new_place = _line(_("new place"))
@@ -313,11 +359,11 @@ class RectificationItemsForm(TransitionForm):
         super().__init__(*args, case=case, **kwargs)
         for i in range(1, self.ROWS + 1):
             self.fields[f"description_{i}"] = _text(_("what"), rows=2)
-            self.fields[f"deadline_{i}"] = forms.DateField(
+            self.fields[f"deadline_{i}"] = DateField(
                 label=_("deadline"), required=False, widget=AdminDateInput
             )
             self.fields[f"working_days_{i}"] = _working_days_field()
-            self.fields[f"responsible_{i}"] = _line(_("responsible"))
+            self.fields[f"responsible_{i}"] = _line(_("responsible"), max_length=100)
 
     def rows(self):
         return [
@@ -365,7 +411,7 @@ RECORD_LABELS = {
 class HoldForm(TransitionForm):
     """The record of the talk, one block per subject (第六条（四））."""
 
-    held_at = forms.DateTimeField(label=_("held at"), widget=AdminDateTimeInput)
+    held_at = DateTimeField(label=_("held at"), widget=AdminDateTimeInput)
 
     def __init__(self, *args, case=None, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("held_at", timezone.localtime())
@@ -427,7 +473,7 @@ class HoldForm(TransitionForm):
 
 
 class CheckForm(RefusalFormMixin, forms.Form):
-    checked_on = forms.DateField(label=_("checked on"), widget=AdminDateInput)
+    checked_on = DateField(label=_("checked on"), widget=AdminDateInput)
     result = forms.ChoiceField(label=_("result"), choices=CheckResult.choices)
     finding = _text(_("finding"), required=True, rows=3)
     evidence = forms.FileField(
@@ -453,9 +499,9 @@ def _working_days_field():
 
 class ItemForm(RefusalFormMixin, forms.Form):
     description = _text(_("what"), required=True, rows=2)
-    deadline = forms.DateField(label=_("deadline"), required=False, widget=AdminDateInput)
+    deadline = DateField(label=_("deadline"), required=False, widget=AdminDateInput)
     working_days = _working_days_field()
-    responsible = _line(_("responsible"), required=True)
+    responsible = _line(_("responsible"), required=True, max_length=100)
 
 
 class ShortNoticeForm(RefusalFormMixin, forms.Form):

@@ -50,9 +50,14 @@ class TalkEvent:
 
 
 def escape_text(value: str) -> str:
-    """TEXT of RFC 5545 3.3.11: backslash, semicolon and comma escaped, newlines as \\n."""
+    """TEXT of RFC 5545 3.3.11: backslash, semicolon and comma escaped, newlines as \\n, and
+    the control characters TEXT may not hold (3.1: CONTROL, all but HTAB) left out."""
     value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    return value.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
+    value = value.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
+    return value.translate(_CONTROL)
+
+
+_CONTROL = dict.fromkeys([*range(0x09), *range(0x0A, 0x20), 0x7F])
 
 
 def fold(line: str) -> str:

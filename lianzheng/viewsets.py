@@ -48,6 +48,7 @@ from lianzheng.selectors import cases_of_user_q, load_calendar, next_deadline, o
 from lianzheng.views import calendar as calendar_views
 from lianzheng.views import cases as case_views
 from lianzheng.views import documents as document_views
+from lianzheng.views import snippets as snippet_views
 from lianzheng.views.choosers import PersonChooserViewSet, ReadCheckedChooserViewSet
 from lianzheng.views.workflow import WorkflowDiagramView
 
@@ -164,8 +165,11 @@ class ReadableUsageView(UsageView):
 
 
 class ReferenceViewSet(Refuse403Mixin, SnippetViewSet):
-    """Reference data: kept by its keepers (lianzheng.roles), read by everyone in the admin."""
+    """Reference data: kept by its keepers (lianzheng.roles), read by everyone in the admin;
+    refused forms name their fields."""
 
+    add_view_class = snippet_views.SnippetCreateView
+    edit_view_class = snippet_views.SnippetEditView
     history_view_class = ReadableHistoryView
     usage_view_class = ReadableUsageView
     chooser_viewset_class = ReadCheckedChooserViewSet

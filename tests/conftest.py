@@ -11,8 +11,19 @@ import os
 
 import pytest
 from django.db import connection
+from hypothesis import settings as hypothesis_settings
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+# Property tests: a bounded number of examples each (tests that need more or fewer say so), no
+# per-example deadline (an admin request under load is slow, not wrong), and in CI the same
+# examples on every run, so that a red build is reproducible and not a roll of the dice.
+hypothesis_settings.register_profile("dev", max_examples=30, deadline=None)
+hypothesis_settings.register_profile(
+    "ci", max_examples=30, deadline=None, derandomize=True, database=None, print_blob=True
+)
+hypothesis_settings.register_profile("quick", max_examples=8, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if IN_CI else "dev"))
 
 
 def pytest_collection_modifyitems(config, items):
@@ -38,6 +49,20 @@ def pytest_runtest_makereport(item, call):
         report.outcome = "failed"
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.longrepr = f"Skipped in CI, which counts as a failure: {reason}"
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many inputs the bad-input tests tried, per form (tests/hostile.py counts them)."""
+    import sys
+
+    hostile = sys.modules.get("tests.hostile")
+    if hostile is None or not hostile.TRIED:
+        return
+    tried = hostile.TRIED
+    terminalreporter.section("bad input tried")
+    for name, n in sorted(tried.items()):
+        terminalreporter.write_line(f"{name}: {n} ({hostile.ACCEPTED[name]} accepted)")
+    terminalreporter.write_line(f"{len(tried)} forms, {sum(tried.values())} inputs in all")
 
 
 def pytest_report_header(config):

@@ -6,6 +6,16 @@ from django.utils.translation import gettext_lazy as _
 
 from lianzheng.history import Audited, audited_history
 
+# The years the calendar is kept for: the package covers 2004 on, editors type later years,
+# and nothing in the regulation's practice falls outside.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def _year_error():
+    return ValidationError(
+        _("Enter a year between %(first)s and %(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR}
+    )
+
 
 class CalendarOverride(Audited):
     """One date ruled working or not, as the State Council's notice for that year says."""
@@ -25,6 +35,10 @@ class CalendarOverride(Audited):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {'上班' if self.working else '休息'} {self.note}".strip()
+
+    def clean(self):
+        if self.date and not FIRST_YEAR <= self.date.year <= LAST_YEAR:
+            raise ValidationError({"date": _year_error()})
 
 
 class CalendarYear(Audited):
@@ -50,5 +64,5 @@ class CalendarYear(Audited):
         return str(self.year)
 
     def clean(self):
-        if self.year and not 2000 <= self.year <= 2100:
-            raise ValidationError({"year": _("Enter a year between 2000 and 2100.")})
+        if self.year and not FIRST_YEAR <= self.year <= LAST_YEAR:
+            raise ValidationError({"year": _year_error()})

@@ -11,6 +11,7 @@ import contextvars
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -97,11 +98,20 @@ class Ground(Audited):
     def __str__(self) -> str:
         from lianzheng.regulation import clause_label
 
-        return f"{clause_label(self.number)}{self.text}"
+        try:
+            label = clause_label(self.number)
+        except (TypeError, ValueError):  # a number being edited, not yet refused by clean()
+            label = f"（{self.number}）"
+        return f"{label}{self.text}"
 
     @property
     def anchor(self) -> str:
         return f"article-5-{self.number}"
+
+    def clean(self):
+        # Shown as its clause （一）…（九十九）: a number outside that cannot be written.
+        if self.number is not None and not 1 <= self.number <= 99:
+            raise ValidationError({"number": _("Enter a clause number from 1 to 99.")})
 
 
 class CaseSequence(models.Model):

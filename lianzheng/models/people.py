@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -131,6 +132,19 @@ class RoleAssignment(Audited):
                 name="lianzheng_roleassignment_valid_range",
             ),
         ]
+
+    def clean(self):
+        """The constraints' rules, said on their fields (the database's own message names only
+        the constraint)."""
+        errors = {}
+        if self.role == Role.LEADER_IN_CHARGE and not self.unit_id:
+            errors["unit"] = _("Choose the section a leader in charge is in charge of.")
+        elif self.role and self.role != Role.LEADER_IN_CHARGE and self.unit_id:
+            errors["unit"] = _("Only a leader in charge has a section; leave it empty.")
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            errors["valid_until"] = _("The end cannot be before the start.")
+        if errors:
+            raise ValidationError(errors)
 
     def __str__(self) -> str:
         label = Role(self.role).label

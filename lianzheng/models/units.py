@@ -1,5 +1,6 @@
 """Units: where subjects work, and so who leads their talks (第三条, 第六条（二）)."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -39,6 +40,16 @@ class Unit(Audited):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        """The constraint's rule, said on the field (the database's own message names only the
+        constraint)."""
+        if self.kind == UnitKind.SECTION and self.county:
+            raise ValidationError(
+                {"county": _("A bureau section belongs to no county; leave the county empty.")}
+            )
+        if self.kind and self.kind != UnitKind.SECTION and not self.county:
+            raise ValidationError({"county": _("Choose the county or city of a county unit.")})
 
     @property
     def is_county_unit(self) -> bool:

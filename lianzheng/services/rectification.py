@@ -168,8 +168,9 @@ def _attach_evidence(check: RectificationCheck, upload, store) -> None:
     import hashlib
     from pathlib import PurePath
 
-    name = PurePath(upload.name or "").name[:200]
-    if PurePath(name).suffix.lower() not in EVIDENCE_TYPES:
+    name = PurePath(upload.name or "").name
+    suffix = PurePath(name).suffix.lower()
+    if suffix not in EVIDENCE_TYPES:
         raise TransitionRefused(
             [
                 input_problem(
@@ -183,6 +184,8 @@ def _attach_evidence(check: RectificationCheck, upload, store) -> None:
         raise TransitionRefused(
             [input_problem("证明材料不能超过 20 MB", "evidence is limited to 20 MB", "evidence")]
         )
+    if len(name) > 200:  # the column's length; keep the type it was accepted for
+        name = name[: 200 - len(suffix)] + suffix
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)

@@ -200,10 +200,16 @@ def _write_notify(case, proposal, user, actor_id):
 
 def _prepare_request_postponement(case, data, facts):
     application = (data.get("application") or "").strip()
-    subject_id = data.get("subject_person_id")
+    subject_id = data.get("subject_person_id") or None
     if subject_id is not None and subject_id not in {s.person_id for s in facts.subjects}:
         raise TransitionRefused(
-            [input_problem("申请人不是本案约谈对象", "the applicant is not a subject", "subject")]
+            [
+                input_problem(
+                    "申请人不是本案约谈对象",
+                    "the applicant is not a subject",
+                    "subject_person_id",
+                )
+            ]
         )
     return (
         {

@@ -35,7 +35,8 @@ from lianzheng.selectors_audit import (
 )
 from lianzheng.services.audit import record_verification
 from lianzheng.services.workflow import STEPS, transition_label
-from lianzheng.views.cases import Forbidden, as_403, case_url
+from lianzheng.views.cases import Forbidden, as_403, case_url, int_param
+from lianzheng.views.exports import csv_cell, xlsx_cell, xlsx_value
 
 AUDIT_READERS = frozenset(
     {Role.AUDITOR, Role.DISCIPLINE_OFFICER, Role.DEPUTY_HEAD_DISCIPLINE, Role.PRINCIPAL_HEAD}
@@ -98,10 +99,7 @@ class AuditLogView(WagtailAdminTemplateMixin, TemplateView):
         export = request.GET.get("export")
         if export in ("csv", "xlsx"):
             return self.export(audit_log(filters, limit=EXPORT_LIMIT), export)
-        before = request.GET.get("before")
-        self.entries = audit_log(
-            filters, limit=50, before_seq=int(before) if before and before.isdigit() else None
-        )
+        self.entries = audit_log(filters, limit=50, before_seq=int_param(request.GET.get("before")))
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -144,18 +142,18 @@ class AuditLogView(WagtailAdminTemplateMixin, TemplateView):
             buffer = io.StringIO()
             writer = csv.writer(buffer)
             writer.writerow(headings)
-            writer.writerows(rows)
+            writer.writerows([[csv_cell(value) for value in row] for row in rows])
             response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv")
             response["Content-Disposition"] = 'attachment; filename="lianzheng-audit-log.csv"'
             return response
         from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
 
-        book = Workbook()
-        sheet = book.active
-        sheet.title = "audit log"
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("audit log")
         sheet.append(headings)
         for row in rows:
-            sheet.append(row)
+            sheet.append([xlsx_cell(WriteOnlyCell(sheet, xlsx_value(value))) for value in row])
         out = io.BytesIO()
         book.save(out)
         response = HttpResponse(
@@ -217,10 +215,10 @@ class CaseCompareView(WagtailAdminTemplateMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         versions = case_versions(self.case)
         ids = {v.history_id for v in versions}
-        a = self.request.GET.get("a")
-        b = self.request.GET.get("b")
-        a = int(a) if a and a.isdigit() and int(a) in ids else versions[0].history_id
-        b = int(b) if b and b.isdigit() and int(b) in ids else versions[-1].history_id
+        a = int_param(self.request.GET.get("a"))
+        b = int_param(self.request.GET.get("b"))
+        a = a if a in ids else versions[0].history_id
+        b = b if b in ids else versions[-1].history_id
         context.update(
             case=self.case,
             versions=versions,

@@ -35,6 +35,7 @@ from lianzheng.forms import (
     TransitionForm,
 )
 from lianzheng.models import CaseSubject, Person, RectificationItem, TalkCase
+from lianzheng.models.calendar import FIRST_YEAR, LAST_YEAR
 from lianzheng.permissions import editable_fields, user_can_ask, user_can_view_cases
 from lianzheng.selectors import (
     actor_facts,
@@ -55,6 +56,7 @@ from lianzheng.services.workflow import (
     case_transition,
     transition_label,
 )
+from lianzheng.views.exports import csv_cell, xlsx_cell, xlsx_value
 from lianzheng.views.faults import ServiceOwnsTheWrite, expected_faults
 
 URL_PREFIX = "wagtailsnippets_lianzheng_talkcase"
@@ -129,6 +131,14 @@ class CaseIndexView(IndexView):
     @cached_property
     def calendar(self):
         return load_calendar()
+
+    def preprocess_field_value(self, field, value, export_format):
+        value = super().preprocess_field_value(field, value, export_format)
+        return csv_cell(value) if export_format == self.FORMAT_CSV else xlsx_value(value)
+
+    def generate_xlsx_row(self, worksheet, row_dict, date_format=None):
+        for cell in super().generate_xlsx_row(worksheet, row_dict, date_format=date_format):
+            yield xlsx_cell(cell)
 
     def to_row_dict(self, item):
         row = {}
@@ -404,10 +414,10 @@ class TransitionView(CaseAccessMixin, CaseFormView):
         ground and facts filled in (第九条, 第十条); the leader still reads and decides."""
         initial = super().get_initial()
         if self.transition == "escalate" and self.request.method == "GET":
-            item_id = self.request.GET.get("item", "")
+            item_id = int_param(self.request.GET.get("item"))
             item = (
                 RectificationItem.objects.filter(case=self.case, pk=item_id).first()
-                if item_id.isdigit()
+                if item_id is not None
                 else None
             )
             if item is not None and item.needs_escalation:
@@ -639,13 +649,16 @@ class WorkdayCheckView(View):
     def get(self, request):
         if not user_can_view_cases(request.user):
             raise Forbidden
-        written = parse_date(request.GET.get("from", "") or "")
-        talk_at = parse_datetime(request.GET.get("to", "") or "") or parse_date(
-            request.GET.get("to", "") or ""
-        )
-        if written is None or talk_at is None:
-            return JsonResponse({"error": "请填写通知日期和约谈时间 / give both dates"}, status=400)
-        talk = talk_at.date() if hasattr(talk_at, "date") else talk_at
+        written = _date_param(request.GET.get("from"))
+        talk = _date_param(request.GET.get("to"), with_time=True)
+        if written is None or talk is None:
+            return JsonResponse(
+                {
+                    "error": f"请填写{FIRST_YEAR}至{LAST_YEAR}年之间的通知日期和约谈时间 / give "
+                    f"both dates, between the years {FIRST_YEAR} and {LAST_YEAR}"
+                },
+                status=400,
+            )
         calendar = load_calendar()
         days = calendar.working_days_between(written, talk)
         latest = calendar.last_working_day_for_notice(talk, 3)
@@ -667,3 +680,26 @@ class WorkdayCheckView(View):
                 "message": message,
             }
         )
+
+
+def _date_param(value: str | None, *, with_time: bool = False):
+    """A date from a query parameter (or the local date of a date and time), or None if it is
+    not one, is impossible (30 February) or is outside the years the calendar is kept for."""
+    value = (value or "").strip()
+    try:
+        parsed = (parse_datetime(value) if with_time else None) or parse_date(value)
+    except ValueError:
+        return None
+    if parsed is None:
+        return None
+    if hasattr(parsed, "date"):
+        parsed = timezone.localtime(parsed).date() if timezone.is_aware(parsed) else parsed.date()
+    return parsed if FIRST_YEAR <= parsed.year <= LAST_YEAR else None
+
+
+def int_param(value: str | None) -> int | None:
+    """A row id from a query parameter; None for anything else ("²", "1e3", 40 digits…)."""
+    value = (value or "").strip()
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
+        return None
+    return int(value)

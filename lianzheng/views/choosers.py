@@ -10,9 +10,12 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.urls import URLPattern
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms.choosers import BaseFilterForm
 from wagtail.snippets.views.chooser import ChooseResultsView, ChooseView, SnippetChooserViewSet
+
+from lianzheng.widgets import SnippetChooser
 
 
 class PersonFilterForm(BaseFilterForm):
@@ -62,7 +65,12 @@ def _requires_view(view_func, model):
 class ReadCheckedChooserViewSet(SnippetChooserViewSet):
     """A chooser that needs the "view" permission and has no "create" tab or URL: people, units
     and the rest are made on their own forms, where their history reason is asked for, and a
-    case only through the case form and its service."""
+    case only through the case form and its service. Its widget (used by every form choosing
+    one) is ours (lianzheng.widgets)."""
+
+    @cached_property
+    def widget_class(self):
+        return SnippetChooser(model=self.model, icon=self.icon)
 
     def get_urlpatterns(self):
         patterns = [p for p in super().get_urlpatterns() if getattr(p, "name", "") != "create"]

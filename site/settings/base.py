@@ -223,6 +223,12 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 
 LOGIN_URL = "wagtailadmin_login"
 
+# A form's text may be pasted by mistake at a megabyte (10,000 characters is the limit of a text
+# field, which the form then names); URL-encoded, a megabyte of Chinese is over 3 MB. Django's
+# 2.5 MB default would answer such a paste with a bare 400, not the form and its message.
+# Evidence files are uploads and do not count towards this.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
 # Demo logins are for trying the system on a laptop; production turns this off.
 LIANZHENG_ALLOW_DEMO = True
 

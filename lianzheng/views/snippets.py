@@ -1,0 +1,39 @@
+"""The generic snippet forms of the reference data (people, units, grounds, calendar…), with a
+refusal that says which fields to correct.
+
+Wagtail's banner says only that the form "could not be saved due to errors" and leaves the fields
+to be found further down the page; ours names them, by their labels.
+"""
+
+from __future__ import annotations
+
+from django.forms.forms import NON_FIELD_ERRORS
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from wagtail.snippets.views.snippets import CreateView, EditView
+
+
+class NamedFieldErrorsMixin:
+    def is_valid(self, form):
+        valid = super().is_valid(form)
+        if not valid and self.produced_error_message:
+            labels = [
+                str(form.fields[name].label)
+                for name in form.errors
+                if name != NON_FIELD_ERRORS and name in form.fields
+            ]
+            if labels:
+                separator = "、" if (get_language() or "").startswith("zh") else ", "
+                self.produced_error_message = _("%(message)s Please correct: %(fields)s.") % {
+                    "message": self.produced_error_message,
+                    "fields": separator.join(labels),
+                }
+        return valid
+
+
+class SnippetCreateView(NamedFieldErrorsMixin, CreateView):
+    pass
+
+
+class SnippetEditView(NamedFieldErrorsMixin, EditView):
+    pass
