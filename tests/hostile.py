@@ -218,10 +218,6 @@ def snapshot(case=None, instance=None) -> dict:
     return state
 
 
-class Rollback(Exception):
-    pass
-
-
 class each_example:
     """Run one example in a transaction that is rolled back, so the next starts afresh."""
 

@@ -32,8 +32,8 @@ class NamedFieldErrorsMixin:
 
 
 class SnippetCreateView(NamedFieldErrorsMixin, CreateView):
-    pass
+    """Wagtail's snippet add view, whose refusal names the fields in error."""
 
 
 class SnippetEditView(NamedFieldErrorsMixin, EditView):
-    pass
+    """Wagtail's snippet edit view, whose refusal names the fields in error."""
