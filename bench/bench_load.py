@@ -9,7 +9,9 @@ In order:
    process: a current load is reused (``--reload`` loads again, about ten minutes);
 2. users: the logins of ROSTER (at least 50), each with his Person and role assignment as the
    loader gives bench_office, created once; the password of ``<username>`` is
-   ``bench-load:<username>``;
+   ``bench-load:<username>``; the logins whose role requires two-factor sign-in in production
+   (the principal head, deputy heads, leaders in charge, the discipline officer) get a confirmed
+   authenticator with a fixed secret (``totp_key``) and give its current code after the password;
 3. static files: ``collectstatic`` into bench/results/load-static;
 4. the server: gunicorn with the production settings (lianzheng_site.settings.production, a
    random SECRET_KEY, ALLOWED_HOSTS=127.0.0.1, SECURE_SSL_REDIRECT=0) on 127.0.0.1, ``--workers``
@@ -74,6 +76,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
+import hashlib
 import http.client
 import math
 import os
@@ -120,6 +123,7 @@ AUDIT_LOG = "/admin/lianzheng/audit/"
 COMPARE = "/admin/lianzheng/audit/case/{pk}/compare/"
 LOGIN = "/admin/login/"
 DASHBOARD = "/admin/"
+VERIFY = "/admin/two-factor/verify/"
 
 
 # -- who signs in ---------------------------------------------------------------------------
@@ -297,6 +301,59 @@ def ensure_users(accounts: list[Account], log) -> int:
                 assignment.save()
     log(f"users: {len(missing)} created ({len(accounts)} in this run)")
     return len(missing)
+
+
+# The logins whose role requires two-factor sign-in under the production settings (the principal
+# head, the deputy heads, the leaders in charge and the discipline officer), filled by
+# ensure_second_factor: they give a code after the password, as they would in production.
+TWO_FACTOR: set[str] = set()
+_last_code_step: dict[str, int] = {}
+_code_lock = threading.Lock()
+
+
+def totp_key(username: str) -> str:
+    """The bench's authenticator secret of a login (hex, 20 bytes): fixed, so a rerun needs
+    no new enrolment."""
+    return hashlib.sha1(f"bench-load:{username}".encode()).hexdigest()
+
+
+def ensure_second_factor(accounts: list[Account], log) -> None:
+    """Give every login whose role requires two-factor sign-in a confirmed authenticator with
+    the bench's secret, as if he had enrolled. last_t is reset so that a code of a previous run
+    is not taken for a replay."""
+    from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from lianzheng.signin.twofactor import APP_DEVICE_NAME, user_requires_2fa
+
+    users = get_user_model().objects.filter(username__in=[a.username for a in accounts])
+    for user in users:
+        if not user_requires_2fa(user):
+            continue
+        TOTPDevice.objects.filter(user=user).exclude(name=APP_DEVICE_NAME).delete()
+        TOTPDevice.objects.update_or_create(
+            user=user,
+            name=APP_DEVICE_NAME,
+            defaults={"key": totp_key(user.username), "confirmed": True, "last_t": -1},
+        )
+        TWO_FACTOR.add(user.username)
+    log(f"two-factor sign-in: {len(TWO_FACTOR)} logins ({', '.join(sorted(TWO_FACTOR))})")
+
+
+def current_code(username: str) -> tuple[str, float]:
+    """The code the login's authenticator shows, and how long to wait first: django-otp takes
+    each 30-second code once, so a second sign-in within the same 30 s waits for the next code,
+    as a person would."""
+    from django_otp.oath import TOTP
+
+    with _code_lock:
+        totp = TOTP(bytes.fromhex(totp_key(username)))
+        wait = 0.0
+        if totp.t() <= _last_code_step.get(username, -1):
+            wait = totp.step - (time.time() - totp.t0) % totp.step + 0.5
+            totp.time = time.time() + wait
+        _last_code_step[username] = totp.t()
+        return f"{totp.token():06d}", wait
 
 
 @dataclass
@@ -612,6 +669,7 @@ class Sample:
 
 PAGE_KINDS = (
     "login form",
+    "two-factor form",
     "dashboard",
     "listing",
     "listing filter",
@@ -628,6 +686,7 @@ PAGE_KINDS = (
 XHR_KINDS = ("workday check",)
 WRITE_KINDS = (
     "sign in",
+    "two-factor code",
     "participants",
     "consent",
     "notify",
@@ -870,10 +929,56 @@ class VirtualUser:
             )
             return False
         self.recorder.add("sign in", "POST", started, response.ms, 302, "ok")
+        if self.account.username in TWO_FACTOR and not self.second_factor():
+            return False
         self.recorder.signed_in.append(time.monotonic() - self.recorder.started)
         if self.fetch("dashboard", DASHBOARD) is None:
             return False
         self.think()
+        return True
+
+    def second_factor(self) -> bool:
+        """The step after the password for a login whose role requires it: the admin sends him
+        to give a code, he reads it off his authenticator and types it in."""
+        started = time.monotonic()
+        page = self.fetch("dashboard", DASHBOARD, expect=None)
+        if page is None:
+            return False
+        if page.status != 302 or not page.location.startswith(VERIFY):
+            self.recorder.add("dashboard", "GET", started, page.ms, page.status, "error")
+            self.recorder.error(
+                "dashboard", f"{self.account.username}: {page.status} {page.location}"
+            )
+            return False
+        self.recorder.add("dashboard", "GET", started, page.ms, 302, "ok")
+        form = self.fetch("two-factor form", page.location)
+        if form is None:
+            return False
+        code, wait = current_code(self.account.username)
+        self.sleep_until(time.monotonic() + wait)
+        self.think()  # taking out the phone and typing the code
+        token = CSRF.search(form.body)
+        started = time.monotonic()
+        response = self.fetch(
+            "two-factor code",
+            page.location,
+            method="POST",
+            form={"csrfmiddlewaretoken": token.group(1) if token else "", "code": code},
+            expect=None,
+        )
+        if response is None:
+            return False
+        if response.status != 302 or response.location != DASHBOARD:
+            self.recorder.add(
+                "two-factor code", "POST", started, response.ms, response.status, "error"
+            )
+            errors = "; ".join(text_of(e) for e in ERROR_TEXT.findall(response.body))
+            self.recorder.error(
+                "two-factor code",
+                f"{self.account.username}: {response.status} {response.location} {errors}",
+            )
+            return False
+        self.recorder.add("two-factor code", "POST", started, response.ms, 302, "ok")
         return True
 
     # -- what a user does
@@ -1078,6 +1183,17 @@ def signed_in(port: int, account: Account) -> Browser:
     )
     if answer.status != 302:
         raise RuntimeError(f"{account.username} cannot sign in ({answer.status})")
+    if account.username in TWO_FACTOR:
+        code, wait = current_code(account.username)
+        time.sleep(wait)
+        page = browser.request("GET", VERIFY)
+        answer = browser.request(
+            "POST",
+            VERIFY,
+            form={"csrfmiddlewaretoken": CSRF.search(page.body).group(1), "code": code},
+        )
+        if answer.status != 302:
+            raise RuntimeError(f"{account.username}: the two-factor code was refused")
     return browser
 
 
@@ -1443,6 +1559,7 @@ def main(argv=None) -> int:
         ctx["loaded"], ctx["data_s"] = ensure_data(args, log)
         setup_django(env)
         ensure_users(roster(max(args.users, MIN_USERS)), log)
+        ensure_second_factor(roster(max(args.users, MIN_USERS)), log)
         plan = make_plan(accounts)
         from django.db import connections
 
