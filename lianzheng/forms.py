@@ -11,6 +11,7 @@ from datetime import date
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.widgets import AdminDateInput, AdminDateTimeInput
 
@@ -364,6 +365,8 @@ class RectificationItemsForm(TransitionForm):
             )
             self.fields[f"working_days_{i}"] = _working_days_field()
             self.fields[f"responsible_{i}"] = _line(_("responsible"), max_length=100)
+            for name in ("description", "deadline", "working_days", "responsible"):
+                _name_in_summary(self.fields[f"{name}_{i}"], _("item %(number)s") % {"number": i})
 
     def rows(self):
         return [
@@ -437,6 +440,10 @@ class HoldForm(TransitionForm):
             )
             for key in ("record_text", "statement", *extra):
                 self.fields[f"{key}_{pid}"] = _text(RECORD_LABELS[key], rows=4)
+            if len(self.subjects) > 1:
+                for name in self.fields:
+                    if name.endswith(f"_{pid}"):
+                        _name_in_summary(self.fields[name], subject.person.name)
 
     def blocks(self):
         for subject in self.subjects:
@@ -470,6 +477,13 @@ class HoldForm(TransitionForm):
                     target = name
                     break
             self.add_error(target, describe(refusal))
+
+
+def _name_in_summary(field, whose) -> None:
+    """A form with the same fields once per subject or item lists its errors above the form
+    by label; ``summary_label`` (case_form.html) says whose field it is, e.g. 记录（张三）, so
+    that the list does not name the same label twice without saying which one."""
+    field.summary_label = format_lazy("{label}（{whose}）", label=field.label, whose=whose)
 
 
 class CheckForm(RefusalFormMixin, forms.Form):

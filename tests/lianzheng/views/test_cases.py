@@ -392,3 +392,39 @@ def test_removing_the_last_participant_role_greys_notify(client, cast, users):
     html = as_user(client, users["office"]).get(url("inspect", case.pk)).content.decode()
     block = re.search(r'data-transition="notify".*?</ul>', html, re.S).group(0)
     assert "disabled" in block and "R6.2" in block
+
+
+def test_a_collective_record_refused_says_whose_fields_are_missing(client, cast, users):
+    """The list above the hold form names each subject's field with his name: two blocks have
+    the same labels, and "记录：…" twice would not say which one to correct."""
+    case = advance(cast, new_case(cast, subjects=[cast.staff, cast.staff2]), CaseState.NOTIFIED)
+    c = as_user(client, users["office"])
+    data = {"held_at": timezone.localtime().strftime("%Y-%m-%d %H:%M")}
+    for pid in (cast.staff.pk, cast.staff2.pk):
+        data[f"present_{pid}"] = [cast.deputy_discipline.pk, cast.office_head.pk]
+    response = c.post(url("transition", case.pk, "hold"), data)
+    assert response.status_code == 200
+    summary = re.search(r'lz-form-errors".*?</div>', response.content.decode(), re.S).group(0)
+    assert "（冯科员）" in summary and "（陈副科长）" in summary
+    case.refresh_from_db()
+    assert case.state == CaseState.NOTIFIED and not case.records.exists()
+
+
+def test_a_half_filled_rectification_row_is_named_by_its_number(client, cast, users):
+    case = advance(cast, new_case(cast), CaseState.HELD)
+    c = as_user(client, users["office"])
+    deadline = (timezone.localdate() + timedelta(days=20)).isoformat()
+    data = {
+        "description_1": "建立台账",
+        "deadline_1": deadline,
+        "responsible_1": "办公室",
+        "description_2": "完善制度",
+        "deadline_2": "2026-02-30",
+        "responsible_2": "人事科",
+    }
+    response = c.post(url("transition", case.pk, "start_rectification"), data)
+    assert response.status_code == 200
+    summary = re.search(r'lz-form-errors".*?</div>', response.content.decode(), re.S).group(0)
+    assert "（第2项）" in summary and "（第1项）" not in summary
+    case.refresh_from_db()
+    assert case.state == CaseState.HELD and not case.rectification_items.exists()
