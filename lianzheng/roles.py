@@ -37,16 +37,20 @@ READ_REFERENCE = (
         "calendaryear",
     ),
 )
-# The office keeps the people, their appointments and who holds which office.
+# The office keeps the people, their appointments, who holds which office, and the office
+# telephone its notices print (DocumentSettings).
 OFFICE_DATA = (
     ADMIN_ACCESS,
     *_manage("unit", "person", "appointment", "roleassignment"),
+    "lianzheng.change_documentsettings",
     *_view("ground", "calendaroverride", "calendaryear"),
 )
-# Editors keep the regulation's data: grounds of 第五条 and the working-day calendar.
+# Editors keep the regulation's data: grounds of 第五条, the working-day calendar, and the
+# document settings with the office.
 EDITOR_DATA = (
     ADMIN_ACCESS,
     *_manage("unit", "ground", "calendaroverride", "calendaryear"),
+    "lianzheng.change_documentsettings",
     *_view("person", "appointment", "roleassignment"),
 )
 

@@ -119,6 +119,8 @@ def notice_story(data: ctx.NoticeData, fonts: FontSet) -> list[Flowable]:
         if text:
             w.para(f"{number}．{text}")
     w.field("联系人", data.contact)
+    if data.contact_phone:
+        w.field("联系电话", data.contact_phone)
     if data.short_notice:
         w.para("本次约谈经局主要负责人批准，通知时间少于三个工作日（第六条（三））。")
     w.sign_off(data.written_on)

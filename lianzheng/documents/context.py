@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from lianzheng.choices import CaseRole, CaseState, TalkType
 from lianzheng.models import (
     CaseSubject,
+    DocumentSettings,
     Notice,
     Person,
     RectificationItem,
@@ -97,6 +98,7 @@ class NoticeData:
     content: str
     written_on: str
     contact: str
+    contact_phone: str
     short_notice: bool
     phone_notified: str
 
@@ -124,6 +126,7 @@ def notice_data(notice: Notice) -> NoticeData:
         content=notice.content,
         written_on=date_zh(notice.written_on),
         contact=contact,
+        contact_phone=DocumentSettings.load().contact_phone,
         short_notice=notice.short_notice,
         phone_notified=datetime_zh(notice.phone_notified_at),
     )

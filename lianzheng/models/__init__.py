@@ -23,6 +23,7 @@ from .documents import DocumentImmutable, GeneratedDocument
 from .pages import RegulationIndexPage, RegulationPage
 from .people import Appointment, Person, RoleAssignment
 from .reminders import Reminder, ReminderImmutable
+from .settings import DocumentSettings
 from .units import Unit
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "ConfidentialAccess",
     "ConfidentialReport",
     "DocumentImmutable",
+    "DocumentSettings",
     "Escalation",
     "GeneratedDocument",
     "Ground",

@@ -127,3 +127,17 @@ def test_every_subject_facing_document_leaves_out_the_whistleblower(
 ):
     _doc, pdf = generate(cast, kind, pre_appointment_case, cast.staff2)
     assert_no_confidential(pdf)
+
+
+def test_the_notice_gives_the_office_telephone_once_it_is_set(rectifying_case, cast):
+    """Without a number the notice names the contact only; with one, the subject can call."""
+    from lianzheng.models import DocumentSettings
+
+    _doc, pdf = generate(cast, DocumentKind.NOTICE, rectifying_case, cast.staff)
+    assert "联系电话" not in flat_text(pdf)
+    settings = DocumentSettings.load()
+    settings.contact_phone = "0837-2822123"
+    settings.save()
+    _doc, pdf = generate(cast, DocumentKind.NOTICE, rectifying_case, cast.staff)
+    text = flat_text(pdf)
+    assert "联系电话" in text and "0837-2822123" in text
