@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -34,13 +33,14 @@ from lianzheng.forms import (
     SubjectForm,
     TransitionForm,
 )
-from lianzheng.models import CaseSubject, Person, RectificationItem, TalkCase
+from lianzheng.models import Person, RectificationItem, TalkCase
 from lianzheng.models.calendar import FIRST_YEAR, LAST_YEAR
 from lianzheng.permissions import editable_fields, user_can_ask, user_can_view_cases
 from lianzheng.selectors import (
     actor_facts,
     calendar_warnings,
     case_listing,
+    case_search,
     case_timeline,
     load_calendar,
     next_deadline,
@@ -124,9 +124,7 @@ class CaseIndexView(IndexView):
     def search_queryset(self, queryset):
         if not self.is_searching:
             return queryset
-        query = self.search_query.strip()
-        by_subject = CaseSubject.objects.filter(case=OuterRef("pk"), person__name__icontains=query)
-        return queryset.filter(Q(number__icontains=query) | Q(Exists(by_subject)))
+        return case_search(queryset, self.search_query)
 
     @cached_property
     def calendar(self):

@@ -428,3 +428,24 @@ def test_a_half_filled_rectification_row_is_named_by_its_number(client, cast, us
     assert "（第2项）" in summary and "（第1项）" not in summary
     case.refresh_from_db()
     assert case.state == CaseState.HELD and not case.rectification_items.exists()
+
+
+def test_search_by_part_of_a_name_or_a_number_with_a_filter(client, cast, users):
+    """The search box finds a case by any part of a subject's name (a collective talk by
+    either subject) or of its number, and keeps the filters."""
+    both = new_case(cast, subjects=[cast.staff, cast.staff2])
+    other = new_case(cast, TalkType.ROUTINE, subjects=[cast.staff2])
+    other = advance(cast, other, CaseState.SUBMITTED)
+    c = as_user(client, users["office"])
+
+    def found(**query) -> list[str]:
+        html = c.get(url("list", **query)).content.decode()
+        return [n for n in (both.number, other.number) if n in html]
+
+    assert set(found(q="科")) == {both.number, other.number}  # in both subjects' names
+    assert set(found(q="陈副")) == {both.number, other.number}
+    assert found(q="陈副", state="submitted") == [other.number]
+    sequence = other.number.split("〕", 1)[1]  # e.g. "2号": the sequence and 号
+    assert found(q=sequence) == [other.number]
+    assert found(q="不存在的人") == []
+    assert found(q="廉约") == []  # the fixed characters of every number pick out nothing
