@@ -8,13 +8,18 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from lianzheng.choices import Role
+from lianzheng.roles import group_name
 from lianzheng.signin import twofactor
 
 pytestmark = pytest.mark.django_db
@@ -349,3 +354,95 @@ def test_the_operator_resets_a_lost_authenticator(installed):
     assert twofactor.backup_codes_left(device.user) == 0
     with pytest.raises(CommandError, match="nobody"):
         call_command("lianzheng_2fa_reset", "nobody")
+
+
+def _join(username: str, role: Role) -> None:
+    """What the admin does on a user's page: tick the role's group."""
+    user = get_user_model().objects.get(username=username)
+    user.groups.add(Group.objects.get(name=group_name(role)))
+
+
+def _leave(username: str, role: Role) -> None:
+    user = get_user_model().objects.get(username=username)
+    user.groups.remove(Group.objects.get(name=group_name(role)))
+
+
+@override_settings(LIANZHENG_2FA_REQUIRED_ROLES=LEADERS_AND_DISCIPLINE)
+def test_a_user_given_a_required_role_while_signed_in_enrols_at_his_next_request(client, installed):
+    sign_in(client, installed, "office")
+    assert client.get(HOME).status_code == 200
+
+    _join("office", Role.DISCIPLINE_OFFICER)
+    response = client.get(HOME)
+    assert response.status_code == 302
+    assert response["Location"].startswith(ENROL)
+    assert client.get("/my/integrity-file/")["Location"].startswith(ENROL)
+    assert "您的角色要求使用两步验证" in client.get(ENROL).content.decode()
+
+    device = TOTPDevice.objects.get(user__username="office", confirmed=False)
+    assert client.post(ENROL, {"code": code_for(device)}).status_code == 200
+    assert client.get(HOME).status_code == 200
+
+
+@override_settings(LIANZHENG_2FA_REQUIRED_ROLES=LEADERS_AND_DISCIPLINE)
+def test_a_user_with_an_authenticator_given_a_required_role_gives_a_code(client, installed):
+    """He enrolled on another computer while this session was open: the role now asks for a
+    code here too."""
+    sign_in(client, installed, "office")
+    assert client.get(HOME).status_code == 200
+    device = enrolled("office")
+    _join("office", Role.PRINCIPAL_HEAD)
+    assert client.get(HOME)["Location"].startswith(VERIFY)
+    client.post(VERIFY, {"code": code_for(device)})
+    assert client.get(HOME).status_code == 200
+
+
+@override_settings(LIANZHENG_2FA_REQUIRED_ROLES=LEADERS_AND_DISCIPLINE)
+def test_losing_the_required_role_opens_a_session_held_at_the_enrol_step(client, installed):
+    sign_in(client, installed, "leader")
+    assert client.get(HOME)["Location"].startswith(ENROL)
+    _leave("leader", Role.LEADER_IN_CHARGE)
+    _join("leader", Role.OFFICE)
+    assert client.get(HOME).status_code == 200
+    assert client.get(HOME).status_code == 200
+
+
+@override_settings(LIANZHENG_2FA_REQUIRED_ROLES=LEADERS_AND_DISCIPLINE)
+def test_losing_the_required_role_does_not_close_a_verified_session(client, installed):
+    device = enrolled("leader")
+    sign_in(client, installed, "leader")
+    client.post(VERIFY, {"code": code_for(device)})
+    assert client.get(HOME).status_code == 200
+    _leave("leader", Role.LEADER_IN_CHARGE)
+    _join("leader", Role.OFFICE)
+    assert client.get(HOME).status_code == 200
+
+
+def _role_and_device_lookups(client) -> list[str]:
+    """The queries of a request that needs no roles itself (the admin's translations for
+    scripts) that look up groups or authenticators."""
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("wagtailadmin_javascript_catalog")).status_code == 200
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if "auth_group" in q["sql"] or "otp_totp" in q["sql"] or "otp_static" in q["sql"]
+    ]
+
+
+@override_settings(LIANZHENG_2FA_REQUIRED_ROLES=LEADERS_AND_DISCIPLINE)
+def test_a_verified_session_looks_up_no_role_and_no_authenticator_again(client, installed):
+    device = enrolled("principal")
+    sign_in(client, installed, "principal")
+    client.post(VERIFY, {"code": code_for(device)})
+    client.get(HOME)
+    # Only django-otp's own: the device this session was verified with.
+    assert len(_role_and_device_lookups(client)) == 1
+
+
+@override_settings(LIANZHENG_2FA_REQUIRED_ROLES=LEADERS_AND_DISCIPLINE)
+def test_a_cleared_unverified_session_looks_up_its_roles_once(client, installed):
+    sign_in(client, installed, "office")
+    client.get(HOME)
+    lookups = _role_and_device_lookups(client)
+    assert len(lookups) == 1 and "auth_group" in lookups[0]
