@@ -5,17 +5,23 @@ secret, proves it with one code, and receives single-use backup codes for when t
 at hand. After the password, a person with a confirmed authenticator must give a code before
 the admin opens; a person whose role is in settings.LIANZHENG_2FA_REQUIRED_ROLES and has none
 must enrol first.
+
+django-otp throttles each device: after n wrong codes in a row it refuses every code, the right
+one too, until 2^(n-1) seconds after the last wrong one. A code given while its device is
+throttled raises Throttled, so that the page says to wait rather than that the code is wrong.
 """
 
 from __future__ import annotations
 
 import base64
+from datetime import datetime
 from typing import Literal
 
 import django_otp
 import segno
 from django.conf import settings
 from django.db import transaction
+from django_otp.models import VerifyNotAllowed
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -24,6 +30,15 @@ from lianzheng.permissions import user_roles
 Step = Literal["verify", "enrol"]
 APP_DEVICE_NAME = "authenticator"
 BACKUP_DEVICE_NAME = "backup"
+
+
+class Throttled(Exception):
+    """The code was not checked: its device refuses every code until ``locked_until`` after
+    too many wrong ones in a row (django-otp's ThrottlingMixin)."""
+
+    def __init__(self, locked_until: datetime):
+        super().__init__(locked_until)
+        self.locked_until = locked_until
 
 
 def user_requires_2fa(user) -> bool:
@@ -71,9 +86,12 @@ def qr_svg(device: TOTPDevice) -> str:
 def enrolment_confirm(*, request, device: TOTPDevice, code: str) -> list[str] | None:
     """Confirms the authenticator if the code is right: any older one is replaced, new backup
     codes are issued and returned, and this session counts as verified. None if the code is
-    wrong."""
+    wrong; Throttled if the device refuses codes for now."""
     token = _normalized(code)
-    if not _is_app_code(token, device) or not device.verify_token(token):
+    if not _is_app_code(token, device):
+        return None
+    _raise_if_throttled(device)
+    if not device.verify_token(token):
         return None
     TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
     device.confirmed = True
@@ -99,16 +117,29 @@ def backup_codes_left(user) -> int:
 
 def verify(*, request, code: str) -> bool:
     """Checks a code from the app, or a backup code (used up), and marks the session verified.
-    django-otp slows down repeated wrong codes (each device's throttling)."""
+
+    A code goes only to the device it can be for, so that a backup code does not count as a
+    wrong app code (which would make the next try wait), and a backup code still works while
+    the app's codes are throttled. Raises Throttled if no device took the code and one it
+    could be for is throttled (the code was not checked there, it may well be right)."""
     user, token = request.user, _normalized(code)
-    for device in django_otp.devices_for_user(user, confirmed=True):
-        # A code goes only to the device it can be for, so that a backup code does not count
-        # as a wrong app code (which would slow the next try down).
-        if _is_app_code(token, device) != isinstance(device, TOTPDevice):
-            continue
-        if django_otp.verify_token(user, device.persistent_id, token):
-            django_otp.login(request, device)
-            return True
+    if not token:
+        return False
+    locked_until: list[datetime] = []
+    with transaction.atomic():
+        # Locked rows, as django_otp.verify_token does: two requests cannot both pass the
+        # throttle check, and the check and the verification see the same failure count.
+        for device in django_otp.devices_for_user(user, confirmed=True, for_verify=True):
+            if _is_app_code(token, device) != isinstance(device, TOTPDevice):
+                continue
+            until = _throttled_until(device)
+            if until is not None:
+                locked_until.append(until)
+            elif device.verify_token(token):
+                django_otp.login(request, device)
+                return True
+    if locked_until:
+        raise Throttled(min(locked_until))
     return False
 
 
@@ -118,6 +149,19 @@ def twofactor_remove(*, user) -> None:
     enrol a new phone)."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+
+
+def _throttled_until(device) -> datetime | None:
+    allowed, why = device.verify_is_allowed()
+    if allowed or why.get("reason") != VerifyNotAllowed.N_FAILED_ATTEMPTS:
+        return None
+    return why["locked_until"]
+
+
+def _raise_if_throttled(device) -> None:
+    until = _throttled_until(device)
+    if until is not None:
+        raise Throttled(until)
 
 
 def _normalized(code: str) -> str:

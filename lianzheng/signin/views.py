@@ -6,9 +6,13 @@ they are done, see middleware.py); managing is a page of the account settings.
 
 from __future__ import annotations
 
+import math
+from datetime import datetime
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,6 +31,16 @@ WRONG_ENROLMENT_CODE = gettext_lazy(
     "This code is wrong or has expired. Enter the six-digit code the app shows now, after "
     "scanning the QR code above."
 )
+
+
+def throttled_message(locked_until: datetime) -> str:
+    """Why a code, perhaps the right one, was refused without being checked, and how long to
+    wait: a person told "wrong" would keep trying, and every wrong try doubles the wait."""
+    seconds = max(1, math.ceil((locked_until - timezone.now()).total_seconds()))
+    return _(
+        "Too many wrong codes in a row, so for now every code is refused, even the right one. "
+        "Wait {seconds} s (until {time} Beijing time), then enter the code shown at that time."
+    ).format(seconds=seconds, time=timezone.localtime(locked_until).strftime("%H:%M:%S"))
 
 
 def _next_url(request) -> str:
@@ -53,7 +67,12 @@ class VerifyView(FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
-        if not twofactor.verify(request=self.request, code=form.cleaned_data["code"]):
+        try:
+            verified = twofactor.verify(request=self.request, code=form.cleaned_data["code"])
+        except twofactor.Throttled as throttled:
+            form.add_error("code", throttled_message(throttled.locked_until))
+            return self.form_invalid(form)
+        if not verified:
             form.add_error("code", WRONG_CODE)
             return self.form_invalid(form)
         return redirect(_next_url(self.request))
@@ -77,9 +96,13 @@ class EnrolView(FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
-        codes = twofactor.enrolment_confirm(
-            request=self.request, device=self.device, code=form.cleaned_data["code"]
-        )
+        try:
+            codes = twofactor.enrolment_confirm(
+                request=self.request, device=self.device, code=form.cleaned_data["code"]
+            )
+        except twofactor.Throttled as throttled:
+            form.add_error("code", throttled_message(throttled.locked_until))
+            return self.form_invalid(form)
         if codes is None:
             form.add_error("code", WRONG_ENROLMENT_CODE)
             return self.form_invalid(form)
@@ -118,8 +141,12 @@ def _code_confirmed(request) -> bool:
     """Replacing the backup codes or removing the authenticator asks for a current code (or a
     backup code), so that a session left open, or taken over, cannot switch two-factor sign-in
     off, enrol its own phone in its place, or walk away with fresh backup codes."""
-    if twofactor.verify(request=request, code=request.POST.get("code", "")):
-        return True
+    try:
+        if twofactor.verify(request=request, code=request.POST.get("code", "")):
+            return True
+    except twofactor.Throttled as throttled:
+        messages.error(request, throttled_message(throttled.locked_until))
+        return False
     messages.error(request, WRONG_CODE)
     return False
 
