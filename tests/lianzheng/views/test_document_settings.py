@@ -22,13 +22,15 @@ def text(response) -> str:
 
 
 def test_the_office_sets_the_telephone_and_the_menu_shows_it(installed, client, login_as):
-    login_as("office")
+    office = login_as("office")
     assert MENU_URL in text(client.get("/admin/"))
     page = client.get(MENU_URL, follow=True)
     assert page.status_code == 200 and "办公室电话" in text(page)
     response = client.post(edit_url(), {"contact_phone": "0837-2822123 转 8001"})
     assert response.status_code == 302
     assert DocumentSettings.load().contact_phone == "0837-2822123 转 8001"
+    change = DocumentSettings.history.latest()  # in the audit trail: who set which number
+    assert change.contact_phone == "0837-2822123 转 8001" and change.history_user_id == office.pk
 
 
 @pytest.mark.parametrize("value", ["请拨打办公室", "<script>alert(1)</script>", "1" * 41])
