@@ -50,6 +50,7 @@ from lianzheng.views import cases as case_views
 from lianzheng.views import documents as document_views
 from lianzheng.views import snippets as snippet_views
 from lianzheng.views.choosers import PersonChooserViewSet, ReadCheckedChooserViewSet
+from lianzheng.views.filters import TickFilter
 from lianzheng.views.workflow import WorkflowDiagramView
 
 
@@ -93,12 +94,8 @@ class CaseFilterSet(WagtailFilterSet):
         label=_("county or city"), choices=County.choices, method="filter_county"
     )
     year = django_filters.NumberFilter(label=_("year"))
-    overdue = django_filters.BooleanFilter(
-        label=_("overdue"), method="filter_overdue", widget=forms.CheckboxInput
-    )
-    mine = django_filters.BooleanFilter(
-        label=_("my cases"), method="filter_mine", widget=forms.CheckboxInput
-    )
+    overdue = TickFilter(label=_("overdue"), method="filter_overdue")
+    mine = TickFilter(label=_("my cases"), method="filter_mine")
 
     class Meta:
         model = TalkCase

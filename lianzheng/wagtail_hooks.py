@@ -1,6 +1,7 @@
 """Registration only: viewsets, log actions and dashboard panels live in their own modules."""
 
 from wagtail import hooks
+from wagtail.admin.active_filters import register_filter_adapter_class
 from wagtail.contrib.settings.registry import register_setting
 from wagtail.snippets.models import register_snippet
 
@@ -9,10 +10,12 @@ from lianzheng.models import DocumentSettings
 from lianzheng.signin import urls as signin_urls
 from lianzheng.signin import views as signin_views
 from lianzheng.views.audit import AuditViewSet
+from lianzheng.views.filters import TickFilter, TickFilterAdapter
 from lianzheng.viewsets import LianzhengViewSetGroup
 
 register_snippet(LianzhengViewSetGroup)
 register_setting(DocumentSettings, icon="doc-full")
+register_filter_adapter_class(TickFilter, TickFilterAdapter)
 hooks.register("register_log_actions", log_actions.register)
 hooks.register("construct_homepage_panels", panels.add_panels)
 hooks.register("register_admin_viewset", AuditViewSet)

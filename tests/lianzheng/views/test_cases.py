@@ -449,3 +449,19 @@ def test_search_by_part_of_a_name_or_a_number_with_a_filter(client, cast, users)
     assert found(q=sequence) == [other.number]
     assert found(q="不存在的人") == []
     assert found(q="廉约") == []  # the fixed characters of every number pick out nothing
+
+
+def test_only_the_filters_in_use_are_shown_as_active(client, cast, users):
+    """An unticked checkbox filter is no filter: no "已逾期: False" pill above the listing; a
+    ticked one says 是."""
+    c = as_user(client, users["office"])
+
+    def pills(query: str) -> list[str]:
+        html = c.get(url("list") + query).content.decode()
+        return [
+            " ".join(re.sub(r"<[^>]+>", " ", pill).split())
+            for pill in re.findall(r'<button class="w-pill__content".*?</button>', html, re.S)
+        ]
+
+    assert pills("?state=notified") == ["状态: 已通知"]
+    assert pills("?state=notified&mine=on") == ["状态: 已通知", "我的案件: 是"]
