@@ -399,6 +399,10 @@ def test_a_collective_record_refused_says_whose_fields_are_missing(client, cast,
     the same labels, and "记录：…" twice would not say which one to correct."""
     case = advance(cast, new_case(cast, subjects=[cast.staff, cast.staff2]), CaseState.NOTIFIED)
     c = as_user(client, users["office"])
+    form_page = c.get(url("transition", case.pk, "hold")).content.decode()
+    legends = re.findall(r"<fieldset><legend>(.*?)</legend>", form_page, re.S)
+    assert [cast.staff.name in lg for lg in legends] == [True, False]  # a group per subject,
+    assert cast.staff2.name in legends[1]  # named for a screen reader
     data = {"held_at": timezone.localtime().strftime("%Y-%m-%d %H:%M")}
     for pid in (cast.staff.pk, cast.staff2.pk):
         data[f"present_{pid}"] = [cast.deputy_discipline.pk, cast.office_head.pk]
