@@ -16,6 +16,11 @@ from django.db.models import Exists, OuterRef
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.active_filters import (
+    ActiveFilter,
+    BaseFilterAdapter,
+    register_filter_adapter_class,
+)
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
@@ -76,6 +81,32 @@ class CasePermissionPolicy(BasePermissionPolicy):
         return [u for u in users if any(self.user_has_permission(u, a) for a in actions)]
 
 
+class CheckboxFilter(django_filters.BooleanFilter):
+    """A tick box that filters when ticked and is simply off otherwise.
+
+    BooleanFilter's NullBooleanField read an unticked box as False, a value that differs from
+    its initial None: the listing then showed two active filters, 「已逾期: False」 and
+    「我的案件: False」, on every visit, though nothing was filtered.
+    """
+
+    field_class = forms.BooleanField
+
+
+class CheckboxFilterAdapter(BaseFilterAdapter):
+    """A ticked box is shown as 「已逾期: 是」, not as the Python value True."""
+
+    def get_active_filters(self):
+        yield ActiveFilter(
+            self.bound_field.auto_id,
+            self.filter.label,
+            str(_("yes")),
+            self.get_url_without_filter_param(self.name),
+        )
+
+
+register_filter_adapter_class(CheckboxFilter, CheckboxFilterAdapter)
+
+
 class CaseFilterSet(WagtailFilterSet):
     talk_type = django_filters.ChoiceFilter(label=_("type"), choices=TalkType.choices)
     # distinct=False: a filter on the case's own column cannot duplicate rows, and DISTINCT
@@ -93,12 +124,8 @@ class CaseFilterSet(WagtailFilterSet):
         label=_("county or city"), choices=County.choices, method="filter_county"
     )
     year = django_filters.NumberFilter(label=_("year"))
-    overdue = django_filters.BooleanFilter(
-        label=_("overdue"), method="filter_overdue", widget=forms.CheckboxInput
-    )
-    mine = django_filters.BooleanFilter(
-        label=_("my cases"), method="filter_mine", widget=forms.CheckboxInput
-    )
+    overdue = CheckboxFilter(label=_("overdue"), method="filter_overdue")
+    mine = CheckboxFilter(label=_("my cases"), method="filter_mine")
 
     class Meta:
         model = TalkCase

@@ -26,3 +26,15 @@ def test_the_article_6_2_suggestion_names_roles_in_chinese(client, cast):
     page = text(client.get(reverse(f"{P}:inspect", args=[case.pk])))
     assert "钱副局长（负责约谈）、孙主任（办公室负责人）、周专干（纪检专干）" in page
     assert "（lead）" not in page and "office_head" not in page
+
+
+def test_the_case_list_shows_no_filter_until_one_is_ticked(client, cast):
+    """Unticked boxes showed as two active filters, 「已逾期: False」 and 「我的案件: False」."""
+    new_case(cast)
+    client.force_login(cast.clerk.user)
+    listing = client.get(reverse(f"{P}:list"))
+    assert "False" not in text(listing)
+    assert 'class="w-pill"' not in listing.content.decode()
+    ticked = client.get(reverse(f"{P}:list") + "?mine=on")
+    assert "我的案件: 是" in text(ticked).replace(" : ", ": ")
+    assert "True" not in text(ticked)
