@@ -38,3 +38,25 @@ def test_the_case_list_shows_no_filter_until_one_is_ticked(client, cast):
     ticked = client.get(reverse(f"{P}:list") + "?mine=on")
     assert "我的案件: 是" in text(ticked).replace(" : ", ": ")
     assert "True" not in text(ticked)
+
+
+def test_the_next_deadline_is_named_in_the_readers_language(client, cast):
+    """The case page said 「下一期限：…（约谈 talk）」 and the English list 「… 约谈」."""
+    from wagtail.users.models import UserProfile
+
+    from lianzheng.choices import CaseState
+    from tests.workflow_helpers import advance
+
+    case = advance(cast, new_case(cast), CaseState.NOTIFIED)
+    user = cast.clerk.user
+    client.force_login(user)
+    page = text(client.get(reverse(f"{P}:inspect", args=[case.pk])))
+    assert re.search(r"下一期限：\d{4}-\d\d-\d\d（约谈）", page)
+    assert "约谈 talk" not in page
+
+    profile = UserProfile.get_for_user(user)
+    profile.preferred_language = "en"
+    profile.save()
+    listing = text(client.get(reverse(f"{P}:list")))
+    assert re.search(r"\d{4}-\d\d-\d\d talk", listing)
+    assert not re.search(r"\d{4}-\d\d-\d\d 约谈", listing)
