@@ -546,6 +546,11 @@ def _field_changes(record, previous) -> list[tuple[str, str, str]]:
             label = str(field.verbose_name)
             choices = dict(field.flatchoices) if field.choices else None
             display = _displayer(choices)
+            if field.is_relation:
+                # The diff holds the key; 「同意人：— → 1」 told the reader nothing.
+                from lianzheng.selectors_audit import _related_displayer
+
+                display = _related_displayer(field)
         changes.append((label, display(change.old), display(change.new)))
     return changes
 

@@ -60,3 +60,15 @@ def test_the_next_deadline_is_named_in_the_readers_language(client, cast):
     listing = text(client.get(reverse(f"{P}:list")))
     assert re.search(r"\d{4}-\d\d-\d\d talk", listing)
     assert not re.search(r"\d{4}-\d\d-\d\d 约谈", listing)
+
+
+def test_the_timeline_names_who_consented_rather_than_his_number(client, cast):
+    """The timeline's consent entry read 「同意人：— → 1」, the person's primary key."""
+    from lianzheng.choices import CaseState
+    from tests.workflow_helpers import advance
+
+    case = advance(cast, new_case(cast), CaseState.APPROVED)
+    client.force_login(cast.clerk.user)
+    page = text(client.get(reverse(f"{P}:inspect", args=[case.pk])))
+    assert f"同意人： — → {cast.principal}" in page
+    assert not re.search(r"同意人： — → \d", page)
