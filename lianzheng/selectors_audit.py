@@ -131,13 +131,21 @@ def compare_versions(case: TalkCase, a_id: int, b_id: int) -> list[dict]:
 
 
 def _related_displayer(field):
+    from wagtail.models import Revision
+
     model = field.related_model
 
     def show(pk) -> str:
         if pk is None:
             return ""
         obj = model._default_manager.filter(pk=pk).first()
-        return str(obj) if obj is not None else f"#{pk}"
+        if obj is None:
+            return f"#{pk}"
+        if isinstance(obj, Revision):
+            # Wagtail's own str() is '"<title>" at 2026-11-27 21:15:48.192952+00:00': English
+            # and UTC. The case page calls the same thing 「版本 #3」.
+            return f"#{obj.pk}（{timezone.localtime(obj.created_at):%Y-%m-%d %H:%M}）"
+        return str(obj)
 
     return show
 

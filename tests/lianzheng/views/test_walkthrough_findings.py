@@ -72,3 +72,19 @@ def test_the_timeline_names_who_consented_rather_than_his_number(client, cast):
     page = text(client.get(reverse(f"{P}:inspect", args=[case.pk])))
     assert f"同意人： — → {cast.principal}" in page
     assert not re.search(r"同意人： — → \d", page)
+
+
+def test_comparing_versions_names_the_steps_and_the_regulation_revision(client, cast):
+    """The version lists read 「… submit」「… consent」 and the regulation revision
+    '"阿坝州…" at 2026-11-27 21:15:48.192952+00:00'."""
+    from lianzheng.choices import CaseState
+    from tests.workflow_helpers import advance
+
+    case = advance(cast, new_case(cast), CaseState.APPROVED)
+    client.force_login(cast.auditor)
+    page = text(client.get(reverse("lianzheng_audit:compare", args=[case.pk])))
+    assert "提交审批" in page and "同意" in page
+    assert not re.search(r"\b(submit|consent)\b", page)
+    revision = case.regulation_revision
+    assert f"#{revision.pk}（" in page
+    assert " at 20" not in page and "+00:00" not in page
