@@ -88,3 +88,33 @@ def test_comparing_versions_names_the_steps_and_the_regulation_revision(client, 
     revision = case.regulation_revision
     assert f"#{revision.pk}（" in page
     assert " at 20" not in page and "+00:00" not in page
+
+
+def test_the_audit_log_of_a_case_includes_its_documents_and_checks(client, cast):
+    """Filtered by case number, the log left out the documents generated for the case and the
+    office's rectification checks, which the unfiltered log shows."""
+    from django.utils import timezone
+
+    from lianzheng.choices import CaseState, DocumentKind
+    from lianzheng.models import RectificationItem
+    from lianzheng.services.documents import document_generate
+    from lianzheng.services.rectification import rectification_check_record
+    from tests.workflow_helpers import advance
+
+    case = advance(cast, new_case(cast), CaseState.RECTIFYING)
+    item = RectificationItem.objects.get(case=case)
+    rectification_check_record(
+        item=item,
+        user=cast.clerk.user,
+        checked_on=timezone.localdate(),
+        result="in_progress",
+        finding="台账正在建立。",
+    )
+    document_generate(
+        user=cast.clerk.user, kind=DocumentKind.RECTIFICATION_NOTICE, case=case, person=None
+    )
+    client.force_login(cast.auditor)
+    entries = client.get(reverse("lianzheng_audit:log"), {"case": case.number}).context["entries"]
+    kinds = {e["model"] for e in entries}
+    assert {"整改检查", "已生成文书", "约谈案件"} <= kinds
+    assert {e["case_id"] for e in entries} == {case.pk}
