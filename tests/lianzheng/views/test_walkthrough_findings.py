@@ -118,3 +118,16 @@ def test_the_audit_log_of_a_case_includes_its_documents_and_checks(client, cast)
     kinds = {e["model"] for e in entries}
     assert {"整改检查", "已生成文书", "约谈案件"} <= kinds
     assert {e["case_id"] for e in entries} == {case.pk}
+
+
+def test_verifying_the_chain_says_how_many_rows_in_a_chinese_sentence(client, cast):
+    """The result read 「审计链完整。 287 已核验行数.」: a number before its noun and an
+    English full stop."""
+    from lianzheng.choices import CaseState
+    from tests.workflow_helpers import advance
+
+    advance(cast, new_case(cast), CaseState.SUBMITTED)
+    client.force_login(cast.auditor)
+    page = text(client.get(reverse("lianzheng_audit:verify")))
+    assert re.search(r"审计链完整：已核验 \d+ 行。", page)
+    assert "已核验行数." not in page
