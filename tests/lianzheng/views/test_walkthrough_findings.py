@@ -131,3 +131,33 @@ def test_verifying_the_chain_says_how_many_rows_in_a_chinese_sentence(client, ca
     page = text(client.get(reverse("lianzheng_audit:verify")))
     assert re.search(r"审计链完整：已核验 \d+ 行。", page)
     assert "已核验行数." not in page
+
+
+def test_the_check_form_says_which_item_is_checked(client, cast):
+    """With two items, 「登记办公室检查情况」 named only the case: a clerk could not tell which
+    item he was about to record as verified."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from lianzheng.choices import CaseState
+    from lianzheng.models import RectificationItem
+    from lianzheng.services.rectification import rectification_item_add
+    from tests.workflow_helpers import advance
+
+    case = advance(cast, new_case(cast), CaseState.RECTIFYING)
+    rectification_item_add(
+        case=case,
+        user=cast.clerk.user,
+        description="组织一次廉政教育学习",
+        deadline=timezone.localdate() + timedelta(days=40),
+        responsible="冯科员",
+    )
+    item = RectificationItem.objects.get(case=case, description="组织一次廉政教育学习")
+    client.force_login(cast.clerk.user)
+    page = text(client.get(reverse(f"{P}:item_check", args=[case.pk, item.pk])))
+    assert (
+        f"整改事项：组织一次廉政教育学习（整改期限 {item.deadline:%Y-%m-%d}，责任人：冯科员）"
+        in page
+    )
+    assert "建立办事台账" not in page
