@@ -161,3 +161,16 @@ def test_the_check_form_says_which_item_is_checked(client, cast):
         in page
     )
     assert "建立办事台账" not in page
+
+
+def test_the_admin_asks_no_outside_server_for_a_users_picture(client, cast):
+    """Once a user had entered his email address (the account form requires one), every admin
+    page asked www.gravatar.com for his picture: the CSP blocked it with console errors, and the
+    address's hash went out of the bureau."""
+    user = cast.clerk.user
+    user.email = "zheng@example.gov.cn"
+    user.save()
+    client.force_login(user)
+    for url in (reverse("wagtailadmin_home"), reverse("wagtailadmin_account")):
+        html = client.get(url).content.decode()
+        assert "gravatar" not in html, url
