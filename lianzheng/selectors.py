@@ -10,6 +10,7 @@ from functools import cached_property
 
 from django.db.models import FilteredRelation, Q
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from lianzheng.choices import Role, UnitKind
 from lianzheng.models import (
@@ -397,15 +398,19 @@ NOTICE_DAYS = 3
 
 def next_deadline(case: TalkCase, calendar: WorkdayCalendar, today: date | None = None):
     """(date, label) of the next thing due on the case, or None: the last day the notice can go
-    out (approved), the talk (notified), or the earliest open rectification item."""
+    out (approved), the talk (notified), or the earliest open rectification item. The label is
+    in the reader's language: the list showed 「约谈」 on the English page, the case page
+    「约谈 talk」 on the Chinese one."""
     from lianzheng.choices import CaseState
 
     today = today or timezone.localdate()
     if case.state == CaseState.APPROVED and case.scheduled_at:
         talk = timezone.localtime(case.scheduled_at).date()
-        return calendar.last_working_day_for_notice(talk, NOTICE_DAYS), "通知截止 notice by"
+        return calendar.last_working_day_for_notice(talk, NOTICE_DAYS), pgettext_lazy(
+            "next deadline", "notice by"
+        )
     if case.state in (CaseState.NOTIFIED, CaseState.POSTPONEMENT_REQUESTED) and case.scheduled_at:
-        return timezone.localtime(case.scheduled_at).date(), "约谈 talk"
+        return timezone.localtime(case.scheduled_at).date(), pgettext_lazy("next deadline", "talk")
     if case.state == CaseState.RECTIFYING:
         open_items = getattr(case, "open_items", None)
         if open_items is not None:
@@ -418,7 +423,7 @@ def next_deadline(case: TalkCase, calendar: WorkdayCalendar, today: date | None 
                 .first()
             )
         if deadline:
-            return deadline, "整改期限 rectification"
+            return deadline, pgettext_lazy("next deadline", "rectification")
     return None
 
 
@@ -541,6 +546,11 @@ def _field_changes(record, previous) -> list[tuple[str, str, str]]:
             label = str(field.verbose_name)
             choices = dict(field.flatchoices) if field.choices else None
             display = _displayer(choices)
+            if field.is_relation:
+                # The diff holds the key; 「同意人：— → 1」 told the reader nothing.
+                from lianzheng.selectors_audit import _related_displayer
+
+                display = _related_displayer(field)
         changes.append((label, display(change.old), display(change.new)))
     return changes
 

@@ -24,7 +24,21 @@ CASE_LINKED = {
     "historicalrectificationitem": "case_id",
     "historicalescalation": "case_id",
     "historicalconfidentialreport": "case_id",
+    # Filtering the log by case left out the case's documents, checks and reminders.
+    "historicalgenerateddocument": "case_id",
+    "historicalreminder": "case_id",
+    "historicalrectificationcheck": "item__case_id",
 }
+
+
+def _case_of(row, field: str):
+    """The case a history row belongs to, following ``item__case_id`` through the item."""
+    value = row
+    for part in field.split("__"):
+        value = getattr(value, part, None)
+        if value is None:
+            return None
+    return value
 
 
 @dataclass(frozen=True)
@@ -95,7 +109,7 @@ def _entry(model, row) -> dict:
         "to": CaseState(row.history_state_to).label if row.history_state_to else "",
         "reason": row.history_change_reason or "",
         "articles": row.history_articles,
-        "case_id": getattr(row, case_field, None) if case_field else None,
+        "case_id": _case_of(row, case_field) if case_field else None,
         "hash": row.chain_hash,
     }
 
@@ -131,13 +145,21 @@ def compare_versions(case: TalkCase, a_id: int, b_id: int) -> list[dict]:
 
 
 def _related_displayer(field):
+    from wagtail.models import Revision
+
     model = field.related_model
 
     def show(pk) -> str:
         if pk is None:
             return ""
         obj = model._default_manager.filter(pk=pk).first()
-        return str(obj) if obj is not None else f"#{pk}"
+        if obj is None:
+            return f"#{pk}"
+        if isinstance(obj, Revision):
+            # Wagtail's own str() is '"<title>" at 2026-11-27 21:15:48.192952+00:00': English
+            # and UTC. The case page calls the same thing 「版本 #3」.
+            return f"#{obj.pk}（{timezone.localtime(obj.created_at):%Y-%m-%d %H:%M}）"
+        return str(obj)
 
     return show
 

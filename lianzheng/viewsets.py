@@ -131,7 +131,7 @@ class NextDeadlineColumn(Column):
             return ""
         day, label = due
         late = "⚠ " if day < timezone.localdate() else ""
-        return f"{late}{day:%Y-%m-%d} {label.split()[0]}"
+        return f"{late}{day:%Y-%m-%d} {label}"
 
 
 class Refuse403Mixin:

@@ -214,6 +214,9 @@ class CaseCompareView(WagtailAdminTemplateMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         versions = case_versions(self.case)
+        for v in versions:
+            # The step's name (提交审批, 同意…), not its code (submit, consent…).
+            v.step_label = transition_label(v.history_transition) if v.history_transition else ""
         ids = {v.history_id for v in versions}
         a = int_param(self.request.GET.get("a"))
         b = int_param(self.request.GET.get("b"))

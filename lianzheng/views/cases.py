@@ -636,9 +636,18 @@ class CheckView(CaseActionView):
     page_title = _("Record the office's check")
     form_class = CheckForm
 
+    @cached_property
+    def item(self):
+        return get_object_or_404(RectificationItem, pk=self.kwargs["item_id"], case=self.case)
+
+    def get_context_data(self, **kwargs):
+        # The form named only the case: with several items, nothing said which one was checked.
+        return {**super().get_context_data(**kwargs), "item": self.item}
+
     def call_service(self, form):
-        item = get_object_or_404(RectificationItem, pk=self.kwargs["item_id"], case=self.case)
-        return rectification_check_record(item=item, user=self.request.user, **form.cleaned_data)
+        return rectification_check_record(
+            item=self.item, user=self.request.user, **form.cleaned_data
+        )
 
 
 class WorkdayCheckView(View):

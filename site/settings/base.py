@@ -212,6 +212,9 @@ STORAGES = {
 WAGTAIL_SITE_NAME = _("Integrity talks")
 # The admin asks no outside server for Wagtail's release news: nothing leaves the bureau.
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# Nor does it show Gravatar pictures: for anyone with an email address the admin asked
+# www.gravatar.com for an image named by a hash of that address (which the CSP then blocked).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "odt", "ods", "txt", "jpg", "png"]

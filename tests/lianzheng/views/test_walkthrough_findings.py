@@ -1,0 +1,176 @@
+"""What a user walking through the admin saw wrong, each pinned by what the page now says."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from lianzheng.choices import TalkType
+from tests.workflow_helpers import new_case
+
+pytestmark = pytest.mark.django_db
+
+P = "wagtailsnippets_lianzheng_talkcase"
+
+
+def text(response) -> str:
+    html = response.content.decode()
+    html = re.sub(r"<script.*?</script>", "", html, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_the_article_6_2_suggestion_names_roles_in_chinese(client, cast):
+    """The suggestion showed the role codes (lead, office_head) instead of their names."""
+    case = new_case(cast, TalkType.ROUTINE, participants=[])
+    client.force_login(cast.clerk.user)
+    page = text(client.get(reverse(f"{P}:inspect", args=[case.pk])))
+    assert "钱副局长（负责约谈）、孙主任（办公室负责人）、周专干（纪检专干）" in page
+    assert "（lead）" not in page and "office_head" not in page
+
+
+def test_the_case_list_shows_no_filter_until_one_is_ticked(client, cast):
+    """Unticked boxes showed as two active filters, 「已逾期: False」 and 「我的案件: False」."""
+    new_case(cast)
+    client.force_login(cast.clerk.user)
+    listing = client.get(reverse(f"{P}:list"))
+    assert "False" not in text(listing)
+    assert 'class="w-pill"' not in listing.content.decode()
+    ticked = client.get(reverse(f"{P}:list") + "?mine=on")
+    assert "我的案件: 是" in text(ticked).replace(" : ", ": ")
+    assert "True" not in text(ticked)
+
+
+def test_the_next_deadline_is_named_in_the_readers_language(client, cast):
+    """The case page said 「下一期限：…（约谈 talk）」 and the English list 「… 约谈」."""
+    from wagtail.users.models import UserProfile
+
+    from lianzheng.choices import CaseState
+    from tests.workflow_helpers import advance
+
+    case = advance(cast, new_case(cast), CaseState.NOTIFIED)
+    user = cast.clerk.user
+    client.force_login(user)
+    page = text(client.get(reverse(f"{P}:inspect", args=[case.pk])))
+    assert re.search(r"下一期限：\d{4}-\d\d-\d\d（约谈）", page)
+    assert "约谈 talk" not in page
+
+    profile = UserProfile.get_for_user(user)
+    profile.preferred_language = "en"
+    profile.save()
+    listing = text(client.get(reverse(f"{P}:list")))
+    assert re.search(r"\d{4}-\d\d-\d\d talk", listing)
+    assert not re.search(r"\d{4}-\d\d-\d\d 约谈", listing)
+
+
+def test_the_timeline_names_who_consented_rather_than_his_number(client, cast):
+    """The timeline's consent entry read 「同意人：— → 1」, the person's primary key."""
+    from lianzheng.choices import CaseState
+    from tests.workflow_helpers import advance
+
+    case = advance(cast, new_case(cast), CaseState.APPROVED)
+    client.force_login(cast.clerk.user)
+    page = text(client.get(reverse(f"{P}:inspect", args=[case.pk])))
+    assert f"同意人： — → {cast.principal}" in page
+    assert not re.search(r"同意人： — → \d", page)
+
+
+def test_comparing_versions_names_the_steps_and_the_regulation_revision(client, cast):
+    """The version lists read 「… submit」「… consent」 and the regulation revision
+    '"阿坝州…" at 2026-11-27 21:15:48.192952+00:00'."""
+    from lianzheng.choices import CaseState
+    from tests.workflow_helpers import advance
+
+    case = advance(cast, new_case(cast), CaseState.APPROVED)
+    client.force_login(cast.auditor)
+    page = text(client.get(reverse("lianzheng_audit:compare", args=[case.pk])))
+    assert "提交审批" in page and "同意" in page
+    assert not re.search(r"\b(submit|consent)\b", page)
+    revision = case.regulation_revision
+    assert f"#{revision.pk}（" in page
+    assert " at 20" not in page and "+00:00" not in page
+
+
+def test_the_audit_log_of_a_case_includes_its_documents_and_checks(client, cast):
+    """Filtered by case number, the log left out the documents generated for the case and the
+    office's rectification checks, which the unfiltered log shows."""
+    from django.utils import timezone
+
+    from lianzheng.choices import CaseState, DocumentKind
+    from lianzheng.models import RectificationItem
+    from lianzheng.services.documents import document_generate
+    from lianzheng.services.rectification import rectification_check_record
+    from tests.workflow_helpers import advance
+
+    case = advance(cast, new_case(cast), CaseState.RECTIFYING)
+    item = RectificationItem.objects.get(case=case)
+    rectification_check_record(
+        item=item,
+        user=cast.clerk.user,
+        checked_on=timezone.localdate(),
+        result="in_progress",
+        finding="台账正在建立。",
+    )
+    document_generate(
+        user=cast.clerk.user, kind=DocumentKind.RECTIFICATION_NOTICE, case=case, person=None
+    )
+    client.force_login(cast.auditor)
+    entries = client.get(reverse("lianzheng_audit:log"), {"case": case.number}).context["entries"]
+    kinds = {e["model"] for e in entries}
+    assert {"整改检查", "已生成文书", "约谈案件"} <= kinds
+    assert {e["case_id"] for e in entries} == {case.pk}
+
+
+def test_verifying_the_chain_says_how_many_rows_in_a_chinese_sentence(client, cast):
+    """The result read 「审计链完整。 287 已核验行数.」: a number before its noun and an
+    English full stop."""
+    from lianzheng.choices import CaseState
+    from tests.workflow_helpers import advance
+
+    advance(cast, new_case(cast), CaseState.SUBMITTED)
+    client.force_login(cast.auditor)
+    page = text(client.get(reverse("lianzheng_audit:verify")))
+    assert re.search(r"审计链完整：已核验 \d+ 行。", page)
+    assert "已核验行数." not in page
+
+
+def test_the_check_form_says_which_item_is_checked(client, cast):
+    """With two items, 「登记办公室检查情况」 named only the case: a clerk could not tell which
+    item he was about to record as verified."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from lianzheng.choices import CaseState
+    from lianzheng.models import RectificationItem
+    from lianzheng.services.rectification import rectification_item_add
+    from tests.workflow_helpers import advance
+
+    case = advance(cast, new_case(cast), CaseState.RECTIFYING)
+    rectification_item_add(
+        case=case,
+        user=cast.clerk.user,
+        description="组织一次廉政教育学习",
+        deadline=timezone.localdate() + timedelta(days=40),
+        responsible="冯科员",
+    )
+    item = RectificationItem.objects.get(case=case, description="组织一次廉政教育学习")
+    client.force_login(cast.clerk.user)
+    page = text(client.get(reverse(f"{P}:item_check", args=[case.pk, item.pk])))
+    assert (
+        f"整改事项：组织一次廉政教育学习（整改期限 {item.deadline:%Y-%m-%d}，责任人：冯科员）"
+        in page
+    )
+    assert "建立办事台账" not in page
+
+
+def test_the_admin_asks_no_outside_server_for_a_users_picture(client, cast):
+    """Once a user had entered his email address (the account form requires one), every admin
+    page asked www.gravatar.com for his picture: the CSP blocked it with console errors, and the
+    address's hash went out of the bureau."""
+    user = cast.clerk.user
+    user.email = "zheng@example.gov.cn"
+    user.save()
+    client.force_login(user)
+    for url in (reverse("wagtailadmin_home"), reverse("wagtailadmin_account")):
+        html = client.get(url).content.decode()
+        assert "gravatar" not in html, url
