@@ -7,11 +7,12 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.components import Component
 
 from lianzheng.choices import Role
-from lianzheng.permissions import OFFICE, user_can_view_cases, user_roles
+from lianzheng.permissions import LEADERS, OFFICE, user_can_view_cases, user_roles
 from lianzheng.selectors import (
     awaiting_consent,
     notices_due,
     overdue_cases,
+    postponements_to_decide,
     rectification_checks_due,
     upcoming_talks_for,
     year_figures,
@@ -79,6 +80,23 @@ class AwaitingConsentPanel(CasePanel):
     def row(self, case):
         # The bureau's day (Asia/Shanghai), not UTC's: before 08:00 they differ.
         return (case, timezone.localdate(case.submitted_at or case.created_at), _("submitted"))
+
+
+class PostponementsPanel(CasePanel):
+    """What waits for a leader's decision: a subject's written application to postpone his talk
+    (第八条（一））, which only the lead interviewer or the principal head may decide."""
+
+    heading = _("Postponements awaiting my decision")
+    order = 12
+
+    def cases(self):
+        return postponements_to_decide(self.request.user)
+
+    def row(self, case):
+        application = case.application or ""
+        if len(application) > 40:
+            application = application[:40] + "…"
+        return (case, case.applied_on, application)
 
 
 class UpcomingTalksPanel(CasePanel):
@@ -202,6 +220,8 @@ def add_panels(request, panels) -> None:
     offices = actor_facts(user).roles
     if Role.PRINCIPAL_HEAD in offices or Role.PRINCIPAL_HEAD in roles:
         panels.append(AwaitingConsentPanel(request))
+    if roles & LEADERS or offices & LEADERS:
+        panels.append(PostponementsPanel(request))
     panels.append(UpcomingTalksPanel(request))
     if roles & OFFICE or user.is_superuser:
         panels.append(NoticesDuePanel(request))

@@ -674,6 +674,33 @@ def awaiting_consent():
     )
 
 
+def postponements_to_decide(user):
+    """Cases whose subject applied in writing to postpone the talk and that this user decides
+    (第八条（一）, R8.1): the principal head decides any, the lead interviewer those he leads.
+    Each carries ``applied_on`` and ``application`` of the pending application; the oldest
+    application first, as it has waited longest."""
+    from django.db.models import OuterRef, Subquery
+
+    from lianzheng.choices import CaseRole, CaseState, PostponementDecision
+    from lianzheng.models import Postponement
+
+    cases = TalkCase.objects.filter(state=CaseState.POSTPONEMENT_REQUESTED)
+    if Role.PRINCIPAL_HEAD not in actor_facts(user).roles:
+        person = person_for_user(user)
+        if person is None:
+            return TalkCase.objects.none()
+        cases = cases.filter(
+            participants__person=person, participants__role=CaseRole.LEAD
+        ).distinct()
+    pending = Postponement.objects.filter(
+        case=OuterRef("pk"), decision=PostponementDecision.PENDING
+    ).order_by("-applied_on", "-pk")
+    return cases.annotate(
+        applied_on=Subquery(pending.values("applied_on")[:1]),
+        application=Subquery(pending.values("application")[:1]),
+    ).order_by("applied_on", "pk")
+
+
 def upcoming_talks_for(user, days: int = 14):
     from datetime import timedelta
 

@@ -20,7 +20,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.coreutils import multigetattr
 from wagtail.snippets.views.snippets import HistoryView, IndexView, InspectView
 
-from lianzheng.choices import CaseState, EscalationGround, Role
+from lianzheng.choices import CaseState, EscalationGround, PostponementDecision, Role
 from lianzheng.forms import (
     TRANSITION_FORMS,
     CaseForm,
@@ -449,11 +449,16 @@ class TransitionView(CaseAccessMixin, CaseFormView):
             ),
             None,
         )
+        pending = None
+        if self.transition in ("approve_postponement", "reject_postponement"):
+            # The decision is on the written application: show it beside the form.
+            pending = self.case.postponements.filter(decision=PostponementDecision.PENDING).first()
         context.update(
             case=self.case,
             transition=self.transition,
             explanation=explanation,
             calendar_check_url=case_url("workdays"),
+            pending_postponement=pending,
         )
         return context
 

@@ -131,3 +131,26 @@ def test_a_long_worklist_shows_its_first_rows_and_counts_the_rest(client, cast, 
         and '"created_at" ASC' in q["sql"]
     ]
     assert read and all(q.rstrip().endswith("LIMIT 2") for q in read)
+
+
+def test_the_lead_interviewer_and_the_principal_see_postponements_to_decide(client, cast):
+    """第八条（一）: a written application waits for the lead interviewer or the principal head;
+    each sees it on his dashboard with the application, the other leaders do not."""
+    from lianzheng.services.workflow import case_transition
+
+    case = advance(cast, new_case(cast), CaseState.NOTIFIED)
+    case = case_transition(
+        case=case,
+        transition="request_postponement",
+        user=cast.clerk.user,
+        application="出差在外，申请推后补谈。",
+    )
+    lead = case.participants.get(role="lead").person
+    for user in (lead.user, cast.principal.user):
+        text = panel(dashboard(client, user), "等待我决定的延期申请")
+        assert case.number in text and "出差在外，申请推后补谈。" in text
+    others = [p.user for p in (cast.leader, cast.deputy_personnel) if p.pk != lead.pk]
+    for user in others:
+        text = dashboard(client, user)
+        assert case.number not in panel(text, "等待我决定的延期申请（0）")
+    assert "等待我决定的延期申请" not in dashboard(client, cast.clerk.user)

@@ -469,3 +469,22 @@ def test_only_the_filters_in_use_are_shown_as_active(client, cast, users):
 
     assert pills("?state=notified") == ["状态: 已通知"]
     assert pills("?state=notified&mine=on") == ["状态: 已通知", "我的案件: 是"]
+
+
+def test_the_postponement_decision_shows_the_written_application(client, cast, users):
+    from lianzheng.services.workflow import case_transition
+
+    case = advance(cast, new_case(cast), CaseState.NOTIFIED)
+    case_transition(
+        case=case,
+        transition="request_postponement",
+        user=cast.clerk.user,
+        application="出差在外，申请推后补谈。",
+    )
+    lead = case.participants.get(role=CaseRole.LEAD).person.user
+    for transition in ("approve_postponement", "reject_postponement"):
+        page = text(as_user(client, lead).get(url("transition", case.pk, transition)))
+        assert "书面申请" in page and "出差在外，申请推后补谈。" in page
+    assert "书面申请（" not in text(
+        as_user(client, lead).get(url("transition", case.pk, "escalate"))
+    )
