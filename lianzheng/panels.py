@@ -202,6 +202,9 @@ class ChainStatusPanel(Component):
             "status": chain_status(),
             "verify_url": reverse("lianzheng_audit:verify"),
             "log_url": reverse("lianzheng_audit:log"),
+            # The "verify now" button is a form: the component's template is rendered without
+            # the request, so the page's CSRF token is passed on.
+            "csrf_token": parent_context.get("csrf_token"),
         }
 
 

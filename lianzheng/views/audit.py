@@ -12,7 +12,7 @@ import io
 from django import forms
 from django.contrib.auth import get_user_model
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
@@ -23,7 +23,7 @@ from wagtail.admin.widgets import AdminDateInput
 
 from lianzheng.audit.chain import verify
 from lianzheng.choices import Role
-from lianzheng.models import TalkCase
+from lianzheng.models import ChainVerification, TalkCase
 from lianzheng.permissions import user_can_view_cases, user_roles
 from lianzheng.selectors_audit import (
     LogFilters,
@@ -173,7 +173,11 @@ class AuditLogView(WagtailAdminTemplateMixin, TemplateView):
 
 
 class VerifyView(WagtailAdminTemplateMixin, TemplateView):
-    """Verify the chain now and show the result (recorded, like any verification)."""
+    """Verify the chain and show the result, recorded like any verification.
+
+    Verifying writes a record, so it is a POST (the "verify now" buttons are forms): a GET
+    only shows the page with its button, or, after the POST's redirect, the run it made. A
+    link would have recorded a verification for every crawler, prefetch or reload."""
 
     template_name = "lianzheng/admin/audit/verify.html"
     page_title = _("Verify the audit chain")
@@ -184,14 +188,19 @@ class VerifyView(WagtailAdminTemplateMixin, TemplateView):
             raise Forbidden
         return super().dispatch(request, *args, **kwargs)
 
+    def post(self, request, *args, **kwargs):
+        record = record_verification(verify(), user=request.user)
+        return redirect(f"{reverse('lianzheng_audit:verify')}?run={record.pk}")
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        verdict = verify()
-        context.update(
-            verdict=verdict,
-            record=record_verification(verdict, user=self.request.user),
-            log_url=reverse("lianzheng_audit:log"),
+        run = self.request.GET.get("run", "")
+        record = (
+            ChainVerification.objects.filter(pk=int(run)).first()
+            if run.isascii() and run.isdigit() and len(run) < 19
+            else None
         )
+        context.update(record=record, log_url=reverse("lianzheng_audit:log"))
         return context
 
 

@@ -372,7 +372,8 @@ def test_the_auditor_reads_the_trail(demo, full_case, page, axe):
     axe(page, "dashboard-auditor")
 
     open_page(page, f"{base}{AUDIT}verify/")
-    assert page.locator(".help-info[role=status]").is_visible()
+    page.get_by_role("button", name="立即核验").click()
+    page.locator(".help-info[role=status]").wait_for(state="visible")
     axe(page, "verify")
     open_page(page, f"{base}{AUDIT}")
     assert page.locator("strong.lz-ok").is_visible()

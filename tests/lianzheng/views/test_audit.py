@@ -62,9 +62,12 @@ def test_two_versions_compared_field_by_field_in_chinese(client, cast):
 def test_verify_now_records_the_result(client, cast):
     advance(cast, new_case(cast), CaseState.SUBMITTED)
     client.force_login(cast.auditor)
-    response = client.get(reverse("lianzheng_audit:verify"))
+    page = client.get(reverse("lianzheng_audit:verify"))  # the page and its button only
+    assert page.status_code == 200 and not ChainVerification.objects.exists()
+    assert 'method="post"' in page.content.decode()
+    response = client.post(reverse("lianzheng_audit:verify"), follow=True)
     assert response.status_code == 200
-    assert response.context["verdict"].ok
+    assert response.context["record"].ok
     run = ChainVerification.objects.get()
     assert run.ok and run.user_id == cast.auditor.pk and run.head_seq > 0
     log = client.get(reverse("lianzheng_audit:log")).content.decode()
@@ -77,3 +80,15 @@ def test_the_dashboard_shows_the_chain_to_audit_readers_only(client, cast):
     assert "审计链" in client.get(reverse("wagtailadmin_home")).content.decode()
     client.force_login(cast.clerk.user)
     assert "审计链" not in client.get(reverse("wagtailadmin_home")).content.decode()
+
+
+def test_the_verify_buttons_on_the_dashboard_and_the_log_are_forms(client, cast):
+    """A crawler or a browser's prefetch following links must not record verifications."""
+    client.force_login(cast.auditor)
+    verify_url = reverse("lianzheng_audit:verify")
+    for page in (reverse("wagtailadmin_home"), reverse("lianzheng_audit:log")):
+        html = client.get(page).content.decode()
+        assert f'<form method="post" action="{verify_url}">' in html
+        assert 'name="csrfmiddlewaretoken"' in html.split(f'action="{verify_url}"', 1)[1][:300]
+        assert f'href="{verify_url}"' not in html
+    assert not ChainVerification.objects.exists()

@@ -128,7 +128,7 @@ def test_verifying_the_chain_says_how_many_rows_in_a_chinese_sentence(client, ca
 
     advance(cast, new_case(cast), CaseState.SUBMITTED)
     client.force_login(cast.auditor)
-    page = text(client.get(reverse("lianzheng_audit:verify")))
+    page = text(client.post(reverse("lianzheng_audit:verify"), follow=True))
     assert re.search(r"审计链完整：已核验 \d+ 行。", page)
     assert "已核验行数." not in page
 
