@@ -20,7 +20,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.coreutils import multigetattr
 from wagtail.snippets.views.snippets import HistoryView, IndexView, InspectView
 
-from lianzheng.choices import CaseState, EscalationGround, PostponementDecision, Role
+from lianzheng.choices import CaseRole, CaseState, EscalationGround, PostponementDecision, Role
 from lianzheng.forms import (
     TRANSITION_FORMS,
     CaseForm,
@@ -292,8 +292,14 @@ class CaseFormView(ServiceOwnsTheWrite, WagtailAdminTemplateMixin, FormView):
             submit_button_label=self.submit_label,
             submit_button_active_label=self.submit_label,
             media=context["form"].media,
+            confirmation=self.confirmation(),
         )
         return context
+
+    def confirmation(self) -> tuple[str, list[str]] | None:
+        """For a form without fields, what the button will do: a heading and its lines, shown
+        above the button, so that nobody confirms what he cannot see."""
+        return None
 
     def form_valid(self, form):
         try:
@@ -540,6 +546,10 @@ class SubjectRemoveView(CaseActionView):
     def extra_form_kwargs(self):
         return {"case": self.case}
 
+    def confirmation(self):
+        person = get_object_or_404(Person, pk=self.kwargs["person_id"])
+        return _("This subject will be removed from the case:"), [str(person)]
+
     def call_service(self, form):
         person = get_object_or_404(Person, pk=self.kwargs["person_id"])
         people = [
@@ -581,6 +591,13 @@ class ParticipantRemoveView(SubjectRemoveView):
 class SuggestedParticipantsView(SubjectRemoveView):
     needs = ("edit", "participants")
     page_title = _("Set the participants of 第六条（二）")
+
+    def confirmation(self):
+        lines = [
+            f"{person.name}（{CaseRole(role).label}）"
+            for person, role in suggested_participants(self.case)
+        ]
+        return _("The participants will then be exactly these (第六条（二）):"), lines
 
     def call_service(self, form):
         return case_update(

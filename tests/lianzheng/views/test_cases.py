@@ -357,6 +357,9 @@ class TestForms:
         case = new_case(cast, TalkType.ROUTINE, participants=[])
         c = as_user(client, users["office"])
         assert "钱副局长" in text(c.get(url("inspect", case.pk)))
+        confirm = text(c.get(url("participants_suggested", case.pk)))  # says whom, then asks
+        for line in ("钱副局长（负责约谈）", "孙主任（办公室负责人）", "周专干（纪检专干）"):
+            assert line in confirm
         assert c.post(url("participants_suggested", case.pk)).status_code == 302
         roles = dict(case.participants.values_list("person__name", "role"))
         assert roles == {
@@ -488,3 +491,11 @@ def test_the_postponement_decision_shows_the_written_application(client, cast, u
     assert "书面申请（" not in text(
         as_user(client, lead).get(url("transition", case.pk, "escalate"))
     )
+
+
+def test_removing_a_subject_says_whom_before_the_button(client, cast, users):
+    case = new_case(cast, subjects=[cast.staff, cast.staff2])
+    c = as_user(client, users["office"])
+    page = text(c.get(url("subject_remove", case.pk, cast.staff2.pk)))
+    assert "将从本案中移除以下约谈对象" in page and "陈副科长" in page
+    assert case.subjects.count() == 2
