@@ -67,12 +67,36 @@ class LogFilterForm(forms.Form):
         ]
         self.fields["model"].choices = [("", "—"), *model_choices()]
 
+    def clean_case(self):
+        """The case by its full number, or by its sequence ("15" or "15号") when only one
+        case has it; several years' cases with that sequence are named, for the user to pick
+        the full number, as the case listing's search finds them by part of the number too."""
+        wanted = "".join(self.cleaned_data.get("case", "").split())
+        if not wanted:
+            return None
+        case = TalkCase.objects.filter(number=wanted).first()
+        if case is not None:
+            return case
+        sequence = wanted.removesuffix("号")
+        matches = []
+        if sequence.isascii() and sequence.isdigit():
+            matches = list(
+                TalkCase.objects.filter(number__endswith=f"〕{int(sequence)}号").order_by("-year")[
+                    :6
+                ]
+            )
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise forms.ValidationError(
+                _("Several cases have this number: %(numbers)s. Enter the full number.")
+                % {"numbers": "、".join(c.number for c in matches[:5])}
+            )
+        raise forms.ValidationError(_("No case has the number %(number)s.") % {"number": wanted})
+
     def filters(self) -> LogFilters:
         data = self.cleaned_data if self.is_valid() else {}
-        case_id = None
-        if data.get("case"):
-            case = TalkCase.objects.filter(number=data["case"].strip()).first()
-            case_id = case.pk if case else -1
+        case_id = data["case"].pk if data.get("case") else None
         return LogFilters(
             user_id=data["user"].pk if data.get("user") else None,
             since=data.get("since"),
@@ -95,6 +119,11 @@ class AuditLogView(WagtailAdminTemplateMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         self.form = LogFilterForm(request.GET or None)
+        if self.form.is_bound and not self.form.is_valid():
+            # A filter that cannot be applied shows its error and no rows: the whole log
+            # under a filter the reader believes in would mislead, and so would its export.
+            self.entries = []
+            return super().get(request, *args, **kwargs)
         filters = self.form.filters() if self.form.is_bound else LogFilters()
         export = request.GET.get("export")
         if export in ("csv", "xlsx"):

@@ -92,3 +92,19 @@ def test_the_verify_buttons_on_the_dashboard_and_the_log_are_forms(client, cast)
         assert 'name="csrfmiddlewaretoken"' in html.split(f'action="{verify_url}"', 1)[1][:300]
         assert f'href="{verify_url}"' not in html
     assert not ChainVerification.objects.exists()
+
+
+def test_the_log_finds_a_case_by_its_sequence_or_says_why_not(client, cast):
+    """「15号」 or 「15」 finds case 15 when only one year has it; an ambiguous or unknown number
+    is named in the field's error, and no rows are shown under a filter that was not applied."""
+    case = advance(cast, new_case(cast), CaseState.SUBMITTED)
+    client.force_login(cast.auditor)
+    log = reverse("lianzheng_audit:log")
+    sequence = case.number.split("〕", 1)[1]  # e.g. "1号"
+    for wanted in (sequence, sequence.removesuffix("号"), f" {case.number} "):
+        entries = client.get(log, {"case": wanted}).context["entries"]
+        assert entries and {e["case_id"] for e in entries} == {case.pk}
+    response = client.get(log, {"case": "999号"})
+    assert "没有编号为 999号 的案件" in response.content.decode()
+    assert response.context["entries"] == []
+    assert client.get(log, {"case": "999", "export": "csv"})["Content-Type"].startswith("text/html")
