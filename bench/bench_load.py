@@ -920,15 +920,8 @@ class VirtualUser:
         )
         if response is None:
             return False
-        if response.status != 302 or response.location != DASHBOARD:
-            self.recorder.add("sign in", "POST", started, response.ms, response.status, "error")
-            errors = "; ".join(text_of(e) for e in ERROR_TEXT.findall(response.body))
-            self.recorder.error(
-                "sign in",
-                f"{self.account.username}: {response.status} {response.location} {errors}",
-            )
+        if not self.redirected("sign in", "POST", started, response, DASHBOARD):
             return False
-        self.recorder.add("sign in", "POST", started, response.ms, 302, "ok")
         if self.account.username in TWO_FACTOR and not self.second_factor():
             return False
         self.recorder.signed_in.append(time.monotonic() - self.recorder.started)
@@ -944,13 +937,8 @@ class VirtualUser:
         page = self.fetch("dashboard", DASHBOARD, expect=None)
         if page is None:
             return False
-        if page.status != 302 or not page.location.startswith(VERIFY):
-            self.recorder.add("dashboard", "GET", started, page.ms, page.status, "error")
-            self.recorder.error(
-                "dashboard", f"{self.account.username}: {page.status} {page.location}"
-            )
+        if not self.redirected("dashboard", "GET", started, page, VERIFY, prefix=True):
             return False
-        self.recorder.add("dashboard", "GET", started, page.ms, 302, "ok")
         form = self.fetch("two-factor form", page.location)
         if form is None:
             return False
@@ -968,18 +956,22 @@ class VirtualUser:
         )
         if response is None:
             return False
-        if response.status != 302 or response.location != DASHBOARD:
-            self.recorder.add(
-                "two-factor code", "POST", started, response.ms, response.status, "error"
-            )
-            errors = "; ".join(text_of(e) for e in ERROR_TEXT.findall(response.body))
-            self.recorder.error(
-                "two-factor code",
-                f"{self.account.username}: {response.status} {response.location} {errors}",
-            )
-            return False
-        self.recorder.add("two-factor code", "POST", started, response.ms, 302, "ok")
-        return True
+        return self.redirected("two-factor code", "POST", started, response, DASHBOARD)
+
+    def redirected(self, kind, method, started, response, location, *, prefix=False) -> bool:
+        """Record a step of signing in that must answer with a redirect to ``location`` (or,
+        with ``prefix``, to an address starting with it): ok, or an error with the page's
+        error messages."""
+        where = response.location or ""
+        if response.status == 302 and (where.startswith(location) if prefix else where == location):
+            self.recorder.add(kind, method, started, response.ms, 302, "ok")
+            return True
+        self.recorder.add(kind, method, started, response.ms, response.status, "error")
+        errors = "; ".join(text_of(e) for e in ERROR_TEXT.findall(response.body))
+        self.recorder.error(
+            kind, f"{self.account.username}: {response.status} {response.location} {errors}"
+        )
+        return False
 
     # -- what a user does
 

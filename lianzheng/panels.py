@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.components import Component
 
@@ -93,10 +94,7 @@ class PostponementsPanel(CasePanel):
         return postponements_to_decide(self.request.user)
 
     def row(self, case):
-        application = case.application or ""
-        if len(application) > 40:
-            application = application[:40] + "…"
-        return (case, case.applied_on, application)
+        return (case, case.applied_on, Truncator(case.application or "").chars(41))
 
 
 class UpcomingTalksPanel(CasePanel):

@@ -533,6 +533,8 @@ def _displayer(choices):
 def _field_changes(record, previous) -> list[tuple[str, str, str]]:
     if previous is None:
         return []
+    from lianzheng.selectors_audit import _related_displayer
+
     model = record.instance_type
     changes = []
     delta = record.diff_against(previous, foreign_keys_are_objs=False)
@@ -548,8 +550,6 @@ def _field_changes(record, previous) -> list[tuple[str, str, str]]:
             display = _displayer(choices)
             if field.is_relation:
                 # The diff holds the key; 「同意人：— → 1」 told the reader nothing.
-                from lianzheng.selectors_audit import _related_displayer
-
                 display = _related_displayer(field)
         changes.append((label, display(change.old), display(change.new)))
     return changes
@@ -676,9 +676,11 @@ def awaiting_consent():
 
 def postponements_to_decide(user):
     """Cases whose subject applied in writing to postpone the talk and that this user decides
-    (第八条（一）, R8.1): the principal head decides any, the lead interviewer those he leads.
-    Each carries ``applied_on`` and ``application`` of the pending application; the oldest
-    application first, as it has waited longest."""
+    (第八条（一）): the principal head decides any, the lead interviewer those he leads. R8.1
+    in rules/table.py decides who may; this is the same condition as a query, for a worklist,
+    and a test checks that R8.1 admits the user for every case listed. Each carries
+    ``applied_on`` and ``application`` of the pending application; the oldest application
+    first, as it has waited longest."""
     from django.db.models import OuterRef, Subquery
 
     from lianzheng.choices import CaseRole, CaseState, PostponementDecision

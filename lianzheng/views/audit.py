@@ -77,20 +77,16 @@ class LogFilterForm(forms.Form):
         case = TalkCase.objects.filter(number=wanted).first()
         if case is not None:
             return case
-        sequence = wanted.removesuffix("号")
+        sequence = int_param(wanted.removesuffix("号"))
         matches = []
-        if sequence.isascii() and sequence.isdigit():
-            matches = list(
-                TalkCase.objects.filter(number__endswith=f"〕{int(sequence)}号").order_by("-year")[
-                    :6
-                ]
-            )
+        if sequence is not None:
+            matches = list(TalkCase.objects.filter(sequence=sequence).order_by("-year")[:5])
         if len(matches) == 1:
             return matches[0]
         if matches:
             raise forms.ValidationError(
                 _("Several cases have this number: %(numbers)s. Enter the full number.")
-                % {"numbers": "、".join(c.number for c in matches[:5])}
+                % {"numbers": "、".join(c.number for c in matches)}
             )
         raise forms.ValidationError(_("No case has the number %(number)s.") % {"number": wanted})
 
@@ -223,12 +219,8 @@ class VerifyView(WagtailAdminTemplateMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        run = self.request.GET.get("run", "")
-        record = (
-            ChainVerification.objects.filter(pk=int(run)).first()
-            if run.isascii() and run.isdigit() and len(run) < 19
-            else None
-        )
+        run = int_param(self.request.GET.get("run"))
+        record = ChainVerification.objects.filter(pk=run).first() if run else None
         context.update(record=record, log_url=reverse("lianzheng_audit:log"))
         return context
 

@@ -546,16 +546,18 @@ class SubjectRemoveView(CaseActionView):
     def extra_form_kwargs(self):
         return {"case": self.case}
 
+    @cached_property
+    def person(self):
+        return get_object_or_404(Person, pk=self.kwargs["person_id"])
+
     def confirmation(self):
-        person = get_object_or_404(Person, pk=self.kwargs["person_id"])
-        return _("This subject will be removed from the case:"), [str(person)]
+        return _("This subject will be removed from the case:"), [str(self.person)]
 
     def call_service(self, form):
-        person = get_object_or_404(Person, pk=self.kwargs["person_id"])
         people = [
             s.person
             for s in self.case.subjects.select_related("person")
-            if s.person_id != person.pk
+            if s.person_id != self.person.pk
         ]
         return case_update(case=self.case, user=self.request.user, subjects=people)
 

@@ -136,7 +136,7 @@ def test_a_long_worklist_shows_its_first_rows_and_counts_the_rest(client, cast, 
 def test_the_lead_interviewer_and_the_principal_see_postponements_to_decide(client, cast):
     """第八条（一）: a written application waits for the lead interviewer or the principal head;
     each sees it on his dashboard with the application, the other leaders do not."""
-    from lianzheng.services.workflow import case_transition
+    from lianzheng.services.workflow import case_explain, case_transition
 
     case = advance(cast, new_case(cast), CaseState.NOTIFIED)
     case = case_transition(
@@ -149,6 +149,11 @@ def test_the_lead_interviewer_and_the_principal_see_postponements_to_decide(clie
     for user in (lead.user, cast.principal.user):
         text = panel(dashboard(client, user), "等待我决定的延期申请")
         assert case.number in text and "出差在外，申请推后补谈。" in text
+        # The worklist and R8.1 agree: whoever sees the case may decide it.
+        approve = next(
+            e for e in case_explain(case=case, user=user) if e.name == "approve_postponement"
+        )
+        assert approve.allowed, approve.refusals
     others = [p.user for p in (cast.leader, cast.deputy_personnel) if p.pk != lead.pk]
     for user in others:
         text = dashboard(client, user)
