@@ -19,7 +19,7 @@ and then:
 (b) bulk-creates history rows (HistoricalTalkCase, HistoricalPerson, HistoricalUnit, 2:1:1,
     interleaved in blocks) through the chained ``bulk_create``, times
     ``chain.verify_reference()`` (the definition) end to end, the fetch alone, the canonical
-    serialisation + SHA-256 over rows held in memory, and ``chain.verify()``
+    serialisation + SHA-256 over rows held in memory, and ``verification.verify()``
     (lianzheng/audit/fast.py) in one process and over the CPUs, with the verdicts compared,
     also on a row altered and a row deleted behind the application's back.
 
@@ -817,11 +817,11 @@ def cpu_ceiling(report: Report, sample: int) -> list[list]:
 
 
 def profile_verify(report: Report, rows: int) -> None:
-    from lianzheng.audit import chain
+    from lianzheng.audit import chain, verification
 
     for label, func in (
         ("chain.verify_reference()", lambda: chain.verify_reference(1, rows)),
-        ("chain.verify(), one process", lambda: chain.verify(1, rows)),
+        ("verification.verify(), one process", lambda: verification.verify(1, rows)),
     ):
         profiler = cProfile.Profile()
         profiler.enable()
@@ -848,7 +848,7 @@ def tamper_check() -> list[list]:
     the same broken link as the reference. (The bench database only; done last.)"""
     from django.db import connection
 
-    from lianzheng.audit import chain, guards
+    from lianzheng.audit import chain, guards, verification
     from lianzheng.models import Person, TalkCase
 
     htc, hp = TalkCase.history.model, Person.history.model
@@ -877,8 +877,8 @@ def tamper_check() -> list[list]:
     out = []
     end = removed.chain_seq + 10
     ref = chain.verify_reference(None, end)
-    fast = chain.verify(None, end)
-    whole = chain.verify(workers=os.cpu_count() or 1)
+    fast = verification.verify(None, end)
+    whole = verification.verify(workers=os.cpu_count() or 1)
     same = ref == fast and ref.broken == whole.broken and ref.checked == whole.checked
     out.append(
         [
@@ -891,7 +891,7 @@ def tamper_check() -> list[list]:
     )
     start, prev = altered.chain_seq + 1, altered.chain_hash
     ref = chain.verify_reference(start, end, expect_prev=prev)
-    fast = chain.verify(start, end, expect_prev=prev)
+    fast = verification.verify(start, end, expect_prev=prev)
     out.append(
         [
             "a HistoricalPerson row deleted (walked from after the altered row)",
@@ -907,7 +907,7 @@ def tamper_check() -> list[list]:
 def part_b(report: Report, cast, template, rows: int, budget: float, sample: int):
     from django.db import connection
 
-    from lianzheng.audit import chain
+    from lianzheng.audit import chain, verification
 
     report.log(f"(b) inserting {rows:,} history rows through the chained bulk_create")
     ins = insert_history(report, cast, template, rows, budget)
@@ -940,16 +940,16 @@ def part_b(report: Report, cast, template, rows: int, budget: float, sample: int
         return verdict, seconds
 
     single, single_s = measure(
-        "chain.verify(): raw cursor (datetimes formatted in SQL; PostgreSQL: binary protocol), "
+        "verify(): raw cursor (datetimes formatted in SQL; PostgreSQL: binary protocol), "
         "RowEncoder, one read-only snapshot",
-        chain.verify,
+        verification.verify,
     )
     fallbacks = single.by_reference
     workers = os.cpu_count() or 1
     _par, par_s = measure(
-        f"**chain.verify(workers={workers}): the same over {workers} processes "
+        f"**verification.verify(workers={workers}): the same over {workers} processes "
         "(`lianzheng_audit verify`)**",
-        chain.verify,
+        verification.verify,
         workers=workers,
     )
 

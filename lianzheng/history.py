@@ -1,9 +1,21 @@
-"""The history every domain model keeps, configured once.
+"""The history every domain model keeps, configured once, and the change a write records.
 
 django-simple-history's defaults do not suit an audit trail: its user foreign key makes deleting a
 user rewrite history rows, so the user is kept as a plain id next to a snapshot of the name that
 was shown at the time.
+
+Who changes what, why, by which transition and under which articles travels in one object, a
+``Change``, made current for the write with ``recording(change)`` (as Wagtail's log context and
+simple-history's own request context do): every history row written inside it takes its user,
+and the row it names (``on``) its reason, transition and articles.
 """
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.apps import apps
 from django.conf import settings
@@ -14,12 +26,48 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
+from lianzheng.audit.chain import link
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a write records in history: who, and for the row ``on`` (every row when None) why,
+    by which transition (name, state before, state after) and under which articles."""
+
+    user: object | None = None
+    reason: str = ""
+    articles: tuple[str, ...] = ()
+    transition: tuple[str, str, str] | None = None
+    on: models.Model | None = None
+
+    def describes(self, instance) -> bool:
+        if self.on is None:
+            return True
+        return type(instance) is type(self.on) and instance.pk == self.on.pk
+
+
+_CURRENT: contextvars.ContextVar[Change | None] = contextvars.ContextVar(
+    "lianzheng_change", default=None
+)
+
+
+@contextmanager
+def recording(change: Change) -> Iterator[Change]:
+    """Make ``change`` the one the history rows written inside the block record."""
+    token = _CURRENT.set(change)
+    try:
+        yield change
+    finally:
+        _CURRENT.reset(token)
+
+
+def current_change() -> Change | None:
+    return _CURRENT.get()
+
 
 class ChainedQuerySet(models.QuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         """Bulk writes join the chain too (simple-history's bulk_history_create ends here)."""
-        from lianzheng.audit.chain import link
-
         objs = list(objs)
         with transaction.atomic(using=self.db, savepoint=False):
             link([o for o in objs if not o.chain_hash])
@@ -44,13 +92,13 @@ class HistoryExtras(models.Model):
     chain_hash = models.CharField(_("hash"), max_length=64, blank=True, editable=False)
 
     objects = ChainedQuerySet.as_manager()
+    # How lianzheng.audit.chain finds the tables of the chain.
+    chain_linked = True
 
     class Meta:
         abstract = True
 
     def save(self, *args, **kwargs):
-        from lianzheng.audit.chain import link
-
         with transaction.atomic(using=kwargs.get("using"), savepoint=False):
             if not self.chain_hash:
                 link([self])
@@ -78,9 +126,26 @@ class Audited(models.Model):
             return super().delete(*args, **kwargs)
 
 
+class AuditedHistory(HistoricalRecords):
+    """simple-history's records, taking the user and the reason from the current ``Change``
+    (the hook its docs offer: "fill change reason from context")."""
+
+    def get_history_user(self, instance):
+        change = current_change()
+        if change is not None and change.user is not None:
+            return change.user
+        return super().get_history_user(instance)
+
+    def get_change_reason_for_object(self, instance, history_type, using):
+        change = current_change()
+        if change is not None and change.reason and change.describes(instance):
+            return change.reason
+        return super().get_change_reason_for_object(instance, history_type, using)
+
+
 def audited_history(**kwargs) -> HistoricalRecords:
-    """HistoricalRecords with the user as a plain id and the name snapshot; use on every model."""
-    return HistoricalRecords(
+    """History with the user as a plain id and the name snapshot; use on every model."""
+    return AuditedHistory(
         history_user_id_field=models.IntegerField(null=True, blank=True, db_index=True),
         bases=[HistoryExtras],
         **kwargs,
@@ -96,22 +161,20 @@ def user_display(user) -> str:
 
 @receiver(pre_create_historical_record)
 def _fill_history_extras(sender, instance, history_instance, history_user=None, **kwargs):
-    """Copy who and, for a transition, which one and under which articles, onto the row.
-
-    The transition service leaves ``_history_transition`` (name, from, to) and
-    ``_history_articles`` on the instance it saves; every other save leaves them empty.
-    """
+    """Copy who and, for the row the current change is about, its transition and articles."""
     if not isinstance(history_instance, HistoryExtras):
         return
     if history_user is not None:
         history_instance.history_user_display = user_display(history_user)
-    transition = getattr(instance, "_history_transition", None)
-    if transition:
-        name, source, target = transition
+    change = current_change()
+    if change is None or not change.describes(instance):
+        return
+    if change.transition:
+        name, source, target = change.transition
         history_instance.history_transition = name
         history_instance.history_state_from = source
         history_instance.history_state_to = target
-    history_instance.history_articles = " ".join(getattr(instance, "_history_articles", ()) or ())
+    history_instance.history_articles = " ".join(change.articles)
 
 
 LOGIN_DELETED = "登录账号“{username}”已删除，解除关联（login {username} deleted, link removed）"
@@ -140,9 +203,8 @@ def _unlink_deleted_login(sender, instance, using, **kwargs):
     pre_delete inside the deletion's transaction, so a deletion that fails leaves the links
     and their history as they were, and one that succeeds finds nothing left to update."""
     reason = LOGIN_DELETED.format(username=instance.get_username())
-    with transaction.atomic(using=using, savepoint=False):
+    with transaction.atomic(using=using, savepoint=False), recording(Change(reason=reason)):
         for model, field in _links_to_logins():
             for row in model._default_manager.using(using).filter(**{field.attname: instance.pk}):
                 setattr(row, field.attname, None)
-                row._change_reason = reason
                 row.save(using=using, update_fields=[field.name])

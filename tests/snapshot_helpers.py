@@ -14,7 +14,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 
-from lianzheng.audit import chain
+from lianzheng.audit import verification
 
 
 def _tables() -> list[type]:
@@ -77,7 +77,7 @@ def assert_unchanged(before: Snapshot) -> None:
     verifies, by the function and by the command an auditor runs."""
     after = Snapshot.take()
     assert not before.differences(after), before.differences(after)
-    verdict = chain.verify()
+    verdict = verification.verify()
     assert verdict.ok, verdict.broken
     assert (verdict.last_seq or 0, verdict.head_hash) == before.head
     call_command("lianzheng_audit", "verify", "--workers", "1", stdout=io.StringIO())

@@ -9,54 +9,21 @@ the old one. ``verify`` walks the chain in sequence and names the first broken l
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import heapq
-import json
-import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from decimal import Decimal
 from operator import itemgetter
 
 from django.apps import apps
 from django.db import models, transaction
 
-GENESIS = "0" * 64
+from lianzheng.audit.encoding import ADDED_COLUMNS, GENESIS, canonical_v1, link_hash, normalise
+from lianzheng.audit.models import ChainHead
+
+__all__ = ["ADDED_COLUMNS", "GENESIS", "link_hash", "normalise"]
+
 CHAIN_FIELDS = ("chain_seq", "chain_prev", "chain_hash")
-UTC = dt.UTC
-
-
-def _normalise(value):
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            raise ValueError("history rows must carry aware datetimes")
-        return value.astimezone(UTC).isoformat(timespec="microseconds")
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, Decimal | uuid.UUID | float):
-        return str(value)
-    if isinstance(value, bytes | memoryview):
-        return bytes(value).hex()
-    if isinstance(value, list | dict):
-        return json.dumps(value, sort_keys=True, ensure_ascii=False)
-    return str(value)
-
-
-# Columns added to a history table after it joined the chain. Rows written before a column
-# existed were hashed without it, so such a column is hashed only when it holds a value: old rows
-# keep their hashes, a value written into one later breaks its link, and a new row's value (or
-# its removal) is covered like any other. Add a column here in the migration's commit; never
-# remove one.
-ADDED_COLUMNS: dict[str, frozenset[str]] = {
-    "lianzheng.historicalrectificationitem": frozenset({"working_days", "set_on"}),
-    "lianzheng.historicalrectificationcheck": frozenset(
-        {"evidence", "evidence_name", "evidence_sha256"}
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -73,13 +40,7 @@ class TableShape:
     columns: tuple[str, ...]
 
     def canonical(self, values: Iterable) -> str:
-        body = dict(zip(self.columns, (_normalise(v) for v in values), strict=True))
-        for column in ADDED_COLUMNS.get(self.label, ()):
-            if body.get(column) in (None, ""):
-                body.pop(column, None)
-        return json.dumps(
-            [self.label, body], sort_keys=True, ensure_ascii=False, separators=(",", ":")
-        )
+        return canonical_v1(self.label, self.columns, values)
 
     def values_of(self, instance) -> list:
         out = []
@@ -112,16 +73,11 @@ def shape_of(model) -> TableShape:
     return shape
 
 
-def link_hash(prev: str, canonical: str) -> str:
-    return hashlib.sha256(f"{prev}\n{canonical}".encode()).hexdigest()
-
-
 def chained_models() -> list[type]:
-    """Every history model that carries the chain columns (HistoryExtras)."""
-    from lianzheng.history import HistoryExtras
-
+    """Every history model that carries the chain columns (``chain_linked``, set by
+    lianzheng.history.HistoryExtras)."""
     return sorted(
-        (m for m in apps.get_models() if issubclass(m, HistoryExtras)),
+        (m for m in apps.get_models() if getattr(m, "chain_linked", False)),
         key=lambda m: m._meta.db_table,
     )
 
@@ -132,8 +88,6 @@ def link(rows: list) -> None:
     Must run inside the transaction that inserts them, so that the lock is held until the rows
     are committed (or all is rolled back, head included).
     """
-    from lianzheng.models.audit import ChainHead
-
     if not rows:
         return
     if not transaction.get_connection().in_atomic_block:
@@ -277,8 +231,6 @@ def walk(streams, start: int | None, expect_prev: str | None) -> Walk:
 def walk_verdict(result: Walk, end: int | None, by_reference: int = 0) -> Verdict:
     """The verdict on a walk; when it went up to the head (``end`` None), the recorded head
     must also be the last row walked."""
-    from lianzheng.models.audit import ChainHead
-
     checked, first, last, prev = result.checked, result.first, result.last, result.prev
     if result.broken is not None:
         return Verdict(checked, first, last, prev or "", result.broken, by_reference)
@@ -307,54 +259,3 @@ def verify_reference(
     by ``TableShape.canonical``. Slow (about 30,000 rows/s); ``verify`` gives the same verdicts
     faster and is what the command and the admin use."""
     return walk_verdict(walk(reference_streams(start, end, chunk), start, expect_prev), end)
-
-
-def verify(
-    start: int | None = None,
-    end: int | None = None,
-    *,
-    expect_prev: str | None = None,
-    chunk: int = 5000,
-    workers: int = 1,
-) -> Verdict:
-    """Walk the chain from ``start`` (or the beginning) to ``end`` (or the head) and report the
-    first link that does not hold: a gap in the sequence, a row whose hash does not match its
-    content, or a row that does not point at its predecessor's hash.
-
-    Rows are read straight from the cursor and serialised by an encoder planned per table
-    (lianzheng.audit.fast); a row it cannot confirm is judged by the definition, so the
-    verdict is ``verify_reference``'s. With ``workers`` > 1 ranges of the chain are checked
-    in that many processes (outside any transaction of the caller's only).
-    """
-    from lianzheng.audit import fast
-
-    return fast.verify(start, end, expect_prev=expect_prev, chunk=chunk, workers=workers)
-
-
-def verify_since_head(seq: int, hash_: str, *, check=None) -> Verdict:
-    """Check a head an auditor kept outside the system: the row at ``seq`` must still have
-    ``hash_`` and the chain must hold from the beginning up to it and from it to the head.
-    ``check`` walks each part (``verify`` unless told, e.g. ``verify_reference``)."""
-    check = check or verify
-    before = check(1, seq)
-    if not before.ok:
-        return before
-    if before.last_seq != seq or before.head_hash != hash_:
-        return Verdict(
-            before.checked,
-            before.first_seq,
-            before.last_seq,
-            before.head_hash,
-            BrokenLink(
-                seq, "kept head", 0, "the chain up to the kept head no longer ends in its hash"
-            ),
-        )
-    after = check(seq + 1, None, expect_prev=hash_)
-    return Verdict(
-        before.checked + after.checked,
-        before.first_seq,
-        after.last_seq or seq,
-        after.head_hash if after.last_seq else hash_,
-        after.broken,
-        before.by_reference + after.by_reference,
-    )

@@ -30,6 +30,8 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 
 from lianzheng.audit import chain
+from lianzheng.audit.encoding import ADDED_COLUMNS, GENESIS, normalise
+from lianzheng.audit.models import ChainHead
 
 UTC = dt.UTC
 _ENCODE_STR = json.encoder.encode_basestring  # what json.dumps uses with ensure_ascii=False
@@ -65,7 +67,7 @@ def _nullable_str(value) -> str:
 
 
 def _generic(value) -> str:
-    return _DUMPS(chain._normalise(value))
+    return _DUMPS(normalise(value))
 
 
 def _scalar_encoder(default):
@@ -146,14 +148,14 @@ class RowEncoder:
         added = [
             (json.dumps(columns[i]), i + 4)
             for i in order
-            if columns[i] in chain.ADDED_COLUMNS.get(shape.label, ())
+            if columns[i] in ADDED_COLUMNS.get(shape.label, ())
         ]
         if added:
             self.canonical = self._without_empty_added(self.canonical, added)
 
     @staticmethod
     def _without_empty_added(full, added):
-        """``chain.ADDED_COLUMNS``: an added column that holds no value is left out of the
+        """``ADDED_COLUMNS``: an added column that holds no value is left out of the
         text. Keys are unique and values JSON-escaped, so the key's fragment occurs once."""
 
         def canonical(row) -> str:
@@ -307,7 +309,7 @@ PARALLEL_MIN_ROWS = 100_000
 
 
 def verify(start=None, end=None, *, expect_prev=None, chunk=5000, workers=1) -> chain.Verdict:
-    """``chain.verify``: see there. Stays in one process where workers cannot help or could
+    """``verification.verify``: see there. Stays in one process where workers cannot help or could
     not see what this process sees: inside a transaction (its rows are not committed), with an
     in-memory database, or for fewer than PARALLEL_MIN_ROWS rows a worker."""
     if workers <= 1 or not _workers_see_the_database():
@@ -353,8 +355,6 @@ def _parallel(start, end, expect_prev, chunk, workers) -> chain.Verdict:
     them; so is the tail after the head read first (rows added since), up to the head then.
     Rows up to the head read first were committed with it, and history is append-only, so
     every worker's snapshot holds them all."""
-    from lianzheng.models.audit import ChainHead
-
     low = start if start is not None else 1
     high = end if end is not None else ChainHead.current().seq
     unplaced = start is None and end is None and _any_unplaced()
@@ -369,7 +369,7 @@ def _parallel(start, end, expect_prev, chunk, workers) -> chain.Verdict:
         results = pool.map(_range_worker, ranges)
 
     checked, first, last, by_reference = 0, None, None, 0
-    prev = expect_prev if expect_prev is not None else (chain.GENESIS if low == 1 else None)
+    prev = expect_prev if expect_prev is not None else (GENESIS if low == 1 else None)
     for (r_start, r_end, _chunk), (result, fallbacks) in zip(ranges, results, strict=True):
         holds = (
             result.broken is None
@@ -385,7 +385,7 @@ def _parallel(start, end, expect_prev, chunk, workers) -> chain.Verdict:
         last, prev = result.last, result.prev
         by_reference += fallbacks
     if end is not None:
-        return chain.Verdict(checked, first, last, prev or chain.GENESIS, None, by_reference)
+        return chain.Verdict(checked, first, last, prev or GENESIS, None, by_reference)
     return _joined(checked, first, last, by_reference, _single(high + 1, None, prev, chunk))
 
 

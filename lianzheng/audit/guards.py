@@ -15,8 +15,20 @@ from __future__ import annotations
 from django.apps import apps
 from django.db import connection as default_connection
 
-FUNCTION = "lianzheng_history_append_only"
-MESSAGE = "lianzheng: history is append-only"
+from lianzheng.audit.chain import chained_models
+from lianzheng.audit.triggers import (
+    FUNCTION,
+    HEAD_TABLE,
+    HEAD_TRIGGERS,
+    MESSAGE,
+    append_only_v1,
+    head_forward_v1,
+    remove_append_only_v1,
+    remove_head_forward_v1,
+)
+
+__all__ = ["FUNCTION", "HEAD_TABLE", "MESSAGE", "guarded_tables", "install", "uninstall"]
+
 # Logs that are append-only besides the history tables.
 LOG_MODELS = (
     "lianzheng.ConfidentialAccess",
@@ -27,8 +39,6 @@ LOG_MODELS = (
 
 
 def guarded_tables() -> list[str]:
-    from lianzheng.audit.chain import chained_models
-
     tables = [m._meta.db_table for m in chained_models()]
     tables += [apps.get_model(label)._meta.db_table for label in LOG_MODELS]
     # simple-history's own tables for many-to-many history rows are history too.
@@ -42,137 +52,34 @@ def guarded_tables() -> list[str]:
     return tables
 
 
-def _sqlite_statements(table: str) -> list[str]:
-    return [
-        f'CREATE TRIGGER IF NOT EXISTS "lz_no_update_{table}" BEFORE UPDATE ON "{table}" '
-        f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END",
-        f'CREATE TRIGGER IF NOT EXISTS "lz_no_delete_{table}" BEFORE DELETE ON "{table}" '
-        f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END",
-    ]
-
-
-def _postgres_function() -> str:
-    return (
-        f"CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        f"BEGIN RAISE EXCEPTION '{MESSAGE} (% on %)', TG_OP, TG_TABLE_NAME; END $$"
-    )
-
-
-def _postgres_statements(table: str) -> list[str]:
-    return [
-        f'DROP TRIGGER IF EXISTS lz_append_only ON "{table}"',
-        f'DROP TRIGGER IF EXISTS lz_no_truncate ON "{table}"',
-        f'CREATE TRIGGER lz_append_only BEFORE UPDATE OR DELETE ON "{table}" '
-        f"FOR EACH ROW EXECUTE FUNCTION {FUNCTION}()",
-        f'CREATE TRIGGER lz_no_truncate BEFORE TRUNCATE ON "{table}" '
-        f"FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()",
-        f'ALTER TABLE "{table}" ENABLE ALWAYS TRIGGER lz_append_only',
-        f'ALTER TABLE "{table}" ENABLE ALWAYS TRIGGER lz_no_truncate',
-    ]
-
-
-HEAD_TABLE = "lianzheng_chainhead"
-HEAD_FUNCTION = "lianzheng_chain_head_forward"
-HEAD_MESSAGE = "lianzheng: the chain head only moves forward"
-HEAD_TRIGGERS = ("lz_head_forward", "lz_head_kept")
-
-
-def _head_sqlite_statements() -> list[str]:
-    return [
-        f'CREATE TRIGGER IF NOT EXISTS "lz_head_forward" BEFORE UPDATE ON "{HEAD_TABLE}" '
-        f"WHEN NEW.seq < OLD.seq OR NEW.id <> OLD.id BEGIN SELECT RAISE(ABORT, '{HEAD_MESSAGE}'); "
-        "END",
-        f'CREATE TRIGGER IF NOT EXISTS "lz_head_kept" BEFORE DELETE ON "{HEAD_TABLE}" '
-        f"BEGIN SELECT RAISE(ABORT, '{HEAD_MESSAGE}'); END",
-    ]
-
-
-def _head_postgres_statements() -> list[str]:
-    return [
-        f"CREATE OR REPLACE FUNCTION {HEAD_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        "BEGIN IF TG_OP = 'UPDATE' AND NEW.seq >= OLD.seq AND NEW.id = OLD.id THEN RETURN NEW; "
-        f"END IF; RAISE EXCEPTION '{HEAD_MESSAGE} (% on %)', TG_OP, TG_TABLE_NAME; END $$",
-        f'DROP TRIGGER IF EXISTS lz_head_forward ON "{HEAD_TABLE}"',
-        f'DROP TRIGGER IF EXISTS lz_head_kept ON "{HEAD_TABLE}"',
-        f'CREATE TRIGGER lz_head_forward BEFORE UPDATE OR DELETE ON "{HEAD_TABLE}" '
-        f"FOR EACH ROW EXECUTE FUNCTION {HEAD_FUNCTION}()",
-        f'CREATE TRIGGER lz_head_kept BEFORE TRUNCATE ON "{HEAD_TABLE}" '
-        f"FOR EACH STATEMENT EXECUTE FUNCTION {HEAD_FUNCTION}()",
-        f'ALTER TABLE "{HEAD_TABLE}" ENABLE ALWAYS TRIGGER lz_head_forward',
-        f'ALTER TABLE "{HEAD_TABLE}" ENABLE ALWAYS TRIGGER lz_head_kept',
-    ]
-
-
 def install_head_guard(connection=None) -> None:
     """The head may move forward only (idempotent; skipped until the head's table exists)."""
-    connection = connection or default_connection
-    if HEAD_TABLE not in connection.introspection.table_names():
-        return
-    statements = (
-        _head_postgres_statements()
-        if connection.vendor == "postgresql"
-        else _head_sqlite_statements()
-    )
-    with connection.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
+    head_forward_v1(connection or default_connection)
 
 
 def uninstall_head_guard(connection=None) -> None:
-    connection = connection or default_connection
-    if HEAD_TABLE not in connection.introspection.table_names():
-        return
-    with connection.cursor() as cursor:
-        for name in HEAD_TRIGGERS:
-            if connection.vendor == "postgresql":
-                cursor.execute(f'DROP TRIGGER IF EXISTS {name} ON "{HEAD_TABLE}"')
-            else:
-                cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
+    remove_head_forward_v1(connection or default_connection)
 
 
 def install(connection=None, tables: list[str] | None = None) -> None:
-    """Install (idempotently) on the guarded tables that exist, and, when no tables are named,
-    the head's guard too. A migration that creates a guarded table runs this again; tables of
-    later migrations are skipped until then, so the earlier migrations still run on a fresh
-    database."""
+    """Install (idempotently) the newest guards on the guarded tables that exist and, when no
+    tables are named, the head's guard too: what tests re-install after tampering on purpose,
+    and what ``installed`` checks. Migrations call the versioned functions of
+    ``lianzheng.audit.triggers`` themselves."""
     connection = connection or default_connection
     if tables is None:
         install_head_guard(connection)
-    tables = guarded_tables() if tables is None else tables
-    existing = set(connection.introspection.table_names())
-    tables = [table for table in tables if table in existing]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(_postgres_function())
-            for table in tables:
-                for sql in _postgres_statements(table):
-                    cursor.execute(sql)
-        elif connection.vendor == "sqlite":
-            for table in tables:
-                for sql in _sqlite_statements(table):
-                    cursor.execute(sql)
-        else:  # pragma: no cover - only the two supported databases
-            raise NotImplementedError(f"no append-only triggers for {connection.vendor}")
+    append_only_v1(connection, guarded_tables() if tables is None else tables)
 
 
 def uninstall(connection=None, tables: list[str] | None = None) -> None:
     """Drop the triggers (all of them, the head's included, when no tables are named): for
-    migrations' reverse, and for tests that flush the database or tamper with history on
-    purpose. Production never calls this."""
+    tests that flush the database or tamper with history on purpose. Production never calls
+    this."""
     connection = connection or default_connection
     if tables is None:
         uninstall_head_guard(connection)
-    tables = guarded_tables() if tables is None else tables
-    existing = set(connection.introspection.table_names())
-    tables = [table for table in tables if table in existing]
-    with connection.cursor() as cursor:
-        for table in tables:
-            if connection.vendor == "postgresql":
-                cursor.execute(f'DROP TRIGGER IF EXISTS lz_append_only ON "{table}"')
-                cursor.execute(f'DROP TRIGGER IF EXISTS lz_no_truncate ON "{table}"')
-            else:
-                cursor.execute(f'DROP TRIGGER IF EXISTS "lz_no_update_{table}"')
-                cursor.execute(f'DROP TRIGGER IF EXISTS "lz_no_delete_{table}"')
+    remove_append_only_v1(connection, guarded_tables() if tables is None else tables)
 
 
 def installed(connection=None) -> dict[str, bool]:

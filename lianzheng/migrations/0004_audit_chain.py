@@ -4,39 +4,40 @@ from django.db import migrations, models
 
 
 def link_existing_rows(apps, schema_editor):
-    """History written before the chain existed joins it, oldest first."""
+    """History written before the chain existed joins it, oldest first, hashed by version 1
+    of the encoding over the columns the tables have at this point."""
     import heapq
 
-    from lianzheng.audit.chain import GENESIS, link_hash, shape_of
+    from lianzheng.audit.encoding import GENESIS, canonical_v1, link_hash
 
-    from lianzheng.history import HistoryExtras
-    from django.apps import apps as live_apps
-
-    def known(model):
-        # History models added by later migrations do not exist yet at this point.
-        try:
-            apps.get_model(model._meta.app_label, model._meta.model_name)
-        except LookupError:
-            return False
-        return True
-
-    models_ = [m for m in live_apps.get_models() if issubclass(m, HistoryExtras) and known(m)]
+    chain_columns = {"chain_seq", "chain_prev", "chain_hash", "history_id"}
+    history = [
+        m
+        for m in apps.get_app_config("lianzheng").get_models()
+        if any(f.attname == "chain_hash" for f in m._meta.concrete_fields)
+    ]
 
     def rows_of(model):
-        historical = apps.get_model(model._meta.app_label, model._meta.model_name)
-        rows = historical.objects.filter(chain_seq__isnull=True).order_by("history_date",
-                                                                          "history_id")
-        return [(r.history_date, model._meta.label_lower, r.history_id, model, r) for r in rows]
+        label = f"lianzheng.{model._meta.model_name}"
+        fields = [f for f in model._meta.concrete_fields if f.attname not in chain_columns]
+        rows = model.objects.filter(chain_seq__isnull=True).order_by("history_date", "history_id")
+        return [(r.history_date, label, r.history_id, fields, r) for r in rows]
 
-    streams = [rows_of(model) for model in models_]
     seq, prev = 0, GENESIS
-    for _date, _label, _id, model, row in heapq.merge(*streams, key=lambda t: t[:3]):
-        shape = shape_of(model)
-        values = [getattr(row, f.attname) for f in shape.fields]
+    for _date, label, _id, fields, row in heapq.merge(
+        *(rows_of(m) for m in history), key=lambda t: t[:3]
+    ):
+        values = []
+        for f in fields:
+            value = getattr(row, f.attname)
+            if value is not None and not isinstance(f, models.ForeignKey):
+                value = f.to_python(value)
+            values.append(value)
         seq += 1
-        digest = link_hash(prev, shape.canonical(values))
-        type(row).objects.filter(pk=row.pk).update(chain_seq=seq, chain_prev=prev,
-                                                   chain_hash=digest)
+        digest = link_hash(prev, canonical_v1(label, [f.attname for f in fields], values))
+        type(row).objects.filter(pk=row.pk).update(
+            chain_seq=seq, chain_prev=prev, chain_hash=digest
+        )
         prev = digest
     ChainHead = apps.get_model("lianzheng", "ChainHead")
     ChainHead.objects.update_or_create(pk=1, defaults={"seq": seq, "hash": prev})

@@ -6,19 +6,19 @@ from django.db import migrations, models
 
 
 def install_guards(apps, schema_editor):
-    """The new tables join the append-only guard (see 0005)."""
-    from lianzheng.audit import guards
+    """The new tables join the append-only guard (version 1, see 0005)."""
+    from lianzheng.audit.triggers import append_only_v1
 
-    guards.install(
+    append_only_v1(
         schema_editor.connection,
         ["lianzheng_generateddocument", "lianzheng_historicalgenerateddocument"],
     )
 
 
 def uninstall_guards(apps, schema_editor):
-    from lianzheng.audit import guards
+    from lianzheng.audit.triggers import remove_append_only_v1
 
-    guards.uninstall(
+    remove_append_only_v1(
         schema_editor.connection,
         ["lianzheng_generateddocument", "lianzheng_historicalgenerateddocument"],
     )

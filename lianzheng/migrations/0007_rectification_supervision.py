@@ -9,10 +9,10 @@ HISTORY_TABLES = ["lianzheng_historicalrectificationitem", "lianzheng_historical
 def reinstall_guards(apps, schema_editor):
     """SQLite adds these columns by rebuilding the table, which drops its triggers: put the
     append-only guard back. (The new columns are hashed only when they hold a value:
-    lianzheng.audit.chain.ADDED_COLUMNS, so rows written before them keep their hashes.)"""
-    from lianzheng.audit import guards
+    lianzheng.audit.encoding.ADDED_COLUMNS, so rows written before them keep their hashes.)"""
+    from lianzheng.audit.triggers import append_only_v1
 
-    guards.install(schema_editor.connection, HISTORY_TABLES)
+    append_only_v1(schema_editor.connection, HISTORY_TABLES)
 
 
 

@@ -1,4 +1,4 @@
-"""The chain head may only move forward (lianzheng.audit.guards.install_head_guard).
+"""The chain head may only move forward (version 1 of lianzheng.audit.triggers).
 
 A head moved back hands out sequence numbers already used in other history tables, and each
 table's unique constraint sees only its own rows: the chain would fork without an error.
@@ -8,15 +8,15 @@ from django.db import migrations
 
 
 def install(apps, schema_editor):
-    from lianzheng.audit import guards
+    from lianzheng.audit.triggers import head_forward_v1
 
-    guards.install_head_guard(schema_editor.connection)
+    head_forward_v1(schema_editor.connection)
 
 
 def uninstall(apps, schema_editor):
-    from lianzheng.audit import guards
+    from lianzheng.audit.triggers import remove_head_forward_v1
 
-    guards.uninstall_head_guard(schema_editor.connection)
+    remove_head_forward_v1(schema_editor.connection)
 
 
 class Migration(migrations.Migration):

@@ -6,16 +6,16 @@ from django.db import migrations, models
 
 
 def install_guards(apps, schema_editor):
-    """The settings' history joins the append-only guard (see 0005)."""
-    from lianzheng.audit import guards
+    """The settings' history joins the append-only guard (version 1, see 0005)."""
+    from lianzheng.audit.triggers import append_only_v1
 
-    guards.install(schema_editor.connection, ["lianzheng_historicaldocumentsettings"])
+    append_only_v1(schema_editor.connection, ["lianzheng_historicaldocumentsettings"])
 
 
 def uninstall_guards(apps, schema_editor):
-    from lianzheng.audit import guards
+    from lianzheng.audit.triggers import remove_append_only_v1
 
-    guards.uninstall(schema_editor.connection, ["lianzheng_historicaldocumentsettings"])
+    remove_append_only_v1(schema_editor.connection, ["lianzheng_historicaldocumentsettings"])
 
 
 class Migration(migrations.Migration):

@@ -1,6 +1,7 @@
 """The add-on's models, one module per concern; import them from here."""
 
-from .audit import ChainHead, ChainVerification
+from lianzheng.audit.models import ChainHead, ChainVerification
+
 from .calendar import CalendarOverride, CalendarYear
 from .cases import (
     CaseGround,

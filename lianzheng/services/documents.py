@@ -24,6 +24,7 @@ from lianzheng.choices import DocumentKind, TalkType
 from lianzheng.documents import case_documents as docs
 from lianzheng.documents import context
 from lianzheng.documents.fonts import FontsUnavailable, MissingGlyph, load_fonts
+from lianzheng.history import Change, recording
 from lianzheng.models import CaseSubject, GeneratedDocument, Person, TalkCase, TalkRecord
 from lianzheng.permissions import user_can_ask, user_can_view_cases
 from lianzheng.services.errors import TransitionRefused, input_problem, pdf_failed
@@ -264,10 +265,13 @@ def document_generate(
             case_version=latest.history_id if latest else None,
             case_state=case.state if case is not None else "",
         )
-        document._history_user = user
-        document._change_reason = f"生成文书 / document generated: {document.filename}"
-        document._history_articles = [ARTICLES.get(kind, "")]
-        document.save()
+        change = Change(
+            user=user,
+            reason=f"生成文书 / document generated: {document.filename}",
+            articles=(ARTICLES.get(kind, ""),),
+        )
+        with recording(change):
+            document.save()
     return document
 
 

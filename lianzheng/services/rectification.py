@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from lianzheng.choices import CaseState, CheckResult, RectificationStatus
+from lianzheng.history import Change, recording
 from lianzheng.models import RectificationCheck, RectificationItem, TalkCase
 from lianzheng.permissions import user_can_ask
 from lianzheng.services.errors import TransitionRefused, full_clean_or_refuse, input_problem
@@ -97,10 +98,9 @@ def rectification_item_add(
         responsible=(responsible or "").strip(),
     )
     full_clean_or_refuse(item, exclude=["case"])
-    item._history_user = user
-    item._history_articles = ["R9.1"]
-    item._change_reason = "增加整改事项 / rectification item added"
-    item.save()
+    change = Change(user=user, reason="增加整改事项 / rectification item added", articles=("R9.1",))
+    with recording(change):
+        item.save()
     return item
 
 
@@ -156,10 +156,11 @@ def _check_record(*, item, user, finding, result, checked_on, evidence, store):
     check._history_user = user
     check.save()
     item.status = STATUS_AFTER_CHECK[result]
-    item._history_user = user
-    item._history_articles = ["R9.1"]
-    item._change_reason = f"办公室检查：{CheckResult(result).label}"
-    item.save()
+    change = Change(
+        user=user, reason=f"办公室检查：{CheckResult(result).label}", articles=("R9.1",), on=item
+    )
+    with recording(change):
+        item.save()
     return check
 
 

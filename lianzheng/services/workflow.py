@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 from lianzheng.choices import CaseRole, CaseState, PostponementDecision, RectificationStatus
+from lianzheng.history import Change, recording
 from lianzheng.log_actions import TRANSITION, log_transition
 from lianzheng.models import (
     Escalation,
@@ -526,11 +527,14 @@ def case_transition(*, case: TalkCase, transition: str, user, reason: str = "", 
     step.write(locked, {**proposal, "reason": reason}, user, facts.actor.person_id)
 
     codes = [r.code for r in rules_for(transition, locked.talk_type)]
-    locked._history_user = user
-    locked._history_transition = (transition, source, locked.state)
-    locked._history_articles = codes
-    locked._change_reason = f"{transition_label(transition)}" + (f"：{reason}" if reason else "")
-    with state_write_allowed():
+    change = Change(
+        user=user,
+        reason=f"{transition_label(transition)}" + (f"：{reason}" if reason else ""),
+        articles=tuple(codes),
+        transition=(transition, source, locked.state),
+        on=locked,
+    )
+    with state_write_allowed(), recording(change):
         locked.save()
     del locked._rule_facts
     log_transition(
@@ -643,10 +647,14 @@ def case_approve_short_notice(*, case: TalkCase, user, reason: str) -> TalkCase:
     locked.short_notice_reason = reason.strip()
     locked.short_notice_approved_by_id = facts.actor.person_id
     locked.short_notice_approved_at = timezone.now()
-    locked._history_user = user
-    locked._history_articles = ["R6.1", "R6.3"]
-    locked._change_reason = f"批准缩短通知期限：{reason.strip()}"
-    locked.save()
+    change = Change(
+        user=user,
+        reason=f"批准缩短通知期限：{reason.strip()}",
+        articles=("R6.1", "R6.3"),
+        on=locked,
+    )
+    with recording(change):
+        locked.save()
     return locked
 
 

@@ -21,7 +21,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.widgets import AdminDateInput
 
-from lianzheng.audit.chain import verify
+from lianzheng.audit.verification import verify
 from lianzheng.choices import Role
 from lianzheng.models import ChainVerification, TalkCase
 from lianzheng.permissions import user_can_view_cases, user_roles

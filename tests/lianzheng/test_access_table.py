@@ -617,12 +617,12 @@ def fingerprint():
     version, the number of Wagtail log entries, and the document settings."""
     from wagtail.models import ModelLogEntry
 
+    from lianzheng.audit.models import ChainHead
     from lianzheng.models import DocumentSettings
-    from lianzheng.models.audit import ChainHead
 
     head = str(ChainHead.current())
+    from lianzheng.audit.models import ChainVerification
     from lianzheng.models import GeneratedDocument
-    from lianzheng.models.audit import ChainVerification
 
     states = dict(TalkCase.objects.values_list("pk", "state"))
     counts = [m.objects.count() for m in (ModelLogEntry, GeneratedDocument, ChainVerification)]

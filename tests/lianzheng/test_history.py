@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from lianzheng.audit import chain
+from lianzheng.audit import verification
 from lianzheng.choices import CaseState
 from lianzheng.history import LOGIN_DELETED
 from lianzheng.models import Person
@@ -39,7 +39,7 @@ def test_deleting_a_login_unlinks_its_person_in_his_history(cast):
     assert latest(case).history_change_reason == reason
     for notice in case.notices.all():
         assert notice.sent_by_id is None and latest(notice).history_change_reason == reason
-    assert chain.verify().ok
+    assert verification.verify().ok
 
 
 def test_a_login_deleted_in_the_admin_names_who_deleted_it(client, profile):
@@ -55,4 +55,4 @@ def test_a_login_deleted_in_the_admin_names_who_deleted_it(client, profile):
     unlinked = latest(person)
     assert unlinked.history_user_id == admin.pk and "root" in unlinked.history_user_display
     assert unlinked.history_change_reason == LOGIN_DELETED.format(username="temp")
-    assert chain.verify().ok
+    assert verification.verify().ok

@@ -7,7 +7,7 @@ from functools import partial
 
 from django.core.management.base import BaseCommand, CommandError
 
-from lianzheng.audit import chain, guards
+from lianzheng.audit import chain, guards, verification
 from lianzheng.models import ChainHead
 
 
@@ -58,12 +58,12 @@ class Command(BaseCommand):
         if options["reference"]:
             check = chain.verify_reference
         else:
-            check = partial(chain.verify, workers=max(1, options["workers"]))
+            check = partial(verification.verify, workers=max(1, options["workers"]))
         if options.get("since_head"):
             seq, _, digest = options["since_head"].partition(":")
             if not seq.isdigit() or len(digest) != 64:
                 raise CommandError("--since-head takes SEQ:HASH, as printed by 'head'")
-            verdict = chain.verify_since_head(int(seq), digest, check=check)
+            verdict = verification.verify_since_head(int(seq), digest, check=check)
         elif options.get("range"):
             first, _, last = options["range"].partition(":")
             if not (first.isdigit() and last.isdigit()):

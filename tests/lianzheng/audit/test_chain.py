@@ -9,7 +9,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection, connections
 from simple_history.utils import bulk_create_with_history
 
-from lianzheng.audit import chain, fast, guards
+from lianzheng import history
+from lianzheng.audit import chain, fast, guards, verification
 from lianzheng.choices import CaseState, UnitKind
 from lianzheng.models import ChainHead, ChainVerification, Unit
 from tests.workflow_helpers import advance, new_case
@@ -47,14 +48,14 @@ def test_every_history_row_is_linked_in_one_unbroken_chain(cast):
     assert all(rows[i][1] == rows[i - 1][2] for i in range(1, len(rows)))
     head = ChainHead.current()
     assert (head.seq, head.hash) == (rows[-1][0], rows[-1][2])
-    verdict = chain.verify()
+    verdict = verification.verify()
     assert verdict.ok and verdict.checked == len(rows)
 
 
 def test_bulk_writes_join_the_chain(profile):
     units = [Unit(code=f"bulk-{i}", name=f"批量{i}", kind=UnitKind.SECTION) for i in range(5)]
     bulk_create_with_history(units, Unit)
-    assert chain.verify().ok
+    assert verification.verify().ok
     assert Unit.history.filter(code__startswith="bulk-", chain_hash="").count() == 0
 
 
@@ -64,7 +65,7 @@ def test_one_changed_byte_is_found_at_exactly_that_row(cast):
     tamper(
         type(target), target.history_id, history_change_reason=target.history_change_reason + "。"
     )
-    verdict = chain.verify()
+    verdict = verification.verify()
     assert not verdict.ok
     assert verdict.broken.seq == target.chain_seq
     assert verdict.broken.table == "lianzheng.historicaltalkcase"
@@ -91,7 +92,7 @@ def test_a_row_rewritten_with_a_fresh_hash_breaks_the_next_link(cast):
     case = advance(cast, new_case(cast), CaseState.APPROVED)
     target = case.history.get(history_transition="submit")
     forge(target)
-    verdict = chain.verify()
+    verdict = verification.verify()
     assert verdict.broken.seq == target.chain_seq + 1
     assert "previous row's hash" in verdict.broken.reason
 
@@ -114,8 +115,8 @@ def test_a_kept_head_reveals_a_change_before_it(cast):
     # the kept head is valid again, but the kept head no longer matches.
     tamper(type(early), early.history_id, purpose="改写的目的")
     rehash_from(early.chain_seq)
-    assert chain.verify().ok  # the chain alone is consistent again...
-    verdict = chain.verify_since_head(*[int(kept.split(":")[0]), kept.split(":")[1]])
+    assert verification.verify().ok  # the chain alone is consistent again...
+    verdict = verification.verify_since_head(*[int(kept.split(":")[0]), kept.split(":")[1]])
     assert not verdict.ok and "kept head" in verdict.broken.reason  # ...the kept head is not
     assert shape
 
@@ -180,7 +181,7 @@ def test_concurrent_writers_leave_one_unbroken_chain(profile):
     for t in threads:
         t.join()
     assert errors == []
-    verdict = chain.verify()
+    verdict = verification.verify()
     assert verdict.ok, verdict.broken
     assert Unit.history.filter(name__contains="·4").count() == len(units)
 
@@ -195,7 +196,7 @@ def test_a_failed_history_write_leaves_the_row_unchanged(profile, monkeypatch):
     def broken_link(rows):
         raise RuntimeError("disk full while writing history")
 
-    monkeypatch.setattr(chain, "link", broken_link)
+    monkeypatch.setattr(history, "link", broken_link)
     unit.name = "不应保存的名称"
     with pytest.raises(RuntimeError):
         unit.save()
@@ -203,16 +204,16 @@ def test_a_failed_history_write_leaves_the_row_unchanged(profile, monkeypatch):
     unit.refresh_from_db()
     assert unit.name == "阿坝县公用事业服务中心"
     assert unit.history.count() == rows_before
-    assert chain.verify().ok
+    assert verification.verify().ok
 
 
 # -- the fast verification names the same broken link as the definition -----------------------
 
 PATHS = {
     "reference": chain.verify_reference,
-    "fast": chain.verify,
+    "fast": verification.verify,
     # Ranges of four rows over two processes: the joins between ranges are exercised too.
-    "parallel": partial(chain.verify, workers=2, chunk=4),
+    "parallel": partial(verification.verify, workers=2, chunk=4),
 }
 
 
@@ -238,7 +239,10 @@ def verdicts(**kwargs) -> dict:
 
 
 def since_head_verdicts(seq: int, hash_: str) -> dict:
-    return {name: chain.verify_since_head(seq, hash_, check=check) for name, check in PATHS.items()}
+    return {
+        name: verification.verify_since_head(seq, hash_, check=check)
+        for name, check in PATHS.items()
+    }
 
 
 def the_same(found: dict):

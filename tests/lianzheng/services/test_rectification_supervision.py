@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from lianzheng.audit import chain
+from lianzheng.audit import chain, verification
 from lianzheng.choices import CaseState, CheckResult, EscalationGround
 from lianzheng.models import CalendarOverride, RectificationItem
 from lianzheng.selectors import load_calendar
@@ -140,7 +140,7 @@ def test_a_check_keeps_its_evidence_with_its_hash(client, cast, rectifying, sett
     assert download.status_code == 200 and download.content == data
     client.force_login(cast.auditor)
     assert client.get(reverse(f"{P}:evidence", args=[rectifying.pk, check.pk])).status_code == 200
-    assert chain.verify().ok
+    assert verification.verify().ok
 
 
 def test_evidence_of_the_wrong_kind_is_refused_and_nothing_is_saved(client, cast, rectifying):

@@ -106,9 +106,9 @@ class TestOnce:
         row = Reminder.objects.get()
         assert row.history.count() == 1
         assert row.history.get().chain_hash
-        from lianzheng.audit import chain
+        from lianzheng.audit import verification
 
-        assert chain.verify().ok
+        assert verification.verify().ok
         with pytest.raises(ReminderImmutable):
             row.save()
         with pytest.raises(ReminderImmutable):

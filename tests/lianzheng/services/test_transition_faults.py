@@ -31,7 +31,8 @@ from simple_history.manager import HistoryManager
 from simple_history.signals import pre_create_historical_record
 from wagtail.models import ModelLogEntry
 
-from lianzheng.audit import chain
+from lianzheng import history
+from lianzheng.audit import chain, verification
 from lianzheng.choices import CaseRole, CaseState, ReminderState
 from lianzheng.models import (
     CaseParticipant,
@@ -95,7 +96,7 @@ def succeeds(case, user, transition, data):
         case=TalkCase.objects.get(pk=case.pk), transition=transition, user=user, **data
     )
     assert moved.state != case.state
-    assert chain.verify().ok
+    assert verification.verify().ok
 
 
 def test_every_transition_is_undone_when_its_history_row_is_refused(cast):
@@ -142,11 +143,11 @@ def _link_raises(monkeypatch, transition):
             raise RuntimeError("injected fault")
         return real(rows)
 
-    monkeypatch.setattr(chain, "link", link)
+    monkeypatch.setattr(history, "link", link)
     try:
         yield
     finally:
-        monkeypatch.setattr(chain, "link", real)
+        monkeypatch.setattr(history, "link", real)
 
 
 def _head_locked(monkeypatch, transition):
@@ -235,7 +236,7 @@ def test_the_chain_head_cannot_be_moved_back_or_removed(cast):
     with pytest.raises(DatabaseError, match="only moves forward"), transaction.atomic():
         ChainHead.objects.filter(pk=1).update(seq=head.seq - 1)
     assert (ChainHead.current().seq, ChainHead.current().hash) == (head.seq, head.hash)
-    assert chain.verify().ok
+    assert verification.verify().ok
 
 
 def test_without_the_head_guard_a_head_moved_back_forks_the_chain_silently(cast):
@@ -251,7 +252,7 @@ def test_without_the_head_guard_a_head_moved_back_forks_the_chain_silently(cast)
     finally:
         guards.install_head_guard(connection)
     case_transition(case=case, transition="notify", user=user, **data)
-    assert not chain.verify().ok
+    assert not verification.verify().ok
 
 
 @pytest.mark.postgres
@@ -349,7 +350,7 @@ def test_a_reminder_whose_history_fails_after_the_email_is_logged_as_failed(cast
     assert len(mail.outbox) == 1
     assert list(Reminder.objects.values_list("state", flat=True)) == [ReminderState.FAILED]
     assert "injected fault" in Reminder.objects.get().error
-    assert chain.verify().ok
+    assert verification.verify().ok
 
 
 # -- faults at the commit and between sessions: the transaction is the test's to end ---------

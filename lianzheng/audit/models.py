@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
 
-from lianzheng.audit.chain import GENESIS
+from lianzheng.audit.encoding import GENESIS
 
 
 class ChainHead(models.Model):
