@@ -1,56 +1,81 @@
-# The two commands of README.md: `make run` and `make test`. Everything they need is installed
-# into .venv from requirements.lock, so every machine gets the same versions.
+# The two commands of README.md: `make run` and `make test`. What the site runs on is installed
+# into .venv from requirements.lock; the tests add requirements-test.lock, so every machine gets
+# the same versions and a server gets no test tools.
 
+SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-stamp
+SITE_STAMP := $(VENV)/.site-stamp
+TEST_STAMP := $(VENV)/.test-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install system setup serve lock messages clean
+.PHONY: run test test-fast lint format install system test-system setup serve lock messages clean
 
-$(STAMP): requirements.lock pyproject.toml setup.py
+$(SITE_STAMP): requirements.lock pyproject.toml setup.py
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock
 	$(PY) -m pip install --quiet --no-deps -e .
-	touch $(STAMP)
+	touch $(SITE_STAMP)
 
-install: $(STAMP)
+$(TEST_STAMP): $(SITE_STAMP) requirements-test.lock
+	$(PY) -m pip install --quiet -r requirements.lock -r requirements-test.lock
+	touch $(TEST_STAMP)
 
-# Chromium, the Chinese fonts documents are set in, poppler-utils, gettext (see the script).
+install: $(SITE_STAMP)
+
+# The Chinese fonts documents are set in (what the site needs beyond Python).
 system:
-	@.ci/system-packages
+	@.ci/system-packages site
 
-setup: system $(STAMP)
+# ... and what the tests need: Chromium, poppler-utils, gettext, the PostgreSQL client.
+test-system:
+	@.ci/system-packages site test
+
+setup: system $(SITE_STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py lianzheng_setup --demo
 
 run: setup
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: system $(STAMP)
+# Everything: the pure tier, the database tier and the browser tests.
+test: test-system $(TEST_STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP)
+# The tests that need no database (the rules on hand-built facts, the calendar, line breaking,
+# the chain's encoding, the diagram): seconds, for the edit-test loop.
+test-fast: system $(TEST_STAMP)
+	$(PY) -m pytest -m "not database" $(PYTEST_ARGS)
+
+lint: $(TEST_STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-format: $(STAMP)
+format: $(TEST_STAMP)
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-# Regenerate the pinned set after changing dependencies in pyproject.toml.
+# Regenerate both pinned sets after changing dependencies in pyproject.toml: the site's alone,
+# then what the tests add to it.
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/pip install --quiet --upgrade pip
+	.lock-venv/bin/pip install --quiet -e .
+	( echo "# What the site runs on, pinned (make run and a server install this alone; make test adds"; \
+	  echo "# requirements-test.lock). Regenerate with 'make lock'."; \
+	  .lock-venv/bin/pip freeze --exclude-editable | grep -v '^lianzheng' ) > requirements.lock
 	.lock-venv/bin/pip install --quiet -e '.[test]'
-	.lock-venv/bin/pip freeze --exclude-editable | grep -v '^lianzheng' > requirements.lock
+	( echo "# What the tests and development add to requirements.lock (make test installs both; a server"; \
+	  echo "# installs requirements.lock alone). Regenerate both with 'make lock'."; \
+	  .lock-venv/bin/pip freeze --exclude-editable | grep -v '^lianzheng' \
+	  | grep -vxF -f <(grep -v '^#' requirements.lock) ) > requirements-test.lock
 	rm -rf .lock-venv
 
-messages: $(STAMP)
+messages: $(TEST_STAMP)
 	cd lianzheng && ../$(PY) ../manage.py makemessages -l zh_Hans -l en
 	cd home && ../$(PY) ../manage.py makemessages -l zh_Hans -l en
 	$(PY) manage.py compilemessages

@@ -31,8 +31,8 @@ import django  # noqa: E402
 django.setup()
 
 from lianzheng.documents import case_documents as docs  # noqa: E402
-from lianzheng.documents import context as ctx  # noqa: E402
 from lianzheng.documents.fonts import load_fonts  # noqa: E402
+from lianzheng.selectors import documents as ctx  # noqa: E402
 from lianzheng.services.documents import _page_count  # noqa: E402
 
 CONTENT = (

@@ -606,7 +606,7 @@ def case_listing_with_prefetch(queryset=None):
 
 def next_deadline_from_prefetch(case, calendar, today=None):
     """A2's selectors.next_deadline: the earliest prefetched open item, no query per row."""
-    from lianzheng.selectors import next_deadline
+    from lianzheng.selectors.cases import next_deadline
 
     if case.state == "rectifying" and hasattr(case, "open_items"):
         items = case.open_items
@@ -664,7 +664,7 @@ def case_explain_with_one_facts(*, case, user):
 def next_deadline_using_annotation(case, calendar, today=None):
     """E: selectors.next_deadline trusting the listing's annotation when it is there, even
     when it is None (all items verified), instead of querying again for that row."""
-    from lianzheng.selectors import next_deadline
+    from lianzheng.selectors.cases import next_deadline
 
     if case.state == "rectifying" and hasattr(case, "next_item_deadline"):
         deadline = case.next_item_deadline
@@ -698,11 +698,13 @@ def notices_due_bounded(calendar=None, today=None):
     from django.utils import timezone
 
     from lianzheng.models import TalkCase
-    from lianzheng.selectors import NOTICE_DAYS, case_listing, load_calendar
+    from lianzheng.rules.table import NOTICE
+    from lianzheng.selectors.calendar import load_calendar
+    from lianzheng.selectors.cases import case_listing
 
     calendar = calendar or load_calendar()
     today = today or timezone.localdate()
-    horizon = calendar.add_working_days(today, NOTICE_DAYS + 1)
+    horizon = calendar.add_working_days(today, NOTICE.working_days + 1)
     candidates = case_listing(
         TalkCase.objects.filter(
             state="approved",
@@ -712,7 +714,7 @@ def notices_due_bounded(calendar=None, today=None):
     due = []
     for case in candidates:
         talk = timezone.localtime(case.scheduled_at).date()
-        last = calendar.last_working_day_for_notice(talk, NOTICE_DAYS)
+        last = NOTICE.last_day(calendar, talk)
         if last <= today:
             due.append((case, last, last < today))
     return sorted(due, key=lambda row: row[1])[:PANEL_ROWS]
@@ -746,7 +748,7 @@ FIXES = {
     "chinese_calendar calls per day, each scanning the package's holiday table",
     "G": f"dashboard panels: at most {PANEL_ROWS} rows each, in SQL (`[:{PANEL_ROWS}]` on "
     "awaiting_consent, overdue_cases, rectification_checks_due; notices_due reads only "
-    "consented cases whose talk is within NOTICE_DAYS + 1 working days), with a link to the "
+    "consented cases whose talk is within R6.3's working days + 1), with a link to the "
     "filtered listing for the rest",
 }
 LISTING_FIXES = ("A2", "B", "C", "F", "H")

@@ -383,7 +383,7 @@ def make_plan(accounts: list[Account]) -> Plan:
 
     from lianzheng.choices import County
     from lianzheng.models import CaseParticipant, Person, Postponement, TalkCase, Unit
-    from lianzheng.selectors import load_calendar
+    from lianzheng.selectors.calendar import load_calendar
 
     initial = {state: [] for state in WORKED_STATES}
     pending = set(Postponement.objects.filter(decision="pending").values_list("case_id", flat=True))

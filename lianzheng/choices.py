@@ -142,6 +142,35 @@ class CaseState(models.TextChoices):
 FINAL_STATES = frozenset({CaseState.CLOSED, CaseState.ESCALATED, CaseState.WITHDRAWN})
 
 
+class Transition(models.TextChoices):
+    """The steps a case is worked by, named and labelled like its states. Everything else about
+    a step (from which states to which, who may ask, its form, inputs and effects) is declared
+    once, in lianzheng.workflow.steps; the rules that guard it name it here."""
+
+    SUBMIT = "submit", _("Submit for consent")
+    CONSENT = "consent", _("Consent")
+    DECLINE = "decline", _("Decline")
+    REVISE = "revise", _("Revise")
+    APPROVE_SHORT_NOTICE = "approve_short_notice", _("Approve a shorter notice")
+    NOTIFY = "notify", _("Notify")
+    REQUEST_POSTPONEMENT = "request_postponement", _("Record a postponement application")
+    APPROVE_POSTPONEMENT = "approve_postponement", _("Approve the postponement")
+    REJECT_POSTPONEMENT = "reject_postponement", _("Reject the postponement")
+    RECORD_ABSENCE = "record_absence", _("Record absence")
+    RESCHEDULE = "reschedule", _("Reschedule")
+    HOLD = "hold", _("Record the talk")
+    START_RECTIFICATION = "start_rectification", _("Require rectification")
+    CLOSE = "close", _("Close and file")
+    ESCALATE = "escalate", _("Escalate (移送追责)")
+    WITHDRAW = "withdraw", _("Withdraw")
+
+
+class Act(models.TextChoices):
+    """What the rules are asked about besides the steps of a case."""
+
+    VIEW_CONFIDENTIAL = "view_confidential", _("See the confidential report")
+
+
 class CaseRole(models.TextChoices):
     """What a participant does in a talk (第六条（二）)."""
 

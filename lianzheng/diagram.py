@@ -1,8 +1,9 @@
 """The case workflow drawn from the state machine itself.
 
-The edges are read from ``TalkCase``'s django-fsm transitions and their ``RulesAllow``
-conditions, so a transition added to the model appears in the diagram with the rule codes that
-guard it, and nobody redraws a picture by hand. Only the places of the boxes and the course of
+The edges are read from the workflow's steps (lianzheng.workflow.steps) and the rules that guard
+them, so a step added there appears in the diagram with the rule codes that guard it, and nobody
+redraws a picture by hand. Steps that leave the state as it is (an approval recorded on the
+case) draw no arrow. Only the places of the boxes and the course of
 a few arrows are chosen here; a state or transition this module does not know still gets a box
 (in a lane of its own) and a plain arrow. Pure Python, so no Graphviz binary is needed on the
 server.
@@ -19,11 +20,10 @@ from xml.sax.saxutils import escape, quoteattr
 from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ANY_OTHER_STATE, ANY_STATE
 
-from lianzheng.choices import FINAL_STATES, CaseState
-from lianzheng.models import TalkCase
-from lianzheng.rules import RulesAllow, rules_for
+from lianzheng.choices import FINAL_STATES, CaseState, Transition
+from lianzheng.rules import rules_for
+from lianzheng.workflow.steps import STEPS
 
 # The ordinary path runs down the middle; the others stand beside the step they leave from.
 ORDINARY_PATH = (
@@ -83,7 +83,7 @@ LABEL_SIDES: dict[tuple[str, str], str] = {
     (CaseState.POSTPONEMENT_REQUESTED, CaseState.APPROVED): "below",
 }
 # Exits from many states: drawn in their own colour and labelled once, at the target.
-EXIT_TRANSITIONS = frozenset({"withdraw", "escalate"})
+EXIT_TRANSITIONS = frozenset({Transition.WITHDRAW, Transition.ESCALATE})
 
 COLUMN_WIDTH = 340
 ROW_HEIGHT = 116
@@ -124,42 +124,15 @@ class TransitionRow:
         return CaseState(self.target).label
 
 
-def _state_field():
-    return TalkCase._meta.get_field("state")
-
-
-def _expand_source(source, target) -> list[str]:
-    if source == ANY_STATE:
-        return list(CaseState.values)
-    if source == ANY_OTHER_STATE:
-        return [s for s in CaseState.values if s != target]
-    return [source]
-
-
-def _rule_codes(transition) -> tuple[str, ...]:
-    codes: list[str] = []
-    for condition in transition.conditions:
-        if isinstance(condition, RulesAllow):
-            codes += [r.code for r in rules_for(condition.transition) if r.code not in codes]
-    return tuple(codes)
-
-
 @functools.cache
 def workflow_edges() -> tuple[Edge, ...]:
-    """Every (transition, source, target) the state machine allows, in declaration order."""
+    """Every (step, source, target) that moves a case, in the steps' order."""
     edges: list[Edge] = []
-    declared = list(vars(TalkCase))
-    transitions = sorted(
-        _state_field().get_all_transitions(TalkCase),
-        key=lambda t: declared.index(t.name) if t.name in declared else len(declared),
-    )
-    for transition in transitions:
-        if not isinstance(transition.target, str):
-            continue  # a computed target (RETURN_VALUE) has no fixed arrow
-        for source in _expand_source(transition.source, transition.target):
-            edge = Edge(transition.name, source, transition.target, _rule_codes(transition))
-            if edge not in edges:
-                edges.append(edge)
+    for step in STEPS:
+        if step.target is None:
+            continue
+        codes = tuple(r.code for r in rules_for(step.name))
+        edges += [Edge(step.name, source, step.target, codes) for source in step.sources]
     return tuple(edges)
 
 
@@ -181,12 +154,7 @@ def transition_rows() -> list[TransitionRow]:
 
 
 def transition_label(name: str, language: str | None = None) -> str:
-    for transition in _state_field().get_all_transitions(TalkCase):
-        if transition.name == name:
-            label = transition.custom.get("label", name)
-            break
-    else:
-        label = name
+    label = Transition(name).label
     if language is None:
         return str(label)
     with translation.override(language):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -9,7 +10,10 @@ from wagtail.admin.ui.components import Component
 
 from lianzheng.choices import Role
 from lianzheng.permissions import LEADERS, OFFICE, user_can_view_cases, user_roles
-from lianzheng.selectors import (
+from lianzheng.selectors.audit import chain_status
+from lianzheng.selectors.facts import actor_facts
+from lianzheng.selectors.reminders import reminders_for_user
+from lianzheng.selectors.worklists import (
     awaiting_consent,
     notices_due,
     overdue_cases,
@@ -18,6 +22,7 @@ from lianzheng.selectors import (
     upcoming_talks_for,
     year_figures,
 )
+from lianzheng.views.audit import user_can_read_audit
 
 
 class CasePanel(Component):
@@ -50,8 +55,6 @@ class CasePanel(Component):
         return []
 
     def get_context_data(self, parent_context):
-        from django.urls import reverse
-
         cases = self.cases()
         if cases is None:
             rows = self.rows()
@@ -149,9 +152,6 @@ class MyRemindersPanel(CasePanel):
     order = 5
 
     def get_context_data(self, parent_context):
-        from django.urls import reverse
-
-        from lianzheng.selectors_reminders import reminders_for_user
 
         user = self.request.user
         reminders = reminders_for_user(user)
@@ -192,9 +192,6 @@ class ChainStatusPanel(Component):
     name = "lianzheng_chain"
 
     def get_context_data(self, parent_context):
-        from django.urls import reverse
-
-        from lianzheng.selectors_audit import chain_status
 
         return {
             "status": chain_status(),
@@ -209,14 +206,12 @@ class ChainStatusPanel(Component):
 def add_panels(request, panels) -> None:
     """construct_homepage_panels: each role gets the worklists of its part in the regulation."""
     user = request.user
-    from lianzheng.selectors_reminders import reminders_for_user
 
     if user_can_view_cases(user) or reminders_for_user(user).exists():
         panels.append(MyRemindersPanel(request))
     if not user_can_view_cases(user):
         return
     roles = user_roles(user)
-    from lianzheng.selectors import actor_facts
 
     offices = actor_facts(user).roles
     if Role.PRINCIPAL_HEAD in offices or Role.PRINCIPAL_HEAD in roles:
@@ -234,7 +229,6 @@ def add_panels(request, panels) -> None:
     ):
         panels.append(OverduePanel(request))
     panels.append(YearChartPanel())
-    from lianzheng.views.audit import user_can_read_audit
 
     if user_can_read_audit(user):
         panels.append(ChainStatusPanel())

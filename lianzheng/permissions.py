@@ -23,31 +23,14 @@ CASE_STAFF = OFFICE | LEADERS | ATTENDEES
 # 第六条（一）: a case is proposed by the 约谈主体 (the leaders) or on the office's information.
 PROPOSERS = OFFICE | LEADERS
 
-TRANSITION_ROLES: dict[str, frozenset[str]] = {
+# Who may ask for the case's acts that are not steps of its workflow (each step declares its
+# own askers in lianzheng.workflow.steps).
+ACTION_ROLES: dict[str, frozenset[str]] = {
     "create": PROPOSERS,
     "update": PROPOSERS,
-    "submit": PROPOSERS,
-    "revise": PROPOSERS,
-    "withdraw": PROPOSERS,
-    # Anyone on the case's staff may ask; R6.1 lets only the principal head decide.
-    "consent": CASE_STAFF,
-    "decline": CASE_STAFF,
-    "approve_short_notice": CASE_STAFF,
-    "notify": OFFICE,
-    "request_postponement": OFFICE,
-    # R8.1 narrows these to the lead interviewer or the principal head.
-    "approve_postponement": LEADERS,
-    "reject_postponement": LEADERS,
-    "record_absence": OFFICE,
-    "reschedule": OFFICE,
-    "hold": OFFICE | ATTENDEES | LEADERS,
-    "start_rectification": OFFICE,
     "rectification": OFFICE,
-    "close": OFFICE,
-    # R10.1 narrows this to the principal head and the deputy head for discipline.
-    "escalate": LEADERS,
-    # Not a transition: generating the case's documents and integrity files. The office issues
-    # notices (R6.3) and keeps the files (第九条); the officers who attend talks keep records.
+    # Generating the case's documents and integrity files. The office issues notices (R6.3) and
+    # keeps the files (第九条); the officers who attend talks keep records.
     "document": OFFICE | ATTENDEES,
 }
 
@@ -65,12 +48,17 @@ def user_roles(user) -> frozenset[str]:
     return cached
 
 
-def user_can_ask(user, action: str) -> bool:
+def user_holds_one_of(user, roles: frozenset[str]) -> bool:
+    """An active user in one of ``roles``' groups (a superuser in all of them)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     if user.is_superuser:
         return True
-    return bool(user_roles(user) & TRANSITION_ROLES[action])
+    return bool(user_roles(user) & roles)
+
+
+def user_can_ask(user, action: str) -> bool:
+    return user_holds_one_of(user, ACTION_ROLES[action])
 
 
 # Who may open cases at all: everyone who works them, and the auditors, who read everything.

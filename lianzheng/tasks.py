@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django_tasks import task
 
-from lianzheng.selectors_reminders import (
+from lianzheng.selectors.reminders import (
     MAX_ATTEMPTS,
     ReminderEvent,
     due_events,
@@ -24,6 +24,7 @@ from lianzheng.selectors_reminders import (
     recipients,
     sent_pairs,
 )
+from lianzheng.services.reminders import reminder_send
 
 
 @dataclass
@@ -69,8 +70,6 @@ def sweep_reminders_task() -> dict:
 
 @task()
 def send_reminder_task(*, event: dict, user_id: int) -> str:
-    from lianzheng.services.reminders import reminder_send
-
     reminder = ReminderEvent.from_payload(event)
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is None:

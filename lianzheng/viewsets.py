@@ -12,8 +12,9 @@ from functools import partial
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
@@ -44,7 +45,8 @@ from lianzheng.permissions import (
     user_can_edit_case,
     user_can_view_cases,
 )
-from lianzheng.selectors import cases_of_user_q, load_calendar, next_deadline, overdue_q
+from lianzheng.selectors.calendar import load_calendar
+from lianzheng.selectors.cases import cases_of_user_q, next_deadline, overdue_q
 from lianzheng.views import calendar as calendar_views
 from lianzheng.views import cases as case_views
 from lianzheng.views import documents as document_views
@@ -138,9 +140,6 @@ class Refuse403Mixin:
     """Wagtail's generic snippet views answer a refusal with a redirect; ours answer 403."""
 
     def get_urlpatterns(self):
-        from django.core.exceptions import PermissionDenied
-        from django.urls import URLPattern
-
         patterns = super().get_urlpatterns()
         for pattern in patterns:
             if isinstance(pattern, URLPattern):
@@ -278,11 +277,6 @@ class TalkCaseViewSet(Refuse403Mixin, SnippetViewSet):
                 "<int:pk>/confidential/",
                 case_views.as_403(case_views.ConfidentialEditView.as_view()),
                 name="confidential",
-            ),
-            path(
-                "<int:pk>/short-notice/",
-                case_views.as_403(case_views.ShortNoticeView.as_view()),
-                name="short_notice",
             ),
             path(
                 "<int:pk>/items/add/",

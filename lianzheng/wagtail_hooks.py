@@ -7,10 +7,12 @@ from wagtail.snippets.models import register_snippet
 
 from lianzheng import log_actions, panels
 from lianzheng.models import DocumentSettings
+from lianzheng.models.pages import SERVE_REGULATION_PDF
 from lianzheng.signin import urls as signin_urls
 from lianzheng.signin import views as signin_views
 from lianzheng.views.audit import AuditViewSet
 from lianzheng.views.filters import TickFilter, TickFilterAdapter
+from lianzheng.views.regulation_pdf import regulation_pdf_response
 from lianzheng.viewsets import LianzhengViewSetGroup
 
 register_snippet(LianzhengViewSetGroup)
@@ -21,3 +23,4 @@ hooks.register("construct_homepage_panels", panels.add_panels)
 hooks.register("register_admin_viewset", AuditViewSet)
 hooks.register("register_admin_urls", signin_urls.admin_urlpatterns)
 hooks.register("register_account_menu_item", signin_views.account_menu_item)
+hooks.register(SERVE_REGULATION_PDF, regulation_pdf_response)

@@ -26,7 +26,15 @@ hypothesis_settings.register_profile("quick", max_examples=8, deadline=None)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if IN_CI else "dev"))
 
 
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+
+
 def pytest_collection_modifyitems(config, items):
+    # The tiers: a test that touches the database, by marker or through its fixtures, is
+    # marked ``database``; ``make test-fast`` runs the others.
+    for item in items:
+        if item.get_closest_marker("django_db") or DATABASE_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.database)
     on_postgres = connection.vendor == "postgresql"
     if os.environ.get("LIANZHENG_REQUIRE_POSTGRES") == "1" and not on_postgres:
         raise pytest.UsageError(
@@ -95,8 +103,30 @@ def _flush_around_append_only_history():
     flush.Command.handle = original
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database with the install profile (groups, units, site tree, regulation,
+    grounds) set up once for the session: each test runs in a transaction rolled back to it.
+    Tests that flush (``transaction=True``) run last, and put the profile back when they
+    need it (``profile``)."""
+    from lianzheng.services.setup import setup_all
+
+    with django_db_blocker.unblock():
+        setup_all()
+
+
 @pytest.fixture
-def installed(db):
+def profile(db):
+    """The install profile without demo data: the session's, or set up again after a flush."""
+    from lianzheng.models import RegulationPage
+    from lianzheng.services.setup import setup_all
+
+    if not RegulationPage.objects.exists():
+        setup_all()
+
+
+@pytest.fixture
+def installed(profile):
     """The site as ``make run`` leaves it: groups, units, site tree, regulation, demo logins."""
     from lianzheng.services.setup import setup_all
 
@@ -133,7 +163,7 @@ def another_process():
     from django.conf import settings
     from django.db import DEFAULT_DB_ALIAS, connections
 
-    from lianzheng.audit.fast import start_worker
+    from lianzheng.audit.workers import start_worker
 
     def run(func, *args):
         databases = {DEFAULT_DB_ALIAS: dict(connections[DEFAULT_DB_ALIAS].settings_dict)}

@@ -32,6 +32,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from lianzheng.audit import chain
 from lianzheng.audit.encoding import ADDED_COLUMNS, GENESIS, normalise
 from lianzheng.audit.models import ChainHead
+from lianzheng.audit.workers import start_worker
 
 UTC = dt.UTC
 _ENCODE_STR = json.encoder.encode_basestring  # what json.dumps uses with ensure_ascii=False
@@ -324,22 +325,8 @@ def _workers_see_the_database() -> bool:
     return not (connection.vendor == "sqlite" and connection.is_in_memory_db())
 
 
-def start_worker(settings_module: str, databases: dict) -> None:
-    """A worker is a fresh interpreter ("spawn"): a forked one would inherit this process's
-    open database connections, and libpq closes an inherited connection on the server too
-    when its copy is freed, breaking the parent's (or another thread's) session. It sets up
-    Django with this process's settings and database names (a test run renames them)."""
-    import os
-
-    os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
-    import django
-
-    django.setup()
-    for alias, settings_dict in databases.items():
-        connections[alias].settings_dict.update(settings_dict)
-
-
 def _range_worker(bounds):
+    """A worker's walk over one range (its task, unpickled once start_worker set up Django)."""
     start, end, chunk = bounds
     try:
         return _walk(start, end, None, chunk)
@@ -364,7 +351,9 @@ def _parallel(start, end, expect_prev, chunk, workers) -> chain.Verdict:
     ranges = [(s, min(s + size - 1, high), chunk) for s in range(low, high + 1, size)]
     databases = {DEFAULT_DB_ALIAS: dict(connections[DEFAULT_DB_ALIAS].settings_dict)}
     with multiprocessing.get_context("spawn").Pool(
-        len(ranges), initializer=start_worker, initargs=(settings.SETTINGS_MODULE, databases)
+        len(ranges),
+        initializer=start_worker,
+        initargs=(settings.SETTINGS_MODULE, databases),
     ) as pool:
         results = pool.map(_range_worker, ranges)
 

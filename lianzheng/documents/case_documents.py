@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
-from lianzheng.documents import context as ctx
 from lianzheng.documents import layout
 from lianzheng.documents.fonts import FontSet
 from lianzheng.documents.typeset import CJKParagraph, paragraphs
 from lianzheng.regulation import chinese_number
+from lianzheng.selectors import documents as ctx
 
 SIGN = "＿＿＿＿＿＿＿＿"
 

@@ -3,23 +3,20 @@
 from lianzheng.audit.models import ChainHead, ChainVerification
 
 from .calendar import CalendarOverride, CalendarYear
-from .cases import (
+from .case_parts import (
     CaseGround,
     CaseParticipant,
-    CaseSequence,
     CaseSubject,
     ConfidentialAccess,
     ConfidentialReport,
     Escalation,
-    Ground,
     Notice,
     Postponement,
     RectificationCheck,
     RectificationItem,
-    StateChangeRefused,
-    TalkCase,
     TalkRecord,
 )
+from .cases import CaseSequence, Ground, StateChangeRefused, TalkCase
 from .documents import DocumentImmutable, GeneratedDocument
 from .pages import RegulationIndexPage, RegulationPage
 from .people import Appointment, Person, RoleAssignment

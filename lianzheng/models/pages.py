@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
@@ -13,6 +15,9 @@ from wagtail.search import index
 
 from lianzheng.blocks import ArticleBlock, article_from_block, article_to_block
 from lianzheng.regulation import Regulation, article_anchor, article_label
+
+# The hook the add-on's PDF view is registered under (lianzheng.wagtail_hooks).
+SERVE_REGULATION_PDF = "lianzheng_serve_regulation_pdf"
 
 
 class RegulationIndexPage(Page):
@@ -126,29 +131,13 @@ class RegulationPage(RoutablePageMixin, Page):
                 {"effective_date": _("A regulation cannot take effect before it is issued.")}
             )
 
-    def get_context(self, request, *args, **kwargs):
-        # Selectors and the diagram import the case models, which import this module.
-        from lianzheng.diagram import render_svg, transition_rows
-        from lianzheng.selectors_public import public_record
-
-        context = super().get_context(request, *args, **kwargs)
-        record = public_record(self, request.GET.get("year"))
-        context["record"] = record
-        context["articles_with_record"] = [
-            (block, record.articles.get(block.value["number"]))
-            for block in self.body
-            if block.block_type == "article"
-        ]
-        context["workflow_svg"] = render_svg()
-        context["workflow_rows"] = transition_rows()
-        return context
-
     @path("pdf/", name="pdf")
     def pdf(self, request):
-        # reportlab loads with the first download, not with the models.
-        from lianzheng.views.regulation_pdf import regulation_pdf_response
-
-        return regulation_pdf_response(request, self)
+        """The live revision as the official document it was issued as, served by the view
+        registered under the ``SERVE_REGULATION_PDF`` hook (the model knows no views)."""
+        for serve in hooks.get_hooks(SERVE_REGULATION_PDF):
+            return serve(request, self)
+        raise Http404
 
     # -- conversion to and from the plain regulation data ---------------------------------------
 

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from lianzheng.choices import (
     CORRECTIVE_TALK_TYPES,
     RANKS_AT_OR_BELOW_SECTION_CHIEF,
+    Act,
     CaseRole,
     CaseSource,
+    CaseState,
     EscalationGround,
     PersonCategory,
     PostponementDecision,
@@ -24,37 +27,11 @@ from lianzheng.choices import (
     SpecialTrigger,
     TalkType,
 )
+from lianzheng.choices import Transition as T
+from lianzheng.refusals import Refusal
 from lianzheng.regulation import article_anchor, article_label, clause_label
 from lianzheng.rules.facts import FACT_GROUPS, CaseFacts
-
-NOTICE_WORKING_DAYS = 3
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """Why a rule says no: what a person reads next to the button or the form field."""
-
-    code: str
-    article: str
-    article_en: str
-    anchor: str
-    message: str
-    message_en: str
-    field: str = ""
-
-    def __str__(self) -> str:
-        return (
-            f"不符合{self.article}：{self.message}（{self.article_en}: {self.message_en}）"
-            f"[{self.code}]"
-        )
-
-    @property
-    def zh(self) -> str:
-        return f"不符合{self.article}：{self.message}"
-
-    @property
-    def en(self) -> str:
-        return f"Not in line with {self.article_en}: {self.message_en}"
+from lianzheng.workdays import WorkdayCalendar
 
 
 @dataclass(frozen=True)
@@ -168,7 +145,7 @@ def _talk_date(facts: CaseFacts):
     article=2,
     quote="了解沟通情况，指导督促工作，教育、帮助和提醒约谈对象端正思想认识、认真整改问题",
     summary_en="A talk case records its purpose.",
-    transitions=("submit",),
+    transitions=(T.SUBMIT,),
     reads=(),
 )
 def purpose_recorded(r: Rule, f: CaseFacts) -> list[Refusal]:
@@ -201,7 +178,7 @@ def is_eligible_subject(person) -> bool:
     article=3,
     quote="本廉政约谈对象为局正科级及以下干部职工，各县（市）住建局、城市管理局、公用事业服务中心主要负责人",
     summary_en="Subjects are bureau staff at 正科 or below, or principal heads of county units.",
-    transitions=("submit", "notify"),
+    transitions=(T.SUBMIT, T.NOTIFY),
     reads=("subjects",),
 )
 def subject_eligible(r: Rule, f: CaseFacts) -> list[Refusal]:
@@ -238,7 +215,7 @@ def _each_record_has(r: Rule, f: CaseFacts, attr: str, zh: str, en: str) -> list
     clause=1,
     quote="约谈对象汇报本科室落实党风廉政建设责任制情况，本人及其他党员干部廉洁自律的情况",
     summary_en="A routine talk's record holds the subject's report.",
-    transitions=("hold",),
+    transitions=(T.HOLD,),
     reads=("subjects", "records"),
     talk_types=(TalkType.ROUTINE,),
 )
@@ -260,7 +237,7 @@ def routine_report(r: Rule, f: CaseFacts) -> list[Refusal]:
     clause=2,
     quote="约谈人在任职对象到任前重申廉洁自律各项规定，并按照“一岗双责”要求，由任职对象作出廉洁自律承诺",
     summary_en="A pre-appointment talk precedes the appointment and ends with a commitment.",
-    transitions=("submit", "notify", "hold", "close"),
+    transitions=(T.SUBMIT, T.NOTIFY, T.HOLD, T.CLOSE),
     reads=("appointment", "subjects", "records"),
     talk_types=(TalkType.PRE_APPOINTMENT,),
 )
@@ -286,7 +263,7 @@ def pre_appointment(r: Rule, f: CaseFacts) -> list[Refusal]:
         )
     talk_date = _talk_date(f)
     if (
-        f.transition in ("notify", "hold")
+        f.transition in (T.NOTIFY, T.HOLD)
         and talk_date
         and talk_date > f.appointment_effective_date
     ):
@@ -299,7 +276,7 @@ def pre_appointment(r: Rule, f: CaseFacts) -> list[Refusal]:
                 "scheduled_at",
             )
         )
-    if f.transition in ("hold", "close"):
+    if f.transition in (T.HOLD, T.CLOSE):
         refusals += _each_record_has(
             r,
             f,
@@ -316,14 +293,14 @@ def pre_appointment(r: Rule, f: CaseFacts) -> list[Refusal]:
     clause=3,
     quote="约谈对象在岗位变动或者负责重大项目、重要工作时，约谈人有针对性地进行专门约谈，提出纪律要求和注意事项",
     summary_en="A special talk records its trigger, and its record the requirements given.",
-    transitions=("submit", "hold"),
+    transitions=(T.SUBMIT, T.HOLD),
     reads=("subjects", "records"),
     talk_types=(TalkType.SPECIAL,),
 )
 def special_talk(r: Rule, f: CaseFacts) -> list[Refusal]:
     if f.talk_type != TalkType.SPECIAL:
         return []
-    if f.transition == "submit":
+    if f.transition == T.SUBMIT:
         if f.special_trigger not in SpecialTrigger.values:
             return [
                 r.refuse(
@@ -349,14 +326,14 @@ def special_talk(r: Rule, f: CaseFacts) -> list[Refusal]:
     clause=4,
     quote="约谈人指出……苗头性、倾向性问题，由约谈对象应就存在问题的原因作出说明，提出防范对策和措施",
     summary_en="A warning talk names the problems; the subject explains causes and measures.",
-    transitions=("submit", "hold"),
+    transitions=(T.SUBMIT, T.HOLD),
     reads=("subjects", "records"),
     talk_types=(TalkType.WARNING,),
 )
 def warning_talk(r: Rule, f: CaseFacts) -> list[Refusal]:
     if f.talk_type != TalkType.WARNING:
         return []
-    if f.transition == "submit":
+    if f.transition == T.SUBMIT:
         if _blank(f.problems):
             return [
                 r.refuse(
@@ -387,14 +364,14 @@ def warning_talk(r: Rule, f: CaseFacts) -> list[Refusal]:
     clause=5,
     quote="约谈人根据群众反映、信访举报、政风行风评议、党风廉政建设责任制检查等活动中发现……向约谈对象明确指出，帮其分析原因，并要求其整改",
     summary_en="An admonition talk records its source and the problems; causes are analysed.",
-    transitions=("submit", "hold"),
+    transitions=(T.SUBMIT, T.HOLD),
     reads=("subjects", "records"),
     talk_types=(TalkType.ADMONITION,),
 )
 def admonition_talk(r: Rule, f: CaseFacts) -> list[Refusal]:
     if f.talk_type != TalkType.ADMONITION:
         return []
-    if f.transition == "submit":
+    if f.transition == T.SUBMIT:
         refusals = []
         if f.source not in CaseSource.values:
             refusals.append(
@@ -428,7 +405,7 @@ def admonition_talk(r: Rule, f: CaseFacts) -> list[Refusal]:
     paragraph="最后一款",
     quote="各县（市）住建局、城市管理局、公用事业服务中心主要负责人作为约谈对象只适用于前款第（四）项、第（五）项规定",
     summary_en="County principal heads may only have warning or admonition talks.",
-    transitions=("submit", "notify"),
+    transitions=(T.SUBMIT, T.NOTIFY),
     reads=("subjects",),
 )
 def county_heads_only_corrective(r: Rule, f: CaseFacts) -> list[Refusal]:
@@ -455,7 +432,7 @@ def county_heads_only_corrective(r: Rule, f: CaseFacts) -> list[Refusal]:
     article=5,
     quote="警示、诫勉约谈适用于……主要包括：（一）……（十一）其他需要进行约谈的情形",
     summary_en="Warning and admonition talks cite a ground of 第五条; 其他 needs a justification.",
-    transitions=("submit",),
+    transitions=(T.SUBMIT,),
     reads=("grounds",),
     talk_types=tuple(CORRECTIVE_TALK_TYPES),
 )
@@ -490,11 +467,11 @@ def grounds_cited(r: Rule, f: CaseFacts) -> list[Refusal]:
     clause=1,
     quote="凡需实施廉政约谈的，由约谈主体直接或根据办公室了解和掌握的情况提出，经主要负责人同意后进行",
     summary_en="A talk proceeds only after the principal head's recorded consent.",
-    transitions=("consent", "decline", "notify", "approve_short_notice"),
+    transitions=(T.CONSENT, T.DECLINE, T.NOTIFY, T.APPROVE_SHORT_NOTICE),
     reads=("actor",),
 )
 def principal_consent(r: Rule, f: CaseFacts) -> list[Refusal]:
-    if f.transition in ("consent", "decline", "approve_short_notice"):
+    if f.transition in (T.CONSENT, T.DECLINE, T.APPROVE_SHORT_NOTICE):
         if Role.PRINCIPAL_HEAD not in f.actor.roles:
             return [
                 r.refuse(
@@ -503,7 +480,7 @@ def principal_consent(r: Rule, f: CaseFacts) -> list[Refusal]:
                     "",
                 )
             ]
-        if f.transition == "decline" and _blank(f.reason):
+        if f.transition == T.DECLINE and _blank(f.reason):
             return [
                 r.refuse("不同意的，须写明理由", "a decision to decline needs its reason", "reason")
             ]
@@ -525,6 +502,94 @@ def _holds(p, role, section=None) -> bool:
     return section is None or section in p.sections
 
 
+@dataclass(frozen=True)
+class Requirement:
+    """One part 第六条（二） requires: the lead interviewer or an attendee, a person holding one of
+    ``roles`` (in order of preference), in charge of ``section`` when one is named."""
+
+    case_role: str
+    roles: tuple[str, ...]
+    zh: str
+    en: str
+    section: int | None = None
+
+    def met_by(self, participant) -> bool:
+        return any(_holds(participant, role, self.section) for role in self.roles)
+
+
+def required_participants(talk_type: str, subjects, delegated: bool) -> list[Requirement]:
+    """Who must lead (once per subject: a collective talk's lead must suit each) and who must
+    attend, as the table of 第六条（二） says. R6.2's check asks it, and so does the suggestion
+    of participants on the case page, so the suggestion fills exactly what the check requires.
+    ``subjects`` are PersonFacts (or anything with name, category, unit_id and unit_name)."""
+    required = []
+    for subject in subjects:
+        county_head = subject.category == PersonCategory.COUNTY_PRINCIPAL
+        if talk_type == TalkType.ROUTINE:
+            required.append(
+                Requirement(
+                    CaseRole.LEAD,
+                    (Role.LEADER_IN_CHARGE,),
+                    f"日常约谈应由{subject.name}所在科室（{subject.unit_name}）的分管领导负责",
+                    f"a routine talk is led by the leader in charge of {subject.name}'s section",
+                    section=subject.unit_id,
+                )
+            )
+        elif talk_type == TalkType.PRE_APPOINTMENT:
+            required.append(
+                Requirement(
+                    CaseRole.LEAD,
+                    (Role.DEPUTY_HEAD_PERSONNEL,),
+                    "任前约谈应由分管人事副局长负责",
+                    "the deputy head for personnel leads",
+                )
+            )
+        elif talk_type in CORRECTIVE_TALK_TYPES and county_head:
+            required.append(
+                Requirement(
+                    CaseRole.LEAD,
+                    (Role.DEPUTY_HEAD_DISCIPLINE, Role.PRINCIPAL_HEAD)
+                    if delegated
+                    else (Role.PRINCIPAL_HEAD,),
+                    f"约谈县（市）局主要负责人（{subject.name}）应由局主要负责人负责，"
+                    "或经其书面委托由分管纪检监察副局长负责",
+                    f"a talk with a county principal head ({subject.name}) is led by the "
+                    "principal head, or by the deputy head for discipline on his recorded "
+                    "delegation",
+                )
+            )
+        else:
+            required.append(
+                Requirement(
+                    CaseRole.LEAD,
+                    (Role.DEPUTY_HEAD_DISCIPLINE,),
+                    "专项、警示、诫勉约谈局机关干部职工应由分管纪检监察副局长负责",
+                    "the deputy head for discipline leads special, warning and admonition talks",
+                )
+            )
+    required.append(
+        Requirement(CaseRole.OFFICE_HEAD, (Role.OFFICE_HEAD,), "办公室负责人", "the office head")
+    )
+    if talk_type == TalkType.PRE_APPOINTMENT:
+        required.append(
+            Requirement(
+                CaseRole.PERSONNEL_OFFICER,
+                (Role.PERSONNEL_OFFICER,),
+                "人事专干",
+                "the personnel officer",
+            )
+        )
+    required.append(
+        Requirement(
+            CaseRole.DISCIPLINE_OFFICER,
+            (Role.DISCIPLINE_OFFICER,),
+            "纪检专干",
+            "the discipline officer",
+        )
+    )
+    return required
+
+
 @rule(
     "R6.2",
     article=6,
@@ -532,11 +597,10 @@ def _holds(p, role, section=None) -> bool:
     quote="日常约谈……由分管领导负责；任前约谈……由分管人事副局长负责；专项、警示、诫勉约谈……由分管纪检监察副局长负责；"
     "警示约谈、诫勉约谈各县（市）局主要负责人，由局主要负责人负责或委托分管纪检监察副局长负责",
     summary_en="Lead interviewer and required attendees match the table of 第六条（二）.",
-    transitions=("notify",),
+    transitions=(T.NOTIFY,),
     reads=("subjects", "participants"),
 )
 def lead_and_attendees(r: Rule, f: CaseFacts) -> list[Refusal]:
-    refusals = []
     leads = f.participants_in(CaseRole.LEAD)
     if len(leads) != 1:
         return [
@@ -545,58 +609,54 @@ def lead_and_attendees(r: Rule, f: CaseFacts) -> list[Refusal]:
             )
         ]
     lead = leads[0]
-    for subject in f.subjects:
-        county_head = subject.category == PersonCategory.COUNTY_PRINCIPAL
-        if f.talk_type == TalkType.ROUTINE:
-            ok = _holds(lead, Role.LEADER_IN_CHARGE, subject.unit_id)
-            zh = f"日常约谈应由{subject.name}所在科室（{subject.unit_name}）的分管领导负责"
-            en = f"a routine talk is led by the leader in charge of {subject.name}'s section"
-        elif f.talk_type == TalkType.PRE_APPOINTMENT:
-            ok = _holds(lead, Role.DEPUTY_HEAD_PERSONNEL)
-            zh, en = "任前约谈应由分管人事副局长负责", "the deputy head for personnel leads"
-        elif f.talk_type in CORRECTIVE_TALK_TYPES and county_head:
-            ok = _holds(lead, Role.PRINCIPAL_HEAD) or (
-                _holds(lead, Role.DEPUTY_HEAD_DISCIPLINE) and f.delegated_by_principal
-            )
-            zh = (
-                f"约谈县（市）局主要负责人（{subject.name}）应由局主要负责人负责，"
-                "或经其书面委托由分管纪检监察副局长负责"
-            )
-            en = (
-                f"a talk with a county principal head ({subject.name}) is led by the principal "
-                "head, or by the deputy head for discipline on his recorded delegation"
-            )
-        else:
-            ok = _holds(lead, Role.DEPUTY_HEAD_DISCIPLINE)
-            zh = "专项、警示、诫勉约谈局机关干部职工应由分管纪检监察副局长负责"
-            en = "the deputy head for discipline leads special, warning and admonition talks"
-        if not ok:
+    refusals = []
+    for need in required_participants(f.talk_type, f.subjects, f.delegated_by_principal):
+        if need.case_role == CaseRole.LEAD:
+            if not need.met_by(lead):
+                refusals.append(
+                    r.refuse(
+                        f"{need.zh}，{lead.name}不符合",
+                        f"{need.en}; {lead.name} does not",
+                        "participants",
+                    )
+                )
+        elif not any(need.met_by(p) for p in f.participants_in(need.case_role)):
             refusals.append(
-                r.refuse(f"{zh}，{lead.name}不符合", f"{en}; {lead.name} does not", "participants")
+                r.refuse(f"须有{need.zh}参加", f"{need.en} must attend", "participants")
             )
-    required = [
-        (CaseRole.OFFICE_HEAD, Role.OFFICE_HEAD, "办公室负责人", "the office head"),
-        (
-            CaseRole.DISCIPLINE_OFFICER,
-            Role.DISCIPLINE_OFFICER,
-            "纪检专干",
-            "the discipline officer",
-        ),
-    ]
-    if f.talk_type == TalkType.PRE_APPOINTMENT:
-        required.insert(
-            1,
-            (
-                CaseRole.PERSONNEL_OFFICER,
-                Role.PERSONNEL_OFFICER,
-                "人事专干",
-                "the personnel officer",
-            ),
-        )
-    for case_role, role, zh, en in required:
-        if not any(_holds(p, role) for p in f.participants_in(case_role)):
-            refusals.append(r.refuse(f"须有{zh}参加", f"{en} must attend", "participants"))
     return refusals
+
+
+class NoticePeriod:
+    """第六条（三）'s 提前3个工作日, and every question derived from it: how many working days a
+    notice gives, the last day it can go out, whether it is short. The check below, the case
+    page's countdown, the dashboard, the reminders and the public figures all ask it, so the
+    number of days is kept here alone.
+
+    A notice given on day N for a talk on day T gives the working days after N up to and
+    including T (the notice day itself does not count)."""
+
+    working_days = 3
+
+    def days_ahead(self, calendar: WorkdayCalendar, written_on: date, talk_day: date) -> int:
+        return calendar.working_days_between(written_on, talk_day)
+
+    def in_time(self, calendar: WorkdayCalendar, written_on: date, talk_day: date) -> bool:
+        return self.days_ahead(calendar, written_on, talk_day) >= self.working_days
+
+    def is_short(self, calendar: WorkdayCalendar, written_on: date, talk_day: date) -> bool:
+        return not self.in_time(calendar, written_on, talk_day)
+
+    def last_day(self, calendar: WorkdayCalendar, talk_day: date) -> date:
+        """The last day the written notice can go out for a talk on ``talk_day``."""
+        return calendar.last_working_day_for_notice(talk_day, self.working_days)
+
+    def earliest_talk_day(self, calendar: WorkdayCalendar, written_on: date) -> date:
+        """The first day a talk can be held if notified on ``written_on``."""
+        return calendar.add_working_days(written_on, self.working_days)
+
+
+NOTICE = NoticePeriod()
 
 
 @rule(
@@ -605,11 +665,11 @@ def lead_and_attendees(r: Rule, f: CaseFacts) -> list[Refusal]:
     clause=3,
     quote="办公室一般应提前3个工作日书面通知约谈对象（必要时电话通知），包括廉政约谈人、约谈对象及约谈时间、地点、内容等相关事项",
     summary_en="A written notice at least 3 working days ahead, naming who, when, where, what.",
-    transitions=("notify", "approve_short_notice"),
+    transitions=(T.NOTIFY, T.APPROVE_SHORT_NOTICE),
     reads=("subjects", "notices", "calendar"),
 )
 def written_notice(r: Rule, f: CaseFacts) -> list[Refusal]:
-    if f.transition == "approve_short_notice":
+    if f.transition == T.APPROVE_SHORT_NOTICE:
         if _blank(f.reason):
             return [
                 r.refuse("缩短通知期限须写明理由", "a shorter notice needs its reason", "reason")
@@ -649,16 +709,16 @@ def written_notice(r: Rule, f: CaseFacts) -> list[Refusal]:
                     "written_on",
                 )
             )
-        days = f.calendar.working_days_between(notice.written_on, talk_date)
+        days = NOTICE.days_ahead(f.calendar, notice.written_on, talk_date)
         exception = not _blank(f.short_notice_reason) and f.short_notice_approved_by_principal
-        if days < NOTICE_WORKING_DAYS and not exception:
-            latest = f.calendar.last_working_day_for_notice(talk_date, NOTICE_WORKING_DAYS)
+        if days < NOTICE.working_days and not exception:
+            latest = NOTICE.last_day(f.calendar, talk_date)
             refusals.append(
                 r.refuse(
-                    f"书面通知须至少提前{NOTICE_WORKING_DAYS}个工作日：{notice.written_on:%Y年%m月%d日}"
+                    f"书面通知须至少提前{NOTICE.working_days}个工作日：{notice.written_on:%Y年%m月%d日}"
                     f"通知、{talk_date:%Y年%m月%d日}约谈只相隔{days}个工作日，最晚应于"
                     f"{latest:%Y年%m月%d日}通知（确需缩短的，须写明理由并经主要负责人批准）",
-                    f"the written notice must be given at least {NOTICE_WORKING_DAYS} working days "
+                    f"the written notice must be given at least {NOTICE.working_days} working days "
                     f"ahead: {notice.written_on:%Y-%m-%d} to {talk_date:%Y-%m-%d} is {days}; "
                     f"notify by {latest:%Y-%m-%d} at the latest (or record a reason approved by "
                     "the principal head)",
@@ -674,12 +734,12 @@ def written_notice(r: Rule, f: CaseFacts) -> list[Refusal]:
     clause=4,
     quote="约谈一般采取个别谈话方式进行，根据情况，也可以采取集体谈话方式进行",
     summary_en="Each subject of a collective talk gets his own notice and his own record.",
-    transitions=("notify", "hold"),
+    transitions=(T.NOTIFY, T.HOLD),
     reads=("subjects", "notices", "records"),
 )
 def each_subject_own_papers(r: Rule, f: CaseFacts) -> list[Refusal]:
     subjects = {p.person_id: p.name for p in f.subjects}
-    if f.transition == "notify":
+    if f.transition == T.NOTIFY:
         have, zh, en = [n.subject_person_id for n in f.notices], "书面通知", "written notice"
         field = "notices"
     else:
@@ -706,7 +766,7 @@ def each_subject_own_papers(r: Rule, f: CaseFacts) -> list[Refusal]:
     clause=1,
     quote="实事求是、不徇私情",
     summary_en="A subject is never an interviewer or attendee of his own case.",
-    transitions=("submit", "notify", "hold"),
+    transitions=(T.SUBMIT, T.NOTIFY, T.HOLD),
     reads=("subjects", "participants", "records"),
 )
 def impartial(r: Rule, f: CaseFacts) -> list[Refusal]:
@@ -731,7 +791,7 @@ def impartial(r: Rule, f: CaseFacts) -> list[Refusal]:
     clause=2,
     quote="谈话前做好充分准备，熟悉有关情况，确保谈话具有针对性和实效性",
     summary_en="A preparation note exists before the talk is held.",
-    transitions=("hold",),
+    transitions=(T.HOLD,),
     reads=(),
 )
 def prepared(r: Rule, f: CaseFacts) -> list[Refusal]:
@@ -752,7 +812,7 @@ def prepared(r: Rule, f: CaseFacts) -> list[Refusal]:
     clause=3,
     quote="谈话不得少于两人，并做好谈话记录",
     summary_en="At least two interviewers present and a written record.",
-    transitions=("hold",),
+    transitions=(T.HOLD,),
     reads=("subjects", "participants", "records"),
 )
 def two_interviewers_and_record(r: Rule, f: CaseFacts) -> list[Refusal]:
@@ -794,7 +854,7 @@ CONFIDENTIAL_READERS = frozenset(
     quote="严格遵守保密纪律，不得向约谈对象泄露投诉举报人的基本情况及所反映材料等具体信息",
     summary_en="Only the discipline officer, deputy head for discipline and principal head see "
     "whistleblower information.",
-    transitions=("view_confidential",),
+    transitions=(Act.VIEW_CONFIDENTIAL,),
     reads=("actor",),
 )
 def confidential(r: Rule, f: CaseFacts) -> list[Refusal]:
@@ -812,6 +872,28 @@ def confidential(r: Rule, f: CaseFacts) -> list[Refusal]:
 # -- 第八条 ------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Deciders:
+    """Who decides on a postponement (第八条（一））: a holder of one of ``roles``, or whoever
+    takes one of ``case_roles`` in the case. R8.1's check asks it; so does the worklist of
+    postponements awaiting a leader's decision."""
+
+    roles: frozenset[str]
+    case_roles: frozenset[str]
+
+    def admit(self, actor, participants) -> bool:
+        if actor.roles & self.roles:
+            return True
+        return any(
+            p.person_id == actor.person_id and p.case_role in self.case_roles for p in participants
+        )
+
+
+POSTPONEMENT_DECIDERS = Deciders(
+    roles=frozenset({Role.PRINCIPAL_HEAD}), case_roles=frozenset({CaseRole.LEAD})
+)
+
+
 @rule(
     "R8.1",
     article=8,
@@ -820,16 +902,16 @@ def confidential(r: Rule, f: CaseFacts) -> list[Refusal]:
     summary_en="Postponement needs a written application and its approval; a missed talk is "
     "recorded as absence.",
     transitions=(
-        "request_postponement",
-        "approve_postponement",
-        "reject_postponement",
-        "record_absence",
-        "escalate",
+        T.REQUEST_POSTPONEMENT,
+        T.APPROVE_POSTPONEMENT,
+        T.REJECT_POSTPONEMENT,
+        T.RECORD_ABSENCE,
+        T.ESCALATE,
     ),
     reads=("actor", "participants", "postponement"),
 )
 def postponement(r: Rule, f: CaseFacts) -> list[Refusal]:
-    if f.transition == "request_postponement":
+    if f.transition == T.REQUEST_POSTPONEMENT:
         if _blank(f.reason):
             return [
                 r.refuse(
@@ -839,16 +921,15 @@ def postponement(r: Rule, f: CaseFacts) -> list[Refusal]:
                 )
             ]
         return []
-    if f.transition in ("approve_postponement", "reject_postponement"):
-        lead = {p.person_id for p in f.participants_in(CaseRole.LEAD)}
-        if Role.PRINCIPAL_HEAD not in f.actor.roles and f.actor.person_id not in lead:
+    if f.transition in (T.APPROVE_POSTPONEMENT, T.REJECT_POSTPONEMENT):
+        if not POSTPONEMENT_DECIDERS.admit(f.actor, f.participants):
             return [
                 r.refuse(
                     "延期申请由负责约谈的领导或主要负责人决定",
                     "the lead interviewer or the principal head decides on a postponement",
                 )
             ]
-        if f.transition == "approve_postponement" and f.proposal.get("new_scheduled_at") is None:
+        if f.transition == T.APPROVE_POSTPONEMENT and f.proposal.get("new_scheduled_at") is None:
             return [
                 r.refuse(
                     "同意延期的，须确定补谈时间",
@@ -857,7 +938,7 @@ def postponement(r: Rule, f: CaseFacts) -> list[Refusal]:
                 )
             ]
         return []
-    if f.transition == "record_absence":
+    if f.transition == T.RECORD_ABSENCE:
         if f.scheduled_at and f.scheduled_at > f.now:
             return [
                 r.refuse(
@@ -873,7 +954,7 @@ def postponement(r: Rule, f: CaseFacts) -> list[Refusal]:
                 )
             ]
         return []
-    if f.escalation_ground == EscalationGround.NON_ATTENDANCE and f.state != "absent":
+    if f.escalation_ground == EscalationGround.NON_ATTENDANCE and f.state != CaseState.ABSENT:
         return [
             r.refuse(
                 "以未按时参加约谈为由移送的，须先记录约谈对象未到场",
@@ -890,7 +971,7 @@ def postponement(r: Rule, f: CaseFacts) -> list[Refusal]:
     clause=2,
     quote="如实陈述说明，正确对待组织的批评和帮助",
     summary_en="The record holds the subject's own statement.",
-    transitions=("hold",),
+    transitions=(T.HOLD,),
     reads=("subjects", "records"),
 )
 def own_statement(r: Rule, f: CaseFacts) -> list[Refusal]:
@@ -905,7 +986,7 @@ def own_statement(r: Rule, f: CaseFacts) -> list[Refusal]:
     clause=3,
     quote="不得事后追查甚至打击报复约谈人、信访举报人等",
     summary_en="Retaliation against interviewers or whistleblowers is an escalation ground.",
-    transitions=("escalate",),
+    transitions=(T.ESCALATE,),
     reads=(),
 )
 def retaliation(r: Rule, f: CaseFacts) -> list[Refusal]:
@@ -946,15 +1027,15 @@ def _item_refusals(r: Rule, f: CaseFacts) -> list[Refusal]:
     quote="约谈对象整改情况存入个人廉政档案，办公室负责对整改落实情况进行监督检查",
     summary_en="Rectification items for warning and admonition talks; close only when the "
     "office has verified every item.",
-    transitions=("start_rectification", "close", "escalate"),
+    transitions=(T.START_RECTIFICATION, T.CLOSE, T.ESCALATE),
     reads=("items",),
 )
 def rectification(r: Rule, f: CaseFacts) -> list[Refusal]:
-    if f.transition == "start_rectification":
+    if f.transition == T.START_RECTIFICATION:
         if not f.items:
             return [r.refuse("须列出整改事项", "list the rectification items", "items")]
         return _item_refusals(r, f)
-    if f.transition == "close":
+    if f.transition == T.CLOSE:
         if f.talk_type in CORRECTIVE_TALK_TYPES and not f.items:
             return [
                 r.refuse(
@@ -1013,7 +1094,7 @@ ARTICLE_11_GROUNDS = frozenset(
     article=10,
     quote="不遵守廉政约谈有关要求的，廉政约谈后拒不改正错误或整改问题，在群众中造成不良影响的，将依照有关规定给予党纪政务处分",
     summary_en="Escalation records its ground and who decided.",
-    transitions=("escalate",),
+    transitions=(T.ESCALATE,),
     reads=("actor",),
 )
 def escalation_ground(r: Rule, f: CaseFacts) -> list[Refusal]:
@@ -1036,7 +1117,7 @@ def escalation_ground(r: Rule, f: CaseFacts) -> list[Refusal]:
     article=11,
     quote="对欺骗组织、弄虚作假，或打击报复举报人的，根据情节轻重，给予党纪政务处分",
     summary_en="Deception, falsification or retaliation are escalation grounds, with the facts.",
-    transitions=("escalate",),
+    transitions=(T.ESCALATE,),
     reads=(),
 )
 def deception(r: Rule, f: CaseFacts) -> list[Refusal]:
@@ -1055,7 +1136,7 @@ def deception(r: Rule, f: CaseFacts) -> list[Refusal]:
     article=12,
     quote="本制度自印发之日起试行",
     summary_en="A case records the regulation revision it is handled under; no talk before it.",
-    transitions=("submit", "notify", "hold"),
+    transitions=(T.SUBMIT, T.NOTIFY, T.HOLD),
     reads=("regulation",),
 )
 def regulation_in_force(r: Rule, f: CaseFacts) -> list[Refusal]:
@@ -1068,7 +1149,7 @@ def regulation_in_force(r: Rule, f: CaseFacts) -> list[Refusal]:
             )
         ]
     talk_date = _talk_date(f)
-    if f.transition != "submit" and talk_date and talk_date < f.regulation_effective_date:
+    if f.transition != T.SUBMIT and talk_date and talk_date < f.regulation_effective_date:
         return [
             r.refuse(
                 f"约谈日期早于制度施行日期{f.regulation_effective_date:%Y年%m月%d日}",

@@ -20,11 +20,9 @@ from lianzheng.models import (
 )
 from lianzheng.models.cases import CASE_NUMBER_FORMAT
 from lianzheng.permissions import EDITABLE_FIELDS, user_can_ask
+from lianzheng.refusals import NOT_PERMITTED, TransitionRefused, full_clean_or_refuse, input_problem
 from lianzheng.rules.table import RULES
-from lianzheng.selectors import person_for_user, regulation_in_force
-from lianzheng.services.errors import TransitionRefused, full_clean_or_refuse, input_problem
-
-NOT_PERMITTED = input_problem("您没有办理此项操作的权限", "You are not permitted to do this.", "")
+from lianzheng.selectors.facts import person_for_user, regulation_in_force
 
 
 def _next_sequence(year: int) -> int:

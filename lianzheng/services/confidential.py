@@ -7,10 +7,10 @@ from django.utils import timezone
 
 from lianzheng.history import user_display
 from lianzheng.models import ConfidentialAccess, ConfidentialReport, TalkCase
+from lianzheng.refusals import Refusal, TransitionRefused
 from lianzheng.rules.facts import CaseFacts
-from lianzheng.rules.table import RULES, Refusal
-from lianzheng.selectors import actor_facts
-from lianzheng.services.errors import TransitionRefused
+from lianzheng.rules.table import RULES
+from lianzheng.selectors.facts import actor_facts
 
 
 def confidential_refusals(user) -> list[Refusal]:

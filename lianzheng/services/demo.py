@@ -23,10 +23,11 @@ from lianzheng.choices import (
     SpecialTrigger,
     TalkType,
 )
+from lianzheng.choices import Transition as T
 from lianzheng.models import Appointment, Ground, Person, RoleAssignment, TalkCase, Unit
-from lianzheng.selectors import load_calendar
+from lianzheng.selectors.calendar import load_calendar
 from lianzheng.services.cases import case_create, case_update
-from lianzheng.services.workflow import case_approve_short_notice, case_transition
+from lianzheng.services.workflow import case_transition
 
 # (username, name, role, post, sections in charge)
 OFFICERS = (
@@ -238,10 +239,10 @@ def setup_demo_cases(people: dict[str, Person]) -> int:
         return case_transition(case=case, transition=name, user=user, **data)
 
     def notified(case, days=5):
-        case = go(case, "submit")
+        case = go(case, T.SUBMIT)
         case = go(
             case,
-            "consent",
+            T.CONSENT,
             principal,
             comment="同意。",
             delegate=case.participants.filter(
@@ -251,7 +252,7 @@ def setup_demo_cases(people: dict[str, Person]) -> int:
         )
         return go(
             case,
-            "notify",
+            T.NOTIFY,
             scheduled_at=_talk_time(days),
             place="局机关三楼会议室",
             content="请按时参加廉政约谈，并就有关情况作出说明。",
@@ -264,11 +265,11 @@ def setup_demo_cases(people: dict[str, Person]) -> int:
     # submitted
     go(
         new(TalkType.SPECIAL, [people["jiang"]], special_trigger=SpecialTrigger.MAJOR_PROJECT),
-        "submit",
+        T.SUBMIT,
     )
     # approved (a county head's warning talk, led by the principal head)
     case = new(TalkType.WARNING, [people["zhu"]], county=True, **warning)
-    case = go(go(case, "submit"), "consent", principal, comment="同意，由我负责约谈。")
+    case = go(go(case, T.SUBMIT), T.CONSENT, principal, comment="同意，由我负责约谈。")
     # planned three working days ahead: its notice is due today (dashboard)
     case_update(case=case, user=office, scheduled_at=_talk_time(3), place="局机关三楼会议室")
     # declined
@@ -280,23 +281,23 @@ def setup_demo_cases(people: dict[str, Person]) -> int:
             problems="群众反映办事拖延。",
             grounds=[ground[5]],
         ),
-        "submit",
+        T.SUBMIT,
     )
-    go(case, "decline", principal, reason="反映情况尚需进一步核实。")
+    go(case, T.DECLINE, principal, reason="反映情况尚需进一步核实。")
     # notified (a collective routine talk)
     notified(new(TalkType.ROUTINE, [people["chen"], people["shen"]]))
     # postponement requested
     case = notified(new(TalkType.WARNING, [people["shen"]], **warning), days=6)
     go(
         case,
-        "request_postponement",
+        T.REQUEST_POSTPONEMENT,
         application="因参加省厅培训，申请推后补谈。",
         subject_person_id=people["shen"].pk,
     )
     # absent: the talk time has passed without the subject
     case = notified(new(TalkType.WARNING, [people["han"]], **warning))
     TalkCase.objects.filter(pk=case.pk).update(scheduled_at=timezone.now() - timedelta(hours=2))
-    go(case, "record_absence")
+    go(case, T.RECORD_ABSENCE)
     # held (pre-appointment talk before a promotion)
     appointment = Appointment.objects.create(
         person=people["yang"],
@@ -308,7 +309,7 @@ def setup_demo_cases(people: dict[str, Person]) -> int:
         document="阿州住建党组任〔演示〕1号",
     )
     case = notified(new(TalkType.PRE_APPOINTMENT, [people["yang"]], appointment=appointment))
-    go(case, "hold", records=_records(case, people))
+    go(case, T.HOLD, records=_records(case, people))
     # rectifying (admonition of a county head by delegation, from a petition)
     case = new(
         TalkType.ADMONITION,
@@ -325,10 +326,10 @@ def setup_demo_cases(people: dict[str, Person]) -> int:
         },
     )
     case = notified(case)
-    case = go(case, "hold", records=_records(case, people))
+    case = go(case, T.HOLD, records=_records(case, people))
     go(
         case,
-        "start_rectification",
+        T.START_RECTIFICATION,
         items=[
             {
                 "description": "全面清理在办审批事项，公开办理时限",
@@ -344,15 +345,15 @@ def setup_demo_cases(people: dict[str, Person]) -> int:
     )
     # closed (routine talk)
     case = notified(new(TalkType.ROUTINE, [people["feng"]]))
-    case = go(case, "hold", records=_records(case, people))
-    go(case, "close")
+    case = go(case, T.HOLD, records=_records(case, people))
+    go(case, T.CLOSE)
     # the same person again, later: a warning talk under rectification, so his integrity file
     # (第九条) holds several cases
     case = notified(new(TalkType.WARNING, [people["feng"]], **warning))
-    case = go(case, "hold", records=_records(case, people))
+    case = go(case, T.HOLD, records=_records(case, people))
     go(
         case,
-        "start_rectification",
+        T.START_RECTIFICATION,
         items=[
             {
                 "description": "梳理本人经办的积压事项，十个工作日内办结或说明",
@@ -364,10 +365,10 @@ def setup_demo_cases(people: dict[str, Person]) -> int:
     # escalated (a county head who refused to correct)
     case = new(TalkType.WARNING, [people["you"]], county=True, **warning)
     case = notified(case)
-    case = go(case, "hold", records=_records(case, people))
+    case = go(case, T.HOLD, records=_records(case, people))
     go(
         case,
-        "escalate",
+        T.ESCALATE,
         principal,
         ground=EscalationGround.REFUSED_CORRECTION,
         detail="约谈后仍拒不改正，继续拖延群众报装申请。",
@@ -375,17 +376,22 @@ def setup_demo_cases(people: dict[str, Person]) -> int:
     # withdrawn
     case = go(
         new(TalkType.SPECIAL, [people["chen"]], special_trigger=SpecialTrigger.POST_CHANGE),
-        "submit",
+        T.SUBMIT,
     )
-    go(case, "withdraw", reason="岗位调整计划取消，无需专项约谈。")
+    go(case, T.WITHDRAW, reason="岗位调整计划取消，无需专项约谈。")
     # a shorter notice, approved by the principal head (R6.3's 一般应)
     case = go(
-        go(new(TalkType.WARNING, [people["jiang"]], **warning), "submit"), "consent", principal
+        go(new(TalkType.WARNING, [people["jiang"]], **warning), T.SUBMIT), T.CONSENT, principal
     )
-    case = case_approve_short_notice(case=case, user=principal, reason="项目验收在即，须尽快提醒。")
+    case = case_transition(
+        case=case,
+        transition=T.APPROVE_SHORT_NOTICE,
+        user=principal,
+        reason="项目验收在即，须尽快提醒。",
+    )
     go(
         case,
-        "notify",
+        T.NOTIFY,
         scheduled_at=_talk_time(1),
         place="局机关三楼会议室",
         content="请按时参加警示约谈。",

@@ -22,12 +22,20 @@ from reportlab.platypus.doctemplate import LayoutError
 
 from lianzheng.choices import DocumentKind, TalkType
 from lianzheng.documents import case_documents as docs
-from lianzheng.documents import context
 from lianzheng.documents.fonts import FontsUnavailable, MissingGlyph, load_fonts
 from lianzheng.history import Change, recording
-from lianzheng.models import CaseSubject, GeneratedDocument, Person, TalkCase, TalkRecord
+from lianzheng.models import (
+    CaseSubject,
+    GeneratedDocument,
+    Person,
+    RectificationCheck,
+    TalkCase,
+    TalkRecord,
+)
 from lianzheng.permissions import user_can_ask, user_can_view_cases
-from lianzheng.services.errors import TransitionRefused, input_problem, pdf_failed
+from lianzheng.refusals import TransitionRefused, input_problem
+from lianzheng.selectors import documents as context
+from lianzheng.services.errors import pdf_failed
 from lianzheng.services.files import files_kept_with_rows
 
 CASE_KINDS = (DocumentKind.RECTIFICATION_NOTICE, DocumentKind.RECTIFICATION_REPORT)
@@ -319,8 +327,6 @@ class FileProblem:
 def stored_file_problems() -> tuple[int, list[FileProblem]]:
     """Every recorded file checked against its SHA-256, as after restoring a backup: how many
     were checked, and those missing or altered."""
-    from lianzheng.models import RectificationCheck
-
     recorded = [
         (f"document {d.pk} ({d.filename})", d.file.name, d.sha256)
         for d in GeneratedDocument.objects.order_by("pk")

@@ -1,56 +1,11 @@
-"""What the services raise when they refuse: a list of refusals a person can act on."""
+"""What the services raise when the machinery, not the request, stopped them (the refusals of
+the request itself are lianzheng.refusals)."""
 
 from __future__ import annotations
 
-from lianzheng.rules.table import Refusal
+import uuid
 
-
-def input_problem(message: str, message_en: str, field: str = "") -> Refusal:
-    """A refusal that is not a rule of the regulation: missing input, a wrong state, a role."""
-    return Refusal(
-        code="",
-        article="",
-        article_en="",
-        anchor="",
-        message=message,
-        message_en=message_en,
-        field=field,
-    )
-
-
-class TransitionRefused(Exception):
-    """The request changed nothing; ``refusals`` say why, each citing its article if any."""
-
-    def __init__(self, refusals: list[Refusal]):
-        self.refusals = list(refusals)
-        super().__init__("；".join(describe(r) for r in self.refusals))
-
-    @property
-    def codes(self) -> list[str]:
-        return [r.code for r in self.refusals if r.code]
-
-    def for_field(self, field: str) -> list[Refusal]:
-        return [r for r in self.refusals if r.field == field]
-
-
-def describe(refusal: Refusal) -> str:
-    if refusal.code:
-        return str(refusal)
-    return f"{refusal.message}（{refusal.message_en}）"
-
-
-def full_clean_or_refuse(instance, **kwargs) -> None:
-    """Model validation, reported as refusals naming their fields, like the rules'."""
-    from django.core.exceptions import ValidationError
-
-    try:
-        instance.full_clean(**kwargs)
-    except ValidationError as exc:
-        problems = []
-        for field, messages in exc.message_dict.items():
-            for message in messages:
-                problems.append(input_problem(str(message), str(message), field))
-        raise TransitionRefused(problems) from exc
+from lianzheng.refusals import describe, input_problem
 
 
 class OperationFailed(Exception):
@@ -60,8 +15,6 @@ class OperationFailed(Exception):
     message he sees to the traceback in the log."""
 
     def __init__(self, message: str, message_en: str, *, reference: str = ""):
-        import uuid
-
         self.reference = reference or uuid.uuid4().hex[:8]
         self.refusal = input_problem(
             f"{message}操作未完成，没有保存任何内容；请稍后重试，如仍失败，请将错误编号"

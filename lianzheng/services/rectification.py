@@ -7,7 +7,9 @@ the case's state, validation, history with who and why.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
+from pathlib import PurePath
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,9 +18,15 @@ from lianzheng.choices import CaseState, CheckResult, RectificationStatus
 from lianzheng.history import Change, recording
 from lianzheng.models import RectificationCheck, RectificationItem, TalkCase
 from lianzheng.permissions import user_can_ask
-from lianzheng.services.errors import TransitionRefused, full_clean_or_refuse, input_problem
+from lianzheng.refusals import (
+    NOT_PERMITTED,
+    TransitionRefused,
+    full_clean_or_refuse,
+    input_problem,
+)
+from lianzheng.selectors.calendar import load_calendar
 from lianzheng.services.files import files_kept_with_rows
-from lianzheng.services.workflow import NOT_PERMITTED
+from lianzheng.workflow.deadlines import resolve_deadline
 
 STATUS_AFTER_CHECK = {
     CheckResult.IN_PROGRESS: RectificationStatus.OPEN,
@@ -45,36 +53,6 @@ EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
 EVIDENCE_TYPES = {".pdf", ".jpg", ".jpeg", ".png", ".doc", ".docx", ".xls", ".xlsx", ".ofd"}
 
 
-def resolve_deadline(
-    deadline: date | None, working_days: int | None, field: str = "deadline"
-) -> tuple[date, int | None]:
-    """A deadline given as a date, or as a number of working days from today (China's official
-    calendar with the bureau's overrides): exactly one of the two."""
-    from lianzheng.selectors import load_calendar
-
-    if (deadline is None) == (working_days is None):
-        raise TransitionRefused(
-            [
-                input_problem(
-                    "请填写整改期限：日期或工作日数，二者选一",
-                    "give the deadline either as a date or as a number of working days",
-                    field,
-                )
-            ]
-        )
-    if working_days is not None:
-        if not isinstance(working_days, int) or not 1 <= working_days <= 250:
-            raise TransitionRefused(
-                [input_problem("工作日数应为 1 至 250", "working days: 1 to 250", field)]
-            )
-        return load_calendar().add_working_days(timezone.localdate(), working_days), working_days
-    if isinstance(deadline, date) and deadline < timezone.localdate():
-        raise TransitionRefused(
-            [input_problem("整改期限不能早于今天", "the deadline cannot be in the past", field)]
-        )
-    return deadline, None
-
-
 @transaction.atomic
 def rectification_item_add(
     *,
@@ -88,7 +66,9 @@ def rectification_item_add(
     if not user_can_ask(user, "rectification"):
         raise TransitionRefused([NOT_PERMITTED])
     case = _rectifying_case(case.pk)
-    deadline, working_days = resolve_deadline(deadline, working_days)
+    deadline, working_days = resolve_deadline(
+        load_calendar(), timezone.localdate(), deadline, working_days
+    )
     item = RectificationItem(
         case=case,
         description=(description or "").strip(),
@@ -166,9 +146,6 @@ def _check_record(*, item, user, finding, result, checked_on, evidence, store):
 
 def _attach_evidence(check: RectificationCheck, upload, store) -> None:
     """Keep the evidence file with its name and SHA-256, so the check shows what was seen."""
-    import hashlib
-    from pathlib import PurePath
-
     name = PurePath(upload.name or "").name
     suffix = PurePath(name).suffix.lower()
     if suffix not in EVIDENCE_TYPES:

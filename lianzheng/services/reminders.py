@@ -24,13 +24,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from lianzheng.choices import ReminderChannel, ReminderKind, ReminderState
+from lianzheng.documents.ics import notice_ics
 from lianzheng.history import user_display
 from lianzheng.models import Notice, Reminder, TalkCase
 from lianzheng.permissions import user_can_view_cases
-from lianzheng.selectors_reminders import (
+from lianzheng.selectors.reminders import (
     ReminderEvent,
     near_days,
-    notice_ics,
     notice_ics_filename,
 )
 

@@ -14,18 +14,22 @@ from django.contrib.auth import get_user_model
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.widgets import AdminDateInput
 
 from lianzheng.audit.verification import verify
-from lianzheng.choices import Role
+from lianzheng.choices import Role, Transition
+from lianzheng.fields import int_param
 from lianzheng.models import ChainVerification, TalkCase
 from lianzheng.permissions import user_can_view_cases, user_roles
-from lianzheng.selectors_audit import (
+from lianzheng.selectors.audit import (
     LogFilters,
     audit_log,
     case_versions,
@@ -34,9 +38,9 @@ from lianzheng.selectors_audit import (
     model_choices,
 )
 from lianzheng.services.audit import record_verification
-from lianzheng.services.workflow import STEPS, transition_label
-from lianzheng.views.cases import Forbidden, as_403, case_url, int_param
+from lianzheng.views.cases import Forbidden, as_403, case_url
 from lianzheng.views.exports import csv_cell, xlsx_cell, xlsx_value
+from lianzheng.workflow.steps import STEPS
 
 AUDIT_READERS = frozenset(
     {Role.AUDITOR, Role.DISCIPLINE_OFFICER, Role.DEPUTY_HEAD_DISCIPLINE, Role.PRINCIPAL_HEAD}
@@ -63,7 +67,7 @@ class LogFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["transition"].choices = [("", "—")] + [
-            (name, transition_label(name)) for name in STEPS
+            (step.name, step.label) for step in STEPS
         ]
         self.fields["model"].choices = [("", "—"), *model_choices()]
 
@@ -171,8 +175,6 @@ class AuditLogView(WagtailAdminTemplateMixin, TemplateView):
             response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv")
             response["Content-Disposition"] = 'attachment; filename="lianzheng-audit-log.csv"'
             return response
-        from openpyxl import Workbook
-        from openpyxl.cell import WriteOnlyCell
 
         book = Workbook(write_only=True)
         sheet = book.create_sheet("audit log")
@@ -190,8 +192,6 @@ class AuditLogView(WagtailAdminTemplateMixin, TemplateView):
 
     @staticmethod
     def _cell(value):
-        from django.utils import timezone
-
         if hasattr(value, "tzinfo") and value is not None:
             return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
         return "" if value is None else str(value)
@@ -246,7 +246,7 @@ class CaseCompareView(WagtailAdminTemplateMixin, TemplateView):
         versions = case_versions(self.case)
         for v in versions:
             # The step's name (提交审批, 同意…), not its code (submit, consent…).
-            v.step_label = transition_label(v.history_transition) if v.history_transition else ""
+            v.step_label = Transition(v.history_transition).label if v.history_transition else ""
         ids = {v.history_id for v in versions}
         a = int_param(self.request.GET.get("a"))
         b = int_param(self.request.GET.get("b"))

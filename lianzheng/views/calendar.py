@@ -6,9 +6,10 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views import View
 
+from lianzheng.documents.ics import notice_ics
 from lianzheng.models import Notice
 from lianzheng.permissions import user_can_view_cases
-from lianzheng.selectors_reminders import notice_ics, notice_ics_filename
+from lianzheng.selectors.reminders import notice_ics_filename
 from lianzheng.views.cases import Forbidden
 
 

@@ -6,10 +6,13 @@ otherwise) and leave who may *do* to the services, whose refusals they show next
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -20,44 +23,34 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.coreutils import multigetattr
 from wagtail.snippets.views.snippets import HistoryView, IndexView, InspectView
 
-from lianzheng.choices import CaseRole, CaseState, EscalationGround, PostponementDecision, Role
+from lianzheng.choices import CaseRole, CaseState, Transition
 from lianzheng.forms import (
-    TRANSITION_FORMS,
     CaseForm,
     CheckForm,
     ConfidentialForm,
+    ConfirmForm,
     ItemForm,
     ParticipantForm,
-    ReasonForm,
-    ShortNoticeForm,
     SubjectForm,
-    TransitionForm,
 )
 from lianzheng.models import Person, RectificationItem, TalkCase
 from lianzheng.models.calendar import FIRST_YEAR, LAST_YEAR
 from lianzheng.permissions import editable_fields, user_can_ask, user_can_view_cases
-from lianzheng.selectors import (
-    actor_facts,
-    calendar_warnings,
-    case_listing,
-    case_search,
-    case_timeline,
-    load_calendar,
-    next_deadline,
-    suggested_participants,
-)
+from lianzheng.refusals import TransitionRefused
+from lianzheng.rules.table import NOTICE
+from lianzheng.selectors.calendar import calendar_warnings, load_calendar
+from lianzheng.selectors.cases import case_listing, case_search, next_deadline
+from lianzheng.selectors.people import suggested_participants
+from lianzheng.selectors.timeline import case_timeline
 from lianzheng.services.cases import case_create, case_update
 from lianzheng.services.confidential import confidential_report_show, user_can_see_confidential
-from lianzheng.services.errors import OperationFailed, TransitionRefused
+from lianzheng.services.documents import case_document_options
+from lianzheng.services.errors import OperationFailed
 from lianzheng.services.rectification import rectification_check_record, rectification_item_add
-from lianzheng.services.workflow import (
-    case_approve_short_notice,
-    case_explain,
-    case_transition,
-    transition_label,
-)
+from lianzheng.services.workflow import case_explain, case_transition
 from lianzheng.views.exports import csv_cell, xlsx_cell, xlsx_value
 from lianzheng.views.faults import ServiceOwnsTheWrite, expected_faults
+from lianzheng.workflow.steps import step_named
 
 URL_PREFIX = "wagtailsnippets_lianzheng_talkcase"
 
@@ -72,8 +65,6 @@ class Forbidden(PermissionDenied):
 
 
 def forbidden_response(request, back_url=None):
-    from django.template.response import TemplateResponse
-
     return TemplateResponse(
         request,
         "lianzheng/admin/forbidden.html",
@@ -89,7 +80,6 @@ def forbidden_response(request, back_url=None):
 def as_403(view_func, *, catch=Forbidden, back_url=None):
     """Answer a refusal with a 403 page; Wagtail would redirect to the dashboard, which hides
     from the client (and from an auditor's tools) that the request was refused."""
-    from functools import wraps
 
     @wraps(view_func)
     def wrapped(request, *args, **kwargs):
@@ -204,9 +194,7 @@ class CaseInspectView(InspectView):
         if user_can_see_confidential(user) and hasattr(case, "confidential"):
             confidential = confidential_report_show(case=case, user=user, purpose="case page")
         items = list(case.rectification_items.prefetch_related("checks"))
-        may_escalate = any(
-            e.name == "escalate" and e.allowed for e in explanations
-        ) and user_can_ask(user, "escalate")
+        may_escalate = any(e.name == Transition.ESCALATE and e.allowed for e in explanations)
         context.update(
             case=case,
             subjects=list(case.subjects.select_related("person__unit")),
@@ -221,7 +209,7 @@ class CaseInspectView(InspectView):
             ),
             items=items,
             may_escalate=may_escalate,
-            escalate_url=case_url("transition", case.pk, "escalate"),
+            escalate_url=case_url("transition", case.pk, Transition.ESCALATE),
             escalation=getattr(case, "escalation", None),
             explanations=explanations,
             timeline=case_timeline(case),
@@ -230,9 +218,6 @@ class CaseInspectView(InspectView):
             may_see_confidential=user_can_see_confidential(user),
             editable=editable_fields(user, case),
             may_rectify=case.state == CaseState.RECTIFYING and user_can_ask(user, "rectification"),
-            may_approve_short_notice=case.state in (CaseState.SUBMITTED, CaseState.APPROVED)
-            and not case.short_notice_approved_by_id
-            and Role.PRINCIPAL_HEAD in actor_facts(user).roles,
             suggested=suggested_participants(case)
             if "participants" in editable_fields(user, case)
             else [],
@@ -244,8 +229,6 @@ class CaseInspectView(InspectView):
 
 def document_panel(case, user) -> dict:
     """The documents section of the case page: what the case produces, the versions made."""
-    from lianzheng.services.documents import case_document_options
-
     versions: dict[tuple, list] = {}
     for document in case.documents.order_by("-version"):
         versions.setdefault((document.kind, document.person_id), []).append(
@@ -395,55 +378,37 @@ class CaseEditView(CaseAccessMixin, CaseFormView):
 
 
 class TransitionView(CaseAccessMixin, CaseFormView):
-    """One form per transition; the service decides, the form shows why not."""
+    """One page per step: its form, its refusals next to the fields, the service decides."""
 
     template_name = "lianzheng/admin/transition_form.html"
 
     def dispatch(self, request, *args, **kwargs):
-        self.transition = kwargs["transition"]
-        if self.transition not in TRANSITION_FORMS:
-            raise Http404
-        if not user_can_ask(request.user, self.transition):
+        try:
+            self.step = step_named(kwargs["transition"])
+        except LookupError:
+            raise Http404 from None
+        if not self.step.may_ask(request.user):
             raise Forbidden
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_class(self):
-        return TRANSITION_FORMS[self.transition]
+        return self.step.form_class
 
     def extra_form_kwargs(self):
-        return {"case": self.case}
-
-    def get_initial(self):
-        """Escalation offered from an overdue or inadequate rectification item arrives with its
-        ground and facts filled in (第九条, 第十条); the leader still reads and decides."""
-        initial = super().get_initial()
-        if self.transition == "escalate" and self.request.method == "GET":
-            item_id = int_param(self.request.GET.get("item"))
-            item = (
-                RectificationItem.objects.filter(case=self.case, pk=item_id).first()
-                if item_id is not None
-                else None
-            )
-            if item is not None and item.needs_escalation:
-                state = _("overdue") if item.overdue else item.get_status_display()
-                initial["ground"] = EscalationGround.RECTIFICATION_FAILED
-                initial["detail"] = _(
-                    "Rectification item “%(what)s” (deadline %(deadline)s) is %(state)s."
-                ) % {"what": item.description, "deadline": item.deadline, "state": state}
-        return initial
+        return {"case": self.case, "params": self.request.GET}
 
     @property
     def submit_label(self):
-        return transition_label(self.transition)
+        return self.step.label
 
     def get_page_title(self):
-        return transition_label(self.transition)
+        return self.step.label
 
     def get_page_subtitle(self):
         return self.case.number
 
     def get_breadcrumbs_items(self):
-        return self.case_breadcrumbs({"url": "", "label": transition_label(self.transition)})
+        return self.case_breadcrumbs({"url": "", "label": self.step.label})
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -451,37 +416,30 @@ class TransitionView(CaseAccessMixin, CaseFormView):
             (
                 e
                 for e in case_explain(case=self.case, user=self.request.user)
-                if e.name == self.transition
+                if e.name == self.step.name
             ),
             None,
         )
-        pending = None
-        if self.transition in ("approve_postponement", "reject_postponement"):
-            # The decision is on the written application: show it beside the form.
-            pending = self.case.postponements.filter(decision=PostponementDecision.PENDING).first()
         context.update(
             case=self.case,
-            transition=self.transition,
+            transition=self.step.name,
             explanation=explanation,
             calendar_check_url=case_url("workdays"),
-            pending_postponement=pending,
         )
         return context
 
     def call_service(self, form):
-        reason = form.reason_value if isinstance(form, ReasonForm) else ""
         self.case = case_transition(
             case=self.case,
-            transition=self.transition,
+            transition=self.step.name,
             user=self.request.user,
-            reason=reason,
-            **form.service_data(),
+            **form.service_kwargs(),
         )
         return self.case
 
     def success_message(self, case):
         return _("%(action)s: case %(number)s is now “%(state)s”.") % {
-            "action": transition_label(self.transition),
+            "action": self.step.label,
             "number": case.number,
             "state": CaseState(case.state).label,
         }
@@ -541,7 +499,7 @@ class SubjectAddView(CaseActionView):
 class SubjectRemoveView(CaseActionView):
     needs = ("edit", "subjects")
     page_title = _("Remove a subject")
-    form_class = TransitionForm  # a confirmation without fields
+    form_class = ConfirmForm
 
     def extra_form_kwargs(self):
         return {"case": self.case}
@@ -635,17 +593,6 @@ class ConfidentialEditView(CaseActionView):
         )
 
 
-class ShortNoticeView(CaseActionView):
-    needs = ("ask", "approve_short_notice")
-    page_title = _("Approve a shorter notice")
-    form_class = ShortNoticeForm
-
-    def call_service(self, form):
-        return case_approve_short_notice(
-            case=self.case, user=self.request.user, reason=form.cleaned_data["reason"]
-        )
-
-
 class ItemAddView(CaseActionView):
     needs = ("ask", "rectification")
     page_title = _("Add a rectification item")
@@ -691,12 +638,13 @@ class WorkdayCheckView(View):
                 status=400,
             )
         calendar = load_calendar()
-        days = calendar.working_days_between(written, talk)
-        latest = calendar.last_working_day_for_notice(talk, 3)
+        days = NOTICE.days_ahead(calendar, written, talk)
+        latest = NOTICE.last_day(calendar, talk)
         missing = calendar.missing_years(written, talk)
-        ok = days >= 3
+        ok = NOTICE.in_time(calendar, written, talk)
         message = (
-            f"相隔{days}个工作日，{'符合' if ok else '不足'}第六条（三）提前3个工作日的要求；"
+            f"相隔{days}个工作日，{'符合' if ok else '不足'}第六条（三）提前{NOTICE.working_days}"
+            "个工作日的要求；"
             f"最晚通知日期{latest:%Y年%m月%d日}。"
             f" ({days} working days; notify by {latest:%Y-%m-%d}.)"
         )
@@ -726,11 +674,3 @@ def _date_param(value: str | None, *, with_time: bool = False):
     if hasattr(parsed, "date"):
         parsed = timezone.localtime(parsed).date() if timezone.is_aware(parsed) else parsed.date()
     return parsed if FIRST_YEAR <= parsed.year <= LAST_YEAR else None
-
-
-def int_param(value: str | None) -> int | None:
-    """A row id from a query parameter; None for anything else ("²", "1e3", 40 digits…)."""
-    value = (value or "").strip()
-    if not value.isascii() or not value.isdigit() or len(value) > 18:
-        return None
-    return int(value)

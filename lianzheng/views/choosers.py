@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms.choosers import BaseFilterForm
 from wagtail.snippets.views.chooser import ChooseResultsView, ChooseView, SnippetChooserViewSet
 
+from lianzheng.views.cases import forbidden_response
 from lianzheng.widgets import SnippetChooser
 
 
@@ -52,8 +53,6 @@ def _requires_view(view_func, model):
     @wraps(view_func)
     def wrapped(request, *args, **kwargs):
         if not model.snippet_viewset.permission_policy.user_has_permission(request.user, "view"):
-            from lianzheng.views.cases import forbidden_response
-
             if request.headers.get("x-requested-with") == "XMLHttpRequest":
                 raise PermissionDenied
             return forbidden_response(request, back_url="/admin/")

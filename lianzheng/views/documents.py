@@ -1,28 +1,32 @@
 """Generating and downloading documents in the admin: a case's, and a person's integrity file.
 
 Downloads obey the case permissions (whoever may open cases); generating is the office's and
-the attending officers' (``permissions.TRANSITION_ROLES["document"]``). A refused generation says
+the attending officers' (``permissions.ACTION_ROLES["document"]``). A refused generation says
 why on the page it came from and stores nothing; a stored file that fails its hash is refused.
 """
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import quote
 
 from django.contrib import messages
+from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 from wagtail.snippets.views.snippets import InspectView
 
 from lianzheng.choices import DocumentKind
-from lianzheng.models import GeneratedDocument, Person, TalkCase
+from lianzheng.models import GeneratedDocument, Person, RectificationCheck, TalkCase
 from lianzheng.permissions import user_can_ask, user_can_view_cases
-from lianzheng.selectors_people import integrity_file, integrity_file_versions
+from lianzheng.refusals import TransitionRefused, describe
+from lianzheng.selectors.people import integrity_file, integrity_file_versions
 from lianzheng.services.documents import DocumentUnavailable, document_generate, document_read
-from lianzheng.services.errors import OperationFailed, TransitionRefused, describe
+from lianzheng.services.errors import OperationFailed
 from lianzheng.views.cases import Forbidden, case_url
 from lianzheng.views.faults import ServiceOwnsTheWrite, expected_faults
 
@@ -30,8 +34,6 @@ PERSON_URLS = "wagtailsnippets_lianzheng_person"
 
 
 def person_url(name: str, *args) -> str:
-    from django.urls import reverse
-
     return reverse(f"{PERSON_URLS}:{name}", args=args)
 
 
@@ -172,11 +174,6 @@ class EvidenceDownloadView(View):
     if the file no longer matches the SHA-256 recorded when it was attached."""
 
     def get(self, request, pk, check_id):
-        import hashlib
-
-        from django.core.files.storage import default_storage
-
-        from lianzheng.models import RectificationCheck
 
         if not user_can_view_cases(request.user):
             raise Forbidden

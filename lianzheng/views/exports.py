@@ -11,6 +11,8 @@ which are left out rather than failing the whole export.
 
 from __future__ import annotations
 
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
 
@@ -25,8 +27,6 @@ def csv_cell(value):
 
 def xlsx_value(value):
     """A value an XLSX cell can hold: text without the control characters the format forbids."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 

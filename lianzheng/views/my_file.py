@@ -15,7 +15,7 @@ from django.utils.decorators import method_decorator
 from django.views import View
 
 from lianzheng.models import GeneratedDocument, Person
-from lianzheng.selectors_people import integrity_file, integrity_file_versions
+from lianzheng.selectors.people import integrity_file, integrity_file_versions
 from lianzheng.views.documents import pdf_response
 
 

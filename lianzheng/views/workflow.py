@@ -6,7 +6,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from lianzheng.diagram import render_svg, transition_rows
 from lianzheng.models import TalkCase
 from lianzheng.permissions import user_can_view_cases
 from lianzheng.views.cases import Forbidden, case_url
@@ -28,8 +27,3 @@ class WorkflowDiagramView(WagtailAdminTemplateMixin, TemplateView):
             {"url": case_url("list"), "label": TalkCase._meta.verbose_name_plural},
             {"url": "", "label": self.get_page_title()},
         ]
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(workflow_svg=render_svg(), workflow_rows=transition_rows())
-        return context

@@ -248,7 +248,7 @@ LIANZHENG_PDF_FONTS = json.loads(os.environ.get("LIANZHENG_PDF_FONTS", "{}"))
 # enqueues them, unless a settings module says otherwise; production queues them in the database.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
-# Reminders (lianzheng.selectors_reminders): how many working days before a rectification
+# Reminders (lianzheng.selectors.reminders): how many working days before a rectification
 # deadline the office and the subject are reminded, and how long a talk lasts in the .ics file.
 LIANZHENG_REMINDER_NEAR_DAYS = int(os.environ.get("LIANZHENG_REMINDER_NEAR_DAYS", "3"))
 LIANZHENG_TALK_MINUTES = int(os.environ.get("LIANZHENG_TALK_MINUTES", "60"))

@@ -46,7 +46,7 @@ def demo(live_server, settings, tmp_path):
 
 
 def _at(working_days: int) -> datetime:
-    from lianzheng.selectors import load_calendar
+    from lianzheng.selectors.calendar import load_calendar
 
     day = load_calendar().add_working_days(timezone.localdate(), working_days)
     return timezone.make_aware(datetime.combine(day, time(9, 30)))

@@ -45,7 +45,7 @@ def state_of(page) -> str:
 
 
 def test_a_warning_talk_from_draft_to_closed(live_server, page, screenshot):
-    from lianzheng.selectors import load_calendar
+    from lianzheng.selectors.calendar import load_calendar
     from lianzheng.services.setup import setup_all
     from tests.workflow_helpers import build_cast
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from lianzheng.choices import CaseState, CheckResult, EscalationGround, TalkType
 from lianzheng.models import RectificationItem, TalkCase
 from lianzheng.services.rectification import rectification_check_record
-from lianzheng.services.workflow import case_approve_short_notice, case_transition
+from lianzheng.services.workflow import case_transition
 from tests.workflow_helpers import advance, new_case, talk_time
 
 PLACE = "局三楼会议室"
@@ -79,7 +79,12 @@ def build_year(cast) -> list[TalkCase]:
 
     # A shorter notice, approved by the principal head (R6.3's exception).
     case = advance(cast, new_case(cast), CaseState.APPROVED)
-    case = case_approve_short_notice(case=case, user=principal, reason="项目验收在即，须尽快提醒。")
+    case = case_transition(
+        case=case,
+        transition="approve_short_notice",
+        user=principal,
+        reason="项目验收在即，须尽快提醒。",
+    )
     cases.append(
         case_transition(
             case=case,

@@ -93,6 +93,8 @@ TRANSITIONS = {
     "consent": CASE_STAFF | {SUPERUSER},
     "decline": CASE_STAFF | {SUPERUSER},
     "revise": PROPOSERS,
+    # Anyone on the case's staff may ask; R6.1 lets only the principal head approve.
+    "approve_short_notice": CASE_STAFF | {SUPERUSER},
     "notify": OFFICE | {SUPERUSER},
     "request_postponement": OFFICE | {SUPERUSER},
     "approve_postponement": LEADERS | {SUPERUSER},
@@ -217,7 +219,6 @@ def case_rows() -> list[Row]:
             posts=True,
             per_case=True,
         ),
-        Row(c + "short_notice", CASE_STAFF | {SUPERUSER}, pk, posts=True, per_case=True),
         Row(c + "item_add", OFFICE | {SUPERUSER}, pk, posts=True, per_case=True),
         Row(
             c + "item_check",

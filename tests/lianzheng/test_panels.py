@@ -47,7 +47,7 @@ def test_awaiting_consent_shows_the_day_of_submission_in_beijing(cast, rf):
 
 
 def test_awaiting_consent_knows_when_each_case_was_submitted(cast):
-    from lianzheng.selectors import awaiting_consent
+    from lianzheng.selectors.worklists import awaiting_consent
 
     case = advance(cast, new_case(cast), CaseState.SUBMITTED)
     submit = case.history.filter(history_transition="submit").get()

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from lianzheng.choices import CaseState, Role
 from lianzheng.models import CalendarOverride, CalendarYear, RoleAssignment, TalkCase
-from lianzheng.selectors import actor_facts, calendar_warnings, load_calendar, regulation_in_force
-from lianzheng.services.errors import TransitionRefused
+from lianzheng.refusals import TransitionRefused
+from lianzheng.selectors.calendar import calendar_warnings, load_calendar
+from lianzheng.selectors.facts import actor_facts, regulation_in_force
 from lianzheng.services.workflow import case_transition
 from tests.workflow_helpers import advance, new_case, talk_time
 

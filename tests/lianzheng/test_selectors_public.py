@@ -7,7 +7,7 @@ from django.utils import timezone, translation
 from lianzheng.models import RegulationPage
 from lianzheng.rules import RULES
 from lianzheng.rules.summaries import SUMMARIES, rule_summary
-from lianzheng.selectors_public import (
+from lianzheng.selectors.public import (
     breakdown,
     count_figure,
     count_year,

@@ -13,14 +13,15 @@ from django.utils import timezone
 
 from lianzheng.choices import CaseState, ReminderKind
 from lianzheng.models import RectificationItem, TalkCase
-from lianzheng.selectors import case_timeline, load_calendar
-from lianzheng.selectors_reminders import (
+from lianzheng.selectors.calendar import load_calendar
+from lianzheng.selectors.reminders import (
     case_events,
     due_events,
     recipients,
     working_day_after,
     working_day_before,
 )
+from lianzheng.selectors.timeline import case_timeline
 from tests.workflow_helpers import advance, new_case
 
 pytestmark = pytest.mark.django_db
@@ -241,8 +242,8 @@ def test_the_timeline_lists_the_reminders_sent(cast):
     cast.principal.user.save()
     case = advance(cast, new_case(cast), CaseState.SUBMITTED)
     sweep()
-    (entry,) = [e for e in case_timeline(case) if e["kind"] == "reminder"]
-    assert entry["title"] == "提醒 reminder：待审批 → 王局长"
-    assert entry["articles"] == ["R6.1"]
-    assert entry["reason"] == "邮件及首页"
+    (entry,) = [e for e in case_timeline(case) if e.kind == "reminder"]
+    assert entry.title == "提醒 reminder：待审批 → 王局长"
+    assert entry.articles == ("R6.1",)
+    assert entry.reason == "邮件及首页"
     assert len(mail.outbox) == 1

@@ -135,7 +135,7 @@ def test_overrides_entered_in_the_admin_decide_their_days_in_the_loaded_calendar
     """The calendar every case uses (load_calendar) honours the editors' override rows, and its
     counts across them still agree with checking each day."""
     from lianzheng.models import CalendarOverride
-    from lianzheng.selectors import load_calendar
+    from lianzheng.selectors.calendar import load_calendar
     from tests.hostile import each_example
 
     @settings(max_examples=30, deadline=None)

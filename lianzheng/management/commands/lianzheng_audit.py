@@ -9,6 +9,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from lianzheng.audit import chain, guards, verification
 from lianzheng.models import ChainHead
+from lianzheng.services.audit import record_verification
+from lianzheng.services.documents import stored_file_problems
 
 
 class Command(BaseCommand):
@@ -71,7 +73,6 @@ class Command(BaseCommand):
             verdict = check(int(first), int(last))
         else:
             verdict = check()
-        from lianzheng.services.audit import record_verification
 
         record_verification(verdict, user=None)
         if verdict.ok:
@@ -89,8 +90,6 @@ class Command(BaseCommand):
         )
 
     def check_files(self):
-        from lianzheng.services.documents import stored_file_problems
-
         checked, problems = stored_file_problems()
         for p in problems:
             self.stderr.write(f"{p.problem.upper()}: {p.what}: {p.name}")

@@ -19,8 +19,9 @@ from reportlab.platypus.doctemplate import BaseDocTemplate, LayoutError
 from lianzheng.choices import CheckResult, DocumentKind
 from lianzheng.documents import fonts as font_module
 from lianzheng.models import GeneratedDocument, RectificationItem
+from lianzheng.refusals import TransitionRefused
 from lianzheng.services.documents import document_generate
-from lianzheng.services.errors import OperationFailed, TransitionRefused
+from lianzheng.services.errors import OperationFailed
 from lianzheng.services.rectification import rectification_check_record
 from tests.fault_injection import (
     commit_refused,

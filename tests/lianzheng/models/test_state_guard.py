@@ -208,8 +208,8 @@ def test_restoring_an_old_version_is_refused(approved):
 
 
 def test_calling_a_transition_method_directly_is_refused(cast):
-    """case.submit() without the service has no rule facts attached, so the rules condition
-    says no: nobody can skip the permission and rule checks by calling the FSM method."""
+    """case.submit() without the service has no judged context: the transition refuses, so
+    nobody can skip the permission and rule checks by calling the FSM method."""
     case = new_case(cast)
     history_before = history_count(case)
 
@@ -223,7 +223,7 @@ def test_calling_a_transition_method_directly_is_refused(cast):
 
 def test_calling_a_transition_method_then_saving_is_refused(approved):
     """Nor can the FSM method and save() be combined by hand from a later state: the method
-    refuses (no facts), and saving the instance afterwards does not notify the case."""
+    refuses (no context), and saving the instance afterwards does not notify the case."""
     history_before = history_count(approved)
 
     with pytest.raises(TransitionNotAllowed):

@@ -24,8 +24,8 @@ from wagtail.models import Page
 
 from lianzheng.choices import CaseState
 from lianzheng.models import TalkCase
-from lianzheng.selectors import regulation_in_force
-from lianzheng.services.errors import TransitionRefused
+from lianzheng.refusals import TransitionRefused
+from lianzheng.selectors.facts import regulation_in_force
 from lianzheng.services.setup import setup_all
 from lianzheng.services.workflow import case_transition
 from tests.workflow_helpers import advance, build_cast, new_case

@@ -5,7 +5,7 @@ import pytest
 from lianzheng.choices import CaseRole, CaseState, TalkType
 from lianzheng.services.cases import case_update
 from lianzheng.services.workflow import case_explain
-from tests.workflow_helpers import advance, new_case
+from tests.workflow_helpers import advance, case_in, new_case
 
 pytestmark = pytest.mark.django_db
 
@@ -52,3 +52,33 @@ def test_an_auditor_sees_every_action_refused(cast):
     shown = case_explain(case=case, user=cast.auditor)
     assert shown and not any(e.allowed for e in shown)
     assert all("权限" in str(e.refusals[0]) for e in shown)
+
+
+@pytest.mark.parametrize(
+    ("state", "step"),
+    [
+        (CaseState.APPROVED, "notify"),
+        (CaseState.NOTIFIED, "request_postponement"),
+        (CaseState.NOTIFIED, "hold"),
+        (CaseState.HELD, "start_rectification"),
+        (CaseState.HELD, "escalate"),
+        (CaseState.SUBMITTED, "decline"),
+        (CaseState.SUBMITTED, "withdraw"),
+    ],
+)
+def test_a_step_with_a_form_is_offered_before_its_form_is_filled(cast, state, step):
+    """What the form carries (the items, the record, the time, the reason) is judged when the
+    form is sent; the button leads to the form. The rectification form's rows were judged
+    before they existed, and its button was greyed on every held case."""
+    case = case_in(cast, state)
+    user = {"decline": cast.principal, "escalate": cast.principal}.get(step, cast.clerk).user
+    shown = by_name(case_explain(case=case, user=user))[step]
+    assert shown.needs_input
+    assert shown.allowed, [str(r) for r in shown.refusals]
+
+
+def test_the_shorter_notice_approval_is_offered_to_the_principal_head_alone(cast):
+    case = case_in(cast, CaseState.APPROVED)
+    assert "approve_short_notice" not in by_name(case_explain(case=case, user=cast.clerk.user))
+    offered = by_name(case_explain(case=case, user=cast.principal.user))["approve_short_notice"]
+    assert offered.allowed and offered.needs_input

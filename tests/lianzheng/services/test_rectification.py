@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from lianzheng.choices import CaseState, CheckResult, RectificationStatus
-from lianzheng.services.errors import TransitionRefused
+from lianzheng.refusals import TransitionRefused
 from lianzheng.services.rectification import rectification_check_record, rectification_item_add
 from lianzheng.services.workflow import case_transition
 from tests.workflow_helpers import advance, new_case

@@ -15,8 +15,8 @@ from django.utils import timezone
 from lianzheng.audit import chain, verification
 from lianzheng.choices import CaseState, CheckResult, EscalationGround
 from lianzheng.models import CalendarOverride, RectificationItem
-from lianzheng.selectors import load_calendar
-from lianzheng.services.errors import TransitionRefused
+from lianzheng.refusals import TransitionRefused
+from lianzheng.selectors.calendar import load_calendar
 from lianzheng.services.rectification import rectification_check_record, rectification_item_add
 from tests.lianzheng.views.test_cases import text
 from tests.workflow_helpers import advance, new_case

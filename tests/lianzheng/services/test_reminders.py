@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from lianzheng.choices import CaseState, ReminderChannel, ReminderKind, ReminderState
 from lianzheng.models import ConfidentialReport, Reminder, ReminderImmutable, TalkCase
-from lianzheng.selectors import load_calendar
-from lianzheng.selectors_reminders import (
+from lianzheng.selectors.calendar import load_calendar
+from lianzheng.selectors.reminders import (
     MAX_ATTEMPTS,
     due_events,
     working_day_after,

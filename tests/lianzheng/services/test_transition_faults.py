@@ -46,7 +46,7 @@ from lianzheng.models import (
 )
 from lianzheng.services.cases import case_update
 from lianzheng.services.rectification import rectification_item_add
-from lianzheng.services.workflow import case_approve_short_notice, case_transition
+from lianzheng.services.workflow import case_transition
 from tests.fault_injection import (
     commit_refused,
     insert_refused,
@@ -310,7 +310,12 @@ def test_a_short_notice_approval_not_recorded_is_not_given(cast):
     case = advance(cast, new_case(cast), CaseState.APPROVED)
     before = Snapshot.take()
     with insert_refused(table(CASE_HISTORY)), pytest.raises(DatabaseError):
-        case_approve_short_notice(case=case, user=cast.principal.user, reason="工作需要。")
+        case_transition(
+            case=case,
+            transition="approve_short_notice",
+            user=cast.principal.user,
+            reason="工作需要。",
+        )
     assert_unchanged(before)
 
 
@@ -332,7 +337,7 @@ def test_a_reminder_whose_history_fails_after_the_email_is_logged_as_failed(cast
     """The one write that cannot be undone is an email already sent. The reminder's row is
     rolled back with its failed history, a FAILED row takes its place in the chain, and the
     next sweep sends again (at least once, never silently lost); the chain still verifies."""
-    from lianzheng.selectors_reminders import due_events
+    from lianzheng.selectors.reminders import due_events
     from lianzheng.services.reminders import FAILED, reminder_send
 
     case = advance(cast, new_case(cast), CaseState.SUBMITTED)

@@ -465,7 +465,7 @@ def short_notice(cast) -> Target:
     case = advance(cast, new_case(cast), CaseState.SUBMITTED)
     return Target(
         user=cast.principal.user,
-        url=case_url("short_notice", case.pk),
+        url=case_url("transition", case.pk, "approve_short_notice"),
         fields={"reason": TEXT},
         valid={"reason": "事项紧急。"},
         case=case,

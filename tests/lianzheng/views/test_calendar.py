@@ -10,7 +10,7 @@ from django.utils import timezone
 from lianzheng.choices import CaseState
 from lianzheng.models import ConfidentialReport
 from tests.factories import UserFactory
-from tests.lianzheng.test_ical import parse
+from tests.lianzheng.documents.test_ics import parse
 from tests.lianzheng.views.test_cases import text, url
 from tests.workflow_helpers import advance, new_case
 

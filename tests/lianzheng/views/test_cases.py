@@ -265,7 +265,7 @@ class TestForms:
             url("subject_add", case.pk),
             url("participant_add", case.pk),
             url("confidential", case.pk),
-            url("short_notice", case.pk),
+            url("transition", case.pk, "approve_short_notice"),
             url("item_add", case.pk),
         ]
         posts += [

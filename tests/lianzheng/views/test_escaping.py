@@ -19,8 +19,8 @@ from openpyxl import load_workbook
 
 from lianzheng.choices import CaseState, CheckResult, DocumentKind, Role, TalkType
 from lianzheng.models import ConfidentialReport, RegulationPage, TalkCase
-from lianzheng.selectors import load_calendar
-from lianzheng.selectors_reminders import working_day_after
+from lianzheng.selectors.calendar import load_calendar
+from lianzheng.selectors.reminders import working_day_after
 from lianzheng.services.documents import document_generate, document_read
 from lianzheng.services.rectification import rectification_check_record
 from lianzheng.services.workflow import case_transition

@@ -1,5 +1,5 @@
-"""The talk as an iCalendar file: RFC 5545 line ends, folding, escaping, times, and nothing
-confidential. Every test parses the text back as a calendar program would."""
+"""The talk as an iCalendar file: RFC 5545 line ends, folding, escaping, times, and a voided
+notice's cancellation. Every test parses the text back as a calendar program would."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from lianzheng.ical import TalkEvent, calendar, escape_text, fold
+from lianzheng.documents.ics import talk_calendar
+from lianzheng.selectors.reminders import TalkEvent
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -31,6 +32,14 @@ def unescape(value: str) -> str:
             out.append(value[i])
             i += 1
     return "".join(out)
+
+
+def calendar(events, *, stamp):
+    return talk_calendar(events, stamp=stamp)
+
+
+def method(text: str) -> str:
+    return next(line for line in unfold(text) if line.startswith("METHOD:")).split(":", 1)[1]
 
 
 def parse(text: str) -> list[dict]:
@@ -86,18 +95,7 @@ def test_lines_end_in_crlf_and_are_folded_at_75_octets():
     assert parsed["DESCRIPTION"][1] == "长" * 200
 
 
-def test_fold_counts_octets_not_characters():
-    line = "SUMMARY:" + "廉" * 40  # 8 + 120 octets
-    folded = fold(line)
-    first, *rest = folded.split("\r\n")
-    assert len(first.encode()) <= 75 and len(first.encode()) > 72
-    assert all(part.startswith(" ") and len(part.encode()) <= 75 for part in rest)
-    assert folded.replace("\r\n ", "") == line
-    assert fold("SHORT:x") == "SHORT:x"
-
-
 def test_text_values_are_escaped_and_come_back_unchanged():
-    assert escape_text("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
     text = calendar([event()], stamp=STAMP)
     assert "LOCATION:局三楼会议室\\, Room 301\\; east wing \\\\ B" in text.replace("\r\n ", "")
     (parsed,) = parse(text)
@@ -125,10 +123,16 @@ def test_naive_times_are_refused():
         calendar([event(start=datetime(2026, 10, 9, 10, 0))], stamp=STAMP)
 
 
-def test_a_superseded_notice_cancels_its_entry():
-    (parsed,) = parse(calendar([event(cancelled=True)], stamp=STAMP))
+def test_a_superseded_notice_offers_a_cancellation_not_the_old_invitation():
+    cancelled = calendar([event(cancelled=True)], stamp=STAMP)
+    assert method(cancelled) == "CANCEL"
+    (parsed,) = parse(cancelled)
     assert parsed["STATUS"][1] == "CANCELLED"
     assert parsed["SEQUENCE"][1] == "1"
-    (live,) = parse(calendar([event()], stamp=STAMP))
-    assert (live["STATUS"][1], live["SEQUENCE"][1]) == ("CONFIRMED", "0")
-    assert live["CLASS"][1] == "PRIVATE"
+    assert "BEGIN:VALARM" not in cancelled
+    live = calendar([event()], stamp=STAMP)
+    assert method(live) == "PUBLISH"
+    (parsed,) = parse(live)
+    assert (parsed["STATUS"][1], parsed["SEQUENCE"][1]) == ("CONFIRMED", "0")
+    assert parsed["CLASS"][1] == "PRIVATE"
+    assert parsed["UID"][1] == "lianzheng-notice-7@lianzheng.example.gov.cn"

@@ -24,10 +24,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lianzheng.choices import CheckResult, PostponementDecision, RectificationStatus, TalkType
+from lianzheng.models import (
+    Escalation,
+    Notice,
+    Postponement,
+    RectificationCheck,
+    RectificationItem,
+    TalkCase,
+)
 from lianzheng.regulation import article_anchor, article_label
 from lianzheng.rules import RULES
 from lianzheng.rules.summaries import rule_summary
-from lianzheng.rules.table import ARTICLE_10_GROUNDS, ARTICLE_11_GROUNDS, NOTICE_WORKING_DAYS
+from lianzheng.rules.table import ARTICLE_10_GROUNDS, ARTICLE_11_GROUNDS, NOTICE
+from lianzheng.selectors.calendar import load_calendar
 
 DEFAULT_MIN_COUNT = 5
 CACHE_SECONDS = 300
@@ -72,16 +81,6 @@ def _completed_on(item) -> date | None:
 
 def count_year(page_id: int, year: int, today: date | None = None) -> YearCounts:
     """The counts behind every public figure of one regulation page and year, from the database."""
-    from lianzheng.models import (
-        Escalation,
-        Notice,
-        Postponement,
-        RectificationCheck,
-        RectificationItem,
-        TalkCase,
-    )
-    from lianzheng.selectors import load_calendar
-
     today = today or timezone.localdate()
     cases = TalkCase.objects.filter(regulation_page_id=page_id, year=year)
 
@@ -94,8 +93,7 @@ def count_year(page_id: int, year: int, today: date | None = None) -> YearCounts
     in_time = sum(
         1
         for written_on, scheduled_at in notices
-        if calendar.working_days_between(written_on, timezone.localtime(scheduled_at).date())
-        >= NOTICE_WORKING_DAYS
+        if NOTICE.in_time(calendar, written_on, timezone.localtime(scheduled_at).date())
     )
 
     postponements = Postponement.objects.filter(case__in=cases).aggregate(
@@ -149,7 +147,6 @@ def year_counts(page_id: int, year: int) -> YearCounts:
 
 def years_with_data(page_id: int) -> list[int]:
     """The years a reader may choose, newest first: those with cases, and the current year."""
-    from lianzheng.models import TalkCase
 
     def years():
         return list(

@@ -30,6 +30,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from email.utils import parseaddr
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -52,7 +54,8 @@ from lianzheng.models import (
     TalkCase,
 )
 from lianzheng.roles import group_name
-from lianzheng.selectors import NOTICE_DAYS, load_calendar
+from lianzheng.rules.table import NOTICE
+from lianzheng.selectors.calendar import load_calendar
 from lianzheng.workdays import WorkdayCalendar
 
 NEAR_DAYS_DEFAULT = 3
@@ -169,7 +172,7 @@ def case_events(
             )
     if case.state == CaseState.APPROVED and case.scheduled_at and case.scheduled_at > now:
         talk_day = timezone.localdate(case.scheduled_at)
-        last = calendar.last_working_day_for_notice(talk_day, NOTICE_DAYS)
+        last = NOTICE.last_day(calendar, talk_day)
         if last <= today:
             events.append(
                 ReminderEvent(
@@ -232,9 +235,9 @@ def candidate_cases(*, calendar: WorkdayCalendar, now: datetime):
     def midnight(day: date) -> datetime:
         return timezone.make_aware(datetime.combine(day, time.min))
 
-    # A notice is due at the latest NOTICE_DAYS working days (plus the notice day) before the
-    # talk; a talk is announced on the working day before it.
-    notice_horizon = midnight(calendar.add_working_days(today, NOTICE_DAYS + 1) + _ONE_DAY)
+    # A notice is due at the latest R6.3's working days (plus the notice day) before the talk;
+    # a talk is announced on the working day before it.
+    notice_horizon = midnight(calendar.add_working_days(today, NOTICE.working_days + 1) + _ONE_DAY)
     talk_horizon = midnight(calendar.add_working_days(today, 1) + _ONE_DAY)
     item_horizon = calendar.add_working_days(today, near_days() + 1)
     open_items = RectificationItem.objects.filter(
@@ -385,46 +388,35 @@ def reminders_for_user(user, *, days: int = 30):
     )
 
 
-def reminder_timeline_entries(case: TalkCase) -> list[dict]:
-    """Timeline entries (the shape of ``selectors.case_timeline``) for the reminders of the
-    case: who was reminded of what, when, and by which channel, failures included."""
-    entries = []
-    for reminder in case.reminders.order_by("sent_at", "pk"):
-        sent = reminder.state == ReminderState.SENT
-        title = "提醒 reminder" if sent else "提醒发送失败 reminder failed"
-        entries.append(
-            {
-                "when": reminder.sent_at,
-                "who": "",
-                "kind": "reminder",
-                "title": f"{title}：{reminder.get_kind_display()} → {reminder.recipient_name}",
-                "transition": "",
-                "reason": reminder.get_channel_display() if sent else reminder.error,
-                "articles": list(ARTICLES.get(reminder.kind, ())),
-                "changes": [],
-                "object": "",
-            }
-        )
-    return entries
-
-
 # -- the talk as a calendar entry --------------------------------------------------------------
 
 
-def notice_calendar_event(notice: Notice):
-    """The talk of ``notice`` as an ``ical.TalkEvent``: time, place and case number, nothing
-    about why the talk is held (calendars are shared and synchronised far and wide)."""
-    from urllib.parse import urlsplit
+@dataclass(frozen=True)
+class TalkEvent:
+    """What a calendar entry of a talk says (lianzheng.documents.ics writes it)."""
 
-    from lianzheng.ical import TalkEvent, default_end
+    uid: str
+    start: datetime
+    end: datetime
+    summary: str
+    location: str
+    description: str = ""
+    organizer_name: str = ""
+    organizer_email: str = ""
+    cancelled: bool = False
 
+
+def notice_calendar_event(notice: Notice) -> TalkEvent:
+    """The talk of ``notice``: time, place and case number, nothing about why the talk is held
+    (calendars are shared and synchronised far and wide). A superseded notice's entry is a
+    cancellation."""
     case = notice.case
     host = urlsplit(settings.WAGTAILADMIN_BASE_URL).hostname or "lianzheng.invalid"
     minutes = int(getattr(settings, "LIANZHENG_TALK_MINUTES", 60))
     return TalkEvent(
         uid=f"lianzheng-notice-{notice.pk}@{host}",
         start=notice.scheduled_at,
-        end=default_end(notice.scheduled_at, minutes),
+        end=notice.scheduled_at + timedelta(minutes=minutes),
         summary=f"廉政约谈 Integrity talk（{case.number}）",
         location=notice.place,
         description=(
@@ -432,15 +424,10 @@ def notice_calendar_event(notice: Notice):
             "Please attend at the set time; a postponement needs a written application "
             "in advance (Article 8(1))."
         ),
+        organizer_name="阿坝州住房和城乡建设局办公室",
+        organizer_email=parseaddr(settings.DEFAULT_FROM_EMAIL)[1],
         cancelled=notice.superseded,
     )
-
-
-def notice_ics(notice: Notice, *, stamp: datetime | None = None) -> str:
-    """The .ics file of the talk ``notice`` announces."""
-    from lianzheng.ical import calendar
-
-    return calendar([notice_calendar_event(notice)], stamp=stamp or timezone.now())
 
 
 def notice_ics_filename(notice: Notice) -> str:

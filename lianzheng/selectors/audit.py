@@ -12,6 +12,7 @@ from django.utils import timezone
 from lianzheng.audit.chain import chained_models
 from lianzheng.choices import CaseState
 from lianzheng.models import ChainHead, ChainVerification, TalkCase
+from lianzheng.selectors.changes import field_display
 
 CASE_LINKED = {
     "historicaltalkcase": "id",
@@ -120,19 +121,14 @@ def case_versions(case: TalkCase):
 
 def compare_versions(case: TalkCase, a_id: int, b_id: int) -> list[dict]:
     """Field by field, in the fields' Chinese labels: what version A and version B say."""
-    from lianzheng.selectors import _displayer
-
     a = case.history.get(history_id=a_id)
     b = case.history.get(history_id=b_id)
     rows = []
     for field in TalkCase._meta.concrete_fields:
         if field.attname in ("id",):
             continue
-        choices = dict(field.flatchoices) if field.choices else None
-        show = _displayer(choices)
+        show = field_display(field)
         old, new = getattr(a, field.attname), getattr(b, field.attname)
-        if field.is_relation:
-            show = _related_displayer(field)
         rows.append(
             {
                 "label": str(field.verbose_name),
@@ -142,26 +138,6 @@ def compare_versions(case: TalkCase, a_id: int, b_id: int) -> list[dict]:
             }
         )
     return rows
-
-
-def _related_displayer(field):
-    from wagtail.models import Revision
-
-    model = field.related_model
-
-    def show(pk) -> str:
-        if pk is None:
-            return ""
-        obj = model._default_manager.filter(pk=pk).first()
-        if obj is None:
-            return f"#{pk}"
-        if isinstance(obj, Revision):
-            # Wagtail's own str() is '"<title>" at 2026-11-27 21:15:48.192952+00:00': English
-            # and UTC. The case page calls the same thing 「版本 #3」.
-            return f"#{obj.pk}（{timezone.localtime(obj.created_at):%Y-%m-%d %H:%M}）"
-        return str(obj)
-
-    return show
 
 
 def chain_status() -> dict:

@@ -1,24 +1,79 @@
-"""A person's integrity file (个人廉政档案, 第九条) as the admin and the person himself read it.
+"""People: the person behind a login, who should take part in a case (第六条（二）), and a
+person's integrity file (个人廉政档案, 第九条) as the admin and the person himself read it.
 
-Every case the person was the subject of, oldest first, with its talk, commitment, rectification
-items and escalation, and the documents generated for him. Like the documents, it never reads the
-confidential report (R7.4), so the same entries can be shown to the person himself.
+The integrity file lists every case the person was the subject of, oldest first, with its talk,
+commitment, rectification items and escalation, and the documents generated for him. Like the
+documents, it never reads the confidential report (R7.4), so the same entries can be shown to
+the person himself.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.db.models import Prefetch
 
-from lianzheng.choices import CaseState, DocumentKind
+from lianzheng.choices import CaseRole, CaseState, DocumentKind
 from lianzheng.models import (
     CaseSubject,
     GeneratedDocument,
     Person,
     RectificationItem,
+    RoleAssignment,
+    TalkCase,
     TalkRecord,
 )
+from lianzheng.rules.table import required_participants
+from lianzheng.selectors.facts import person_facts
+
+
+def suggested_participants(case: TalkCase, on: date | None = None) -> list[tuple[Person, str]]:
+    """Who fills each part R6.2 requires of this case (``required_participants``), from today's
+    role assignments: for the lead, someone who meets every lead requirement (one per subject
+    of a collective talk), in the rule's order of preference; never a subject (R7.1)."""
+    subjects = [s.person for s in case.subjects.select_related("person__unit")]
+    subject_ids = {p.pk for p in subjects}
+    needs = required_participants(
+        case.talk_type, [person_facts(p) for p in subjects], case.delegated_by_id is not None
+    )
+    holders: dict[tuple[str, int | None], list[Person]] = {}
+    for ra in (
+        RoleAssignment.objects.current(on)
+        .filter(role__in={role for need in needs for role in need.roles})
+        .select_related("person")
+        .order_by("-valid_from", "pk")
+    ):
+        if ra.person_id in subject_ids:
+            continue
+        holders.setdefault((ra.role, None), []).append(ra.person)
+        if ra.unit_id:
+            holders.setdefault((ra.role, ra.unit_id), []).append(ra.person)
+
+    def candidates(need) -> list[Person]:
+        found = []
+        for role in need.roles:
+            found += [p for p in holders.get((role, need.section), []) if p not in found]
+        return found
+
+    result: list[tuple[Person, str]] = []
+    leads = [need for need in needs if need.case_role == CaseRole.LEAD]
+    if leads:
+        everyone = [set(p.pk for p in candidates(need)) for need in leads]
+        lead = next((p for p in candidates(leads[0]) if all(p.pk in s for s in everyone)), None)
+        if lead is not None:
+            result.append((lead, CaseRole.LEAD))
+    for need in needs:
+        if need.case_role == CaseRole.LEAD:
+            continue
+        taken = {p.pk for p, _role in result}
+        person = next((p for p in candidates(need) if p.pk not in taken), None)
+        if person is not None:
+            result.append((person, need.case_role))
+    return result
+
+
+# -- the integrity file --------------------------------------------------------------------------
 
 NOT_FILED = (CaseState.DRAFT, CaseState.WITHDRAWN, CaseState.DECLINED)
 

@@ -1,0 +1,128 @@
+"""Case listing and search: the rows a listing shows, what a search finds, what is due next."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.utils import timezone
+from django.utils.translation import pgettext_lazy
+
+from lianzheng.choices import CaseRole, CaseState, RectificationStatus
+from lianzheng.models import (
+    CaseParticipant,
+    CaseSubject,
+    RectificationItem,
+    TalkCase,
+)
+from lianzheng.rules.table import NOTICE
+from lianzheng.selectors.facts import person_for_user
+from lianzheng.workdays import WorkdayCalendar
+
+
+def case_listing(queryset=None):
+    """Cases with everything a listing row shows, in a fixed number of queries.
+
+    The next rectification deadline comes from a prefetch of the page's open items, not an
+    aggregate: a MIN over all cases' items forces a GROUP BY of the whole table before the
+    page is cut (measured: 0.6 s for 100,000 cases).
+    """
+
+    queryset = TalkCase.objects.all() if queryset is None else queryset
+    return queryset.prefetch_related(
+        Prefetch("subjects", queryset=CaseSubject.objects.select_related("person__unit")),
+        Prefetch(
+            "participants",
+            queryset=CaseParticipant.objects.filter(role=CaseRole.LEAD).select_related("person"),
+            to_attr="lead_participants",
+        ),
+        Prefetch(
+            "rectification_items",
+            queryset=RectificationItem.objects.exclude(
+                status=RectificationStatus.VERIFIED
+            ).order_by("deadline"),
+            to_attr="open_items",
+        ),
+    )
+
+
+def case_search(queryset, query: str):
+    """The cases whose number contains ``query`` or one of whose subjects' names does.
+
+    Shaped as ``id IN (numbers UNION names)`` rather than ``number LIKE … OR EXISTS(names)``:
+    the OR forces a scan of every case with a subquery for each, the union looks up the few
+    matching people and numbers first (100,000 cases: 88 ms → 4 ms for a name). On PostgreSQL
+    the number is found through a trigram index (migration 0011). A case number is digits in
+    fixed characters (阿州住建廉约〔2026〕12号), so a query without a digit cannot pick out a
+    number and only the names are searched.
+    """
+    query = query.strip()
+    if not query:
+        return queryset
+    matches = CaseSubject.objects.filter(person__name__icontains=query).order_by().values("case_id")
+    if any(character in "0123456789" for character in query):
+        numbers = TalkCase.objects.filter(number__contains=query).order_by().values("pk")
+        matches = numbers.union(matches)
+    return queryset.filter(pk__in=matches)
+
+
+def next_deadline(case: TalkCase, calendar: WorkdayCalendar, today: date | None = None):
+    """(date, label) of the next thing due on the case, or None: the last day the notice can go
+    out (approved), the talk (notified), or the earliest open rectification item. The label is
+    in the reader's language: the list showed 「约谈」 on the English page, the case page
+    「约谈 talk」 on the Chinese one."""
+    today = today or timezone.localdate()
+    if case.state == CaseState.APPROVED and case.scheduled_at:
+        talk = timezone.localtime(case.scheduled_at).date()
+        return NOTICE.last_day(calendar, talk), pgettext_lazy("next deadline", "notice by")
+    if case.state in (CaseState.NOTIFIED, CaseState.POSTPONEMENT_REQUESTED) and case.scheduled_at:
+        return timezone.localtime(case.scheduled_at).date(), pgettext_lazy("next deadline", "talk")
+    if case.state == CaseState.RECTIFYING:
+        open_items = getattr(case, "open_items", None)
+        if open_items is not None:
+            deadline = open_items[0].deadline if open_items else None
+        else:
+            deadline = (
+                case.rectification_items.exclude(status="verified")
+                .order_by("deadline")
+                .values_list("deadline", flat=True)
+                .first()
+            )
+        if deadline:
+            return deadline, pgettext_lazy("next deadline", "rectification")
+    return None
+
+
+def overdue_q(calendar: WorkdayCalendar, today: date | None = None):
+    """Cases late on something: a notice that can no longer go out in time, a talk that passed
+    without a record, a rectification item past its deadline."""
+
+    today = today or timezone.localdate()
+    earliest_in_time = NOTICE.earliest_talk_day(calendar, today)
+    notice_late = Q(
+        state=CaseState.APPROVED,
+        scheduled_at__lt=timezone.make_aware(datetime.combine(earliest_in_time, time.min)),
+    )
+    talk_passed = Q(state=CaseState.NOTIFIED, scheduled_at__lt=timezone.now())
+    item_late = Q(state=CaseState.RECTIFYING) & Q(
+        Exists(
+            RectificationItem.objects.filter(case=OuterRef("pk"), deadline__lt=today).exclude(
+                status=RectificationStatus.VERIFIED
+            )
+        )
+    )
+    return notice_late | talk_passed | item_late
+
+
+def cases_of_user_q(user):
+    """Cases the user is on: as creator, proposer, participant or consenting head."""
+
+    person = person_for_user(user)
+    q = Q(created_by=user)
+    if person is not None:
+        q |= (
+            Q(proposed_by=person)
+            | Q(consented_by=person)
+            | Q(Exists(CaseParticipant.objects.filter(case=OuterRef("pk"), person=person)))
+        )
+    return q

@@ -1,0 +1,34 @@
+"""What the regulation page shows beside its text, read by the page's template rather than by
+its model: the rules and figures beside each article, and the case workflow drawn from the
+workflow's steps."""
+
+from __future__ import annotations
+
+from django import template
+
+from lianzheng.diagram import render_svg, transition_rows
+from lianzheng.selectors.public import public_record
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def regulation_record(context, page):
+    """The page's public record for the year the reader chose (``?year=``)."""
+    request = context.get("request")
+    return public_record(page, request.GET.get("year") if request else None)
+
+
+@register.simple_tag
+def articles_beside(page, record):
+    """Each article of the page with what stands beside it (or None)."""
+    return [
+        (block, record.articles.get(block.value["number"]))
+        for block in page.body
+        if block.block_type == "article"
+    ]
+
+
+@register.inclusion_tag("lianzheng/includes/workflow.html")
+def workflow_figure():
+    return {"workflow_svg": render_svg(), "workflow_rows": transition_rows()}
