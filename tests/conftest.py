@@ -125,11 +125,35 @@ def profile(db):
         setup_all()
 
 
-@pytest.fixture
-def installed(profile):
-    """The site as ``make run`` leaves it: groups, units, site tree, regulation, demo logins."""
+@pytest.fixture(scope="module")
+def demo_site(django_db_setup, django_db_blocker):
+    """``setup_all(demo=True)`` once for a module whose tests all start from the demo site
+    (``pytestmark = pytest.mark.usefixtures("demo_site")``): set up inside a transaction that
+    stays open for the module, so each test's own transaction is a savepoint in it, rolled back
+    to the demo site after the test, and the whole is rolled back after the module. Such a
+    module has no ``transaction=True`` test."""
+    from django.db import transaction
+
     from lianzheng.services.setup import setup_all
 
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield setup_all(demo=True)
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+@pytest.fixture
+def installed(request, profile):
+    """The site as ``make run`` leaves it: groups, units, site tree, regulation, demo logins
+    (the module's ``demo_site`` when it has one)."""
+    from lianzheng.services.setup import setup_all
+
+    if "demo_site" in request.fixturenames:
+        return request.getfixturevalue("demo_site")
     return setup_all(demo=True)
 
 

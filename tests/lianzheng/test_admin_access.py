@@ -5,7 +5,8 @@ from django.urls import reverse
 
 from lianzheng.roles import ROLES
 
-pytestmark = pytest.mark.django_db
+# Every test starts from the demo site, set up once for the module.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_site")]
 
 
 def test_login_page_is_in_chinese(client, installed):
@@ -17,10 +18,8 @@ def test_login_page_is_in_chinese(client, installed):
 
 
 @pytest.mark.parametrize("username", [spec.demo_username for spec in ROLES] + ["admin"])
-def test_every_demo_login_signs_in_with_its_printed_password(client, username):
-    from lianzheng.services.setup import setup_all
-
-    password = setup_all(demo=True).demo_passwords[username]
+def test_every_demo_login_signs_in_with_its_printed_password(client, installed, username):
+    password = installed.demo_passwords[username]
     response = client.post(
         reverse("wagtailadmin_login"), {"username": username, "password": password}
     )

@@ -9,7 +9,8 @@ from django.db.models import F
 from django.test import override_settings
 from django.urls import reverse
 
-pytestmark = pytest.mark.django_db
+# Every test starts from the demo site, set up once for the module.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_site")]
 
 LOCKED = "账户已暂时锁定"
 

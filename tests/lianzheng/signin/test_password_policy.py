@@ -9,7 +9,8 @@ from django.utils import translation
 
 from lianzheng.roles import ROLES
 
-pytestmark = pytest.mark.django_db
+# Every test starts from the demo site, set up once for the module.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_site")]
 
 TOO_SIMPLE = "密码须至少混合以下 3 类字符"
 STRONG = "Tiaozheng-2024-Aba"
@@ -59,10 +60,8 @@ def test_a_long_mixed_password_passes():
     assert refusals("廉政约谈制度试行Aba2021") == []
 
 
-def test_every_demo_password_satisfies_the_policy():
-    from lianzheng.services.setup import setup_all
-
-    passwords = setup_all(demo=True).demo_passwords
+def test_every_demo_password_satisfies_the_policy(installed):
+    passwords = installed.demo_passwords
     assert set(passwords) == {"admin", *(spec.demo_username for spec in ROLES)}
     users = get_user_model().objects.in_bulk(list(passwords), field_name="username")
     for username, password in passwords.items():

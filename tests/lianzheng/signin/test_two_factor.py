@@ -22,7 +22,8 @@ from lianzheng.choices import Role
 from lianzheng.roles import group_name
 from lianzheng.signin import twofactor
 
-pytestmark = pytest.mark.django_db
+# Every test starts from the demo site, set up once for the module.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_site")]
 
 LEADERS_AND_DISCIPLINE = (
     "principal_head",
