@@ -1,7 +1,8 @@
 """Benchmark the case listing, the case page and the case forms on 100,000 cases.
 
     .venv/bin/python bench/bench_listing.py --db sqlite
-    .venv/bin/python bench/bench_listing.py --db postgres
+    .venv/bin/python bench/bench_listing.py --db postgres [--pg-name lianzheng_bench]
+    .venv/bin/python bench/bench_listing.py --quick        # 600 cases: what the test suite runs
 
 Loads the bench database first if it is not loaded yet (bench/load_cases.py; --reload forces
 it), then, with Django's test Client signed in as a superuser and as an office user, measures
@@ -13,8 +14,8 @@ bench-only urlconf (the application's urls are not touched).
 It then checks that the query count does not grow with the rows shown (20 vs 100 rows a page vs
 a single row), EXPLAINs every listing query (PostgreSQL: EXPLAIN without ANALYZE, flagging Seq
 Scans and unbounded full index scans on lianzheng_talkcase, _casesubject and _person; SQLite:
-EXPLAIN QUERY PLAN), and measures the recommended code changes by monkeypatching them in this
-process only (and, on PostgreSQL, candidate indexes inside a transaction that is rolled back).
+EXPLAIN QUERY PLAN). (The code changes it recommended once, measured by monkeypatching, are in
+the application now; bench_scale.py compares 10,000 cases with 100,000.)
 
 The table is printed and written to bench/results/listing-<db>.md (git-ignored). Speed targets
 are reported, not asserted.
@@ -23,8 +24,6 @@ are reported, not asserted.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import functools
 import gc
 import json
 import math
@@ -36,8 +35,9 @@ import subprocess
 import sys
 import time
 import types
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 import load_cases
 
@@ -49,6 +49,8 @@ PLAIN_COLUMNS_100_PREFIX = "bench-plain-columns-100"
 PLAIN_FIELDS_100_PREFIX = "bench-plain-fields-100"
 WATCHED = ("lianzheng_talkcase", "lianzheng_casesubject", "lianzheng_person")
 TARGET_MS = 100
+# --quick: enough cases for every state, year and sample the bench picks
+QUICK_CASES, QUICK_PEOPLE = 600, 300
 SLOW_SECONDS, SLOW_RUNS = 1.0, 3  # pages slower than a second are measured three times
 OPTION_LIMIT = 200  # more <option>s than this on a form means a select of people
 
@@ -549,344 +551,6 @@ def _from_clause(sql: str) -> str:
     return sql[at + 1 :] if at >= 0 else sql
 
 
-# -- the recommended changes, measured by monkeypatching -------------------------------------
-
-
-def case_listing_with_subquery(queryset=None):
-    """A: selectors.case_listing with the next open item's deadline as a correlated subquery
-    instead of Min() over a LEFT JOIN, which makes the database group the whole (filtered)
-    table before ORDER BY … LIMIT and the paginator's COUNT group it again."""
-    from django.db.models import OuterRef, Prefetch, Subquery
-
-    from lianzheng.choices import CaseRole, RectificationStatus
-    from lianzheng.models import CaseParticipant, CaseSubject, RectificationItem, TalkCase
-
-    queryset = TalkCase.objects.all() if queryset is None else queryset
-    next_open = (
-        RectificationItem.objects.filter(case=OuterRef("pk"))
-        .exclude(status=RectificationStatus.VERIFIED)
-        .order_by("deadline")
-        .values("deadline")[:1]
-    )
-    return queryset.prefetch_related(
-        Prefetch("subjects", queryset=CaseSubject.objects.select_related("person__unit")),
-        Prefetch(
-            "participants",
-            queryset=CaseParticipant.objects.filter(role=CaseRole.LEAD).select_related("person"),
-            to_attr="lead_participants",
-        ),
-    ).annotate(next_item_deadline=Subquery(next_open))
-
-
-def case_listing_with_prefetch(queryset=None):
-    """A2: selectors.case_listing without an annotation: the page's open rectification items
-    are prefetched (one query for the page, ordered by deadline) and read by next_deadline."""
-    from django.db.models import Prefetch
-
-    from lianzheng.choices import CaseRole, RectificationStatus
-    from lianzheng.models import CaseParticipant, CaseSubject, RectificationItem, TalkCase
-
-    queryset = TalkCase.objects.all() if queryset is None else queryset
-    return queryset.prefetch_related(
-        Prefetch("subjects", queryset=CaseSubject.objects.select_related("person__unit")),
-        Prefetch(
-            "participants",
-            queryset=CaseParticipant.objects.filter(role=CaseRole.LEAD).select_related("person"),
-            to_attr="lead_participants",
-        ),
-        Prefetch(
-            "rectification_items",
-            queryset=RectificationItem.objects.exclude(status=RectificationStatus.VERIFIED)
-            .only("case_id", "deadline")
-            .order_by("deadline"),
-            to_attr="open_items",
-        ),
-    )
-
-
-def next_deadline_from_prefetch(case, calendar, today=None):
-    """A2's selectors.next_deadline: the earliest prefetched open item, no query per row."""
-    from lianzheng.selectors.cases import next_deadline
-
-    if case.state == "rectifying" and hasattr(case, "open_items"):
-        items = case.open_items
-        return (items[0].deadline, "整改期限 rectification") if items else None
-    return next_deadline(case, calendar, today)
-
-
-def _cases_of_people(people):
-    """Cases whose subjects are among ``people`` (a Person queryset), read through
-    casesubject's person_id index and the case's primary key."""
-    from lianzheng.models import CaseSubject
-
-    return CaseSubject.objects.filter(person_id__in=people.values("pk")).values("case_id")
-
-
-def search_by_subject_ids(self, queryset):
-    """C: CaseIndexView.search_queryset without ``number LIKE … OR EXISTS(…)``, which tests
-    every case: a case number (〔2025〕123) is looked up by (year, sequence), other digits
-    by number only, anything else by the subjects' names through casesubject.person_id."""
-    from lianzheng.models import Person
-
-    if not self.is_searching:
-        return queryset
-    query = self.search_query.strip()
-    number = re.search(r"(\d{4})\s*〕\s*(\d+)", query)
-    if number:
-        return queryset.filter(year=int(number[1]), sequence=int(number[2]))
-    if any(ch.isdigit() for ch in query):
-        return queryset.filter(number__icontains=query)
-    return queryset.filter(pk__in=_cases_of_people(Person.objects.filter(name__icontains=query)))
-
-
-def case_explain_with_one_facts(*, case, user):
-    """D: workflow.case_explain building the case's facts once and replacing only
-    ``transition`` for each transition, instead of one case_facts() (≈12 queries) each."""
-    from lianzheng.services import workflow
-
-    original = workflow.case_facts
-    cache = {}
-
-    def facts_once(case_, *, user, transition, calendar=None, **kwargs):
-        if "base" not in cache:
-            cache["base"] = original(
-                case_, user=user, transition=transition, calendar=calendar, **kwargs
-            )
-        return replace(cache["base"], transition=transition)
-
-    workflow.case_facts = facts_once
-    try:
-        return workflow.case_explain(case=case, user=user)
-    finally:
-        workflow.case_facts = original
-
-
-def next_deadline_using_annotation(case, calendar, today=None):
-    """E: selectors.next_deadline trusting the listing's annotation when it is there, even
-    when it is None (all items verified), instead of querying again for that row."""
-    from lianzheng.selectors.cases import next_deadline
-
-    if case.state == "rectifying" and hasattr(case, "next_item_deadline"):
-        deadline = case.next_item_deadline
-        return (deadline, "整改期限 rectification") if deadline else None
-    return next_deadline(case, calendar, today)
-
-
-def filter_unit_by_ids(self, queryset, name, value):
-    """F: CaseFilterSet.filter_unit as ``pk IN (cases of the unit's people)``."""
-    from lianzheng.models import Person
-
-    if not value:
-        return queryset
-    return queryset.filter(pk__in=_cases_of_people(Person.objects.filter(unit=value)))
-
-
-def filter_county_by_ids(self, queryset, name, value):
-    """F: CaseFilterSet.filter_county as ``pk IN (cases of the county's people)``."""
-    from lianzheng.models import Person
-
-    if not value:
-        return queryset
-    return queryset.filter(pk__in=_cases_of_people(Person.objects.filter(unit__county=value)))
-
-
-def notices_due_bounded(calendar=None, today=None):
-    """G: selectors.notices_due reading only consented cases whose talk is near enough (in
-    SQL), at most PANEL_ROWS, instead of every consented case with a planned talk."""
-    from datetime import datetime, time
-
-    from django.utils import timezone
-
-    from lianzheng.models import TalkCase
-    from lianzheng.rules.table import NOTICE
-    from lianzheng.selectors.calendar import load_calendar
-    from lianzheng.selectors.cases import case_listing
-
-    calendar = calendar or load_calendar()
-    today = today or timezone.localdate()
-    horizon = calendar.add_working_days(today, NOTICE.working_days + 1)
-    candidates = case_listing(
-        TalkCase.objects.filter(
-            state="approved",
-            scheduled_at__lt=timezone.make_aware(datetime.combine(horizon, time.min)),
-        )
-    ).order_by("scheduled_at")[: PANEL_ROWS * 3]
-    due = []
-    for case in candidates:
-        talk = timezone.localtime(case.scheduled_at).date()
-        last = NOTICE.last_day(calendar, talk)
-        if last <= today:
-            due.append((case, last, last < today))
-    return sorted(due, key=lambda row: row[1])[:PANEL_ROWS]
-
-
-PANEL_ROWS = 10
-
-FIXES = {
-    "A2": "`selectors.case_listing`: no annotation; `Prefetch('rectification_items', "
-    "queryset=RectificationItem.objects.exclude(status=VERIFIED).order_by('deadline'), "
-    "to_attr='open_items')`, and `selectors.next_deadline` takes `case.open_items[0]` when "
-    "the attribute is there (one query per page, whatever the filter)",
-    "A": "(smaller alternative to A2) `selectors.case_listing`: `next_item_deadline=Subquery("
-    "RectificationItem.objects.filter(case=OuterRef('pk')).exclude(status=VERIFIED)"
-    ".order_by('deadline').values('deadline')[:1])` instead of `Min(…)`; needs E and B",
-    "B": "`CaseFilterSet.state = MultipleChoiceFilter(…, distinct=False)`: a filter on the "
-    "case's own column cannot duplicate rows, and DISTINCT over every column sorts them all",
-    "C": "`CaseIndexView.search_queryset`, no OR: a case number `〔YYYY〕N` → `filter(year=, "
-    "sequence=)` (unique index); other digits → `number__icontains` only; otherwise "
-    "`pk__in=CaseSubject.objects.filter(person_id__in=Person.objects.filter(name__icontains=q)"
-    ".values('pk')).values('case_id')`",
-    "D": "`workflow.case_explain`: `base = case_facts(…)` once, `replace(base, "
-    "transition=name)` per transition",
-    "E": "(with A) `selectors.next_deadline`: use `next_item_deadline` whenever the attribute "
-    "is there, even None; today a rectifying case whose items are all verified costs a query "
-    "per row",
-    "F": "`CaseFilterSet.filter_unit/filter_county`: `pk__in=` the cases of `Person.objects."
-    "filter(unit=…)` / `(unit__county=…)` instead of `Exists(CaseSubject…)`",
-    "H": "`workdays._package_probe`: `@functools.lru_cache(maxsize=None)` (the official "
-    "calendar is static data): every load_calendar() rebuilds each year it touches with two "
-    "chinese_calendar calls per day, each scanning the package's holiday table",
-    "G": f"dashboard panels: at most {PANEL_ROWS} rows each, in SQL (`[:{PANEL_ROWS}]` on "
-    "awaiting_consent, overdue_cases, rectification_checks_due; notices_due reads only "
-    "consented cases whose talk is within R6.3's working days + 1), with a link to the "
-    "filtered listing for the rest",
-}
-LISTING_FIXES = ("A2", "B", "C", "F", "H")
-
-
-MISSING = object()
-
-
-@contextlib.contextmanager
-def patched(*fixes: str):
-    """Apply the recommended changes in this process, and undo them afterwards."""
-    from lianzheng import panels, selectors, viewsets, workdays
-    from lianzheng.views import cases as case_views
-    from lianzheng.viewsets import CaseFilterSet
-
-    saved = [
-        (workdays, "_package_probe"),
-        (panels, "awaiting_consent"),
-        (panels, "overdue_cases"),
-        (panels, "rectification_checks_due"),
-        (panels, "notices_due"),
-        (case_views, "case_listing"),
-        (selectors, "case_listing"),
-        (case_views.CaseIndexView, "search_queryset"),
-        (case_views, "case_explain"),
-        (case_views, "next_deadline"),
-        (viewsets, "next_deadline"),
-        (CaseFilterSet, "filter_unit"),
-        (CaseFilterSet, "filter_county"),
-    ]
-    # The application is being edited: a name that has moved is reported, not patched.
-    originals = [(owner, name, owner.__dict__.get(name, MISSING)) for owner, name in saved]
-    for owner, name, value in originals:
-        if value is MISSING:
-            print(f"  ! {getattr(owner, '__name__', owner)}.{name} not found", file=sys.stderr)
-    distinct = CaseFilterSet.base_filters["state"].distinct
-    try:
-        if "A" in fixes:
-            case_views.case_listing = selectors.case_listing = case_listing_with_subquery
-        if "A2" in fixes:
-            case_views.case_listing = selectors.case_listing = case_listing_with_prefetch
-            case_views.next_deadline = next_deadline_from_prefetch
-            viewsets.next_deadline = next_deadline_from_prefetch
-        if "H" in fixes:
-            workdays._package_probe = functools.lru_cache(maxsize=None)(workdays._package_probe)
-        if "G" in fixes:
-            awaiting, overdue, checks = (
-                panels.awaiting_consent,
-                panels.overdue_cases,
-                panels.rectification_checks_due,
-            )
-            panels.awaiting_consent = lambda: awaiting()[:PANEL_ROWS]
-            panels.overdue_cases = lambda calendar=None: overdue(calendar)[:PANEL_ROWS]
-            panels.rectification_checks_due = lambda *a, **k: checks(*a, **k)[:PANEL_ROWS]
-            panels.notices_due = notices_due_bounded
-        if "B" in fixes:
-            CaseFilterSet.base_filters["state"].distinct = False
-        if "C" in fixes:
-            case_views.CaseIndexView.search_queryset = search_by_subject_ids
-        if "D" in fixes:
-            case_views.case_explain = case_explain_with_one_facts
-        if "E" in fixes:
-            case_views.next_deadline = next_deadline_using_annotation
-            viewsets.next_deadline = next_deadline_using_annotation
-        if "F" in fixes:
-            CaseFilterSet.filter_unit = filter_unit_by_ids
-            CaseFilterSet.filter_county = filter_county_by_ids
-        yield
-    finally:
-        for owner, name, value in originals:
-            if value is not MISSING:
-                setattr(owner, name, value)
-            elif name in owner.__dict__:
-                delattr(owner, name)
-        CaseFilterSet.base_filters["state"].distinct = distinct
-
-
-# Candidate indexes and settings, applied inside a transaction that is rolled back (both
-# databases have transactional DDL): (name, SQL, the pages it concerns).
-STATE_ORDER_INDEX = (
-    "index talkcase (state, year, sequence)",
-    [
-        "CREATE INDEX bench_talkcase_state_order ON lianzheng_talkcase (state, year, sequence)",
-        "ANALYZE lianzheng_talkcase",
-    ],
-    ("closed", "notified"),
-)
-TRGM = "CREATE EXTENSION IF NOT EXISTS pg_trgm"
-PG_VARIANTS = [
-    ("as is", [], ("closed", "notified", "overdue", "name", "two", "digits", "unit")),
-    ("SET LOCAL jit = off", ["SET LOCAL jit = off"], ("overdue", "name", "digits", "unit")),
-    STATE_ORDER_INDEX,
-    (
-        "index talkcase (state, scheduled_at)",
-        [
-            "CREATE INDEX bench_talkcase_state_scheduled ON lianzheng_talkcase "
-            "(state, scheduled_at)",
-            "ANALYZE lianzheng_talkcase",
-        ],
-        ("overdue",),
-    ),
-    (
-        "trigram index on UPPER(person.name)",
-        [
-            TRGM,
-            "CREATE INDEX bench_person_name_trgm ON lianzheng_person "
-            "USING gin (UPPER(name) gin_trgm_ops)",
-            "ANALYZE lianzheng_person",
-        ],
-        ("name", "two"),
-    ),
-    (
-        "trigram index on UPPER(talkcase.number)",
-        [
-            TRGM,
-            "CREATE INDEX bench_talkcase_number_trgm ON lianzheng_talkcase "
-            "USING gin (UPPER(number) gin_trgm_ops)",
-            "ANALYZE lianzheng_talkcase",
-        ],
-        ("digits",),
-    ),
-    (
-        "index casesubject (person_id, case_id)",
-        [
-            "CREATE INDEX bench_casesubject_person_case ON lianzheng_casesubject "
-            "(person_id, case_id)",
-            "ANALYZE lianzheng_casesubject",
-        ],
-        ("unit",),
-    ),
-]
-SQLITE_VARIANTS = [
-    ("as is", [], ("closed", "notified", "overdue", "unit", "digits")),
-    STATE_ORDER_INDEX,
-    ("ANALYZE (statistics for the planner)", ["ANALYZE"], ("closed", "overdue", "unit")),
-]
-
-
 # -- the run ----------------------------------------------------------------------------------
 
 
@@ -956,10 +620,6 @@ class Bench:
         self.constancy("as is")
         self.pages()
         self.explains()
-        self.fixes()
-        with patched(*LISTING_FIXES):
-            self.constancy("with the listing changes " + "+".join(LISTING_FIXES))
-        self.index_experiment()
         self.appendix()
 
     def environment(self, connection) -> str:
@@ -1188,143 +848,6 @@ class Bench:
                 self.row(result.label, result.user, plan.kind, f"{plan.ms:.1f}", plan.flag_text)
         self.say()
 
-    # -- the recommended changes
-
-    def fixes(self) -> None:
-        s = self.s
-        self.say("## Recommended changes, measured by monkeypatching them in this process")
-        self.say()
-        for key, text in FIXES.items():
-            self.say(f"- **{key}** {text}")
-        self.say()
-        self.say(f"### The listing with {'+'.join(LISTING_FIXES)}")
-        self.say()
-        self.table(
-            "listing",
-            "user",
-            "before ms",
-            "q",
-            "after ms",
-            "q",
-            "db",
-            "plain (columns) ms",
-            "ratio",
-            "plain (fields) ms",
-            "ratio",
-        )
-        self.fixed: dict[tuple[str, str], Result] = {}
-        for user, client in self.users.items():
-            for listing in listings(s):
-                label = listing.label
-                self.progress(f"{user} fixed {label}")
-                before = self.results["ours", user, label]
-                with patched(*LISTING_FIXES):
-                    after = measure(client, user, label, LIST + listing.ours, self.runs)
-                self.fixed[user, label] = after
-                cells = [label, user, _ms(before), before.query_text, _ms(after)]
-                cells += [after.query_text, _db(after)]
-                for prefix in (PLAIN_COLUMNS_PREFIX, PLAIN_FIELDS_PREFIX):
-                    plain = self.results.get((prefix, user, label))
-                    cells += [_ms(plain), _ratio(after, plain)] if plain else ["n/a", ""]
-                self.row(*cells)
-        self.say()
-        self.say("### What each change does (admin; the office user for the dashboard)")
-        self.say()
-        self.table("page", "changes", "ms", "q", "db")
-        by_label = {listing.label: listing for listing in listings(s)}
-
-        def find(start: str) -> str:
-            return next(label for label in by_label if label.startswith(start))
-
-        url = {label: LIST + listing.ours for label, listing in by_label.items()}
-        url["100 rows a page"] = f"/admin/{OURS_100_PREFIX}/"
-        url["case page (rectifying, collective)"] = f"{LIST}inspect/{s.collective}/"
-        url["case page (notified)"] = f"{LIST}inspect/{s.cases['notified']}/"
-        url["transition hold (notified)"] = f"{LIST}{s.cases['notified']}/transition/hold/"
-        url["transition notify (approved)"] = f"{LIST}{s.cases['approved']}/transition/notify/"
-        url["dashboard"] = "/admin/"
-        experiments = [
-            ("default page", [(), ("A",), ("A2",)]),
-            ("100 rows a page", [(), ("A",), ("A", "E"), ("A2",)]),
-            (find("?state=closed"), [(), ("A",), ("A", "B"), ("A2",), ("A2", "B")]),
-            (find("?state=notified"), [("A2",), ("A2", "B")]),
-            (find(f"?q={s.search_name}"), [("A2",), ("A2", "C")]),
-            (find(f"?q={s.one_number}"), [("A2",), ("A2", "C")]),
-            (find("?unit="), [("A2",), ("A2", "F")]),
-            (find("?county="), [("A2",), ("A2", "F")]),
-            (find("?overdue"), [("A2",), ("A2", "H")]),
-            ("case page (rectifying, collective)", [(), ("D",), ("D", "H")]),
-            ("case page (notified)", [(), ("D",), ("D", "H")]),
-            ("transition hold (notified)", [(), ("D",)]),
-            ("transition notify (approved)", [(), ("D",), ("D", "H")]),
-            ("dashboard", [(), ("G",), ("A2", "G", "H")]),
-        ]
-        for label, sets in experiments:
-            user = "office" if label == "dashboard" else "admin"
-            for fixes in sets:
-                self.progress(f"{label} with {fixes}")
-                with patched(*fixes):
-                    result = measure(self.users[user], user, label, url[label], self.runs)
-                changes = "+".join(fixes) or "as is"
-                self.row(label, changes, _ms(result), result.query_text, _db(result))
-        self.say()
-        self.say(f"### EXPLAIN with {'+'.join(LISTING_FIXES)}")
-        self.say()
-        self.table("listing", "user", "query", "ms", "flags")
-        for (user, label), after in self.fixed.items():
-            if user != "admin" and label != "?mine=on":
-                continue
-            for plan in explain_listing(after):
-                plan.label = "with changes · " + plan.label
-                self.plans.append(plan)
-                self.row(label, user, plan.kind, f"{plan.ms:.1f}", plan.flag_text)
-        self.say()
-
-    def index_experiment(self) -> None:
-        from urllib.parse import quote
-
-        from django.db import connection, transaction
-
-        s = self.s
-        client = self.users["admin"]
-        pg = connection.vendor == "postgresql"
-        self.say(
-            "## Candidate indexes and settings (inside a transaction that is rolled back), with "
-            + "+".join(LISTING_FIXES)
-        )
-        self.say()
-        self.table("variant", "page", "ms", "q", "db", "flags")
-        digits = s.one_number.strip("〔〕号").split("〕")[-1]
-        pages = {
-            "closed": ("?state=closed", "?state=closed"),
-            "notified": ("?state=notified", "?state=notified"),
-            "overdue": ("?overdue=on", "?overdue=on"),
-            "name": (f"?q={s.search_name}", f"?q={quote(s.search_name)}"),
-            "two": (f"?q={s.search_name[:2]} (two characters)", f"?q={quote(s.search_name[:2])}"),
-            "digits": (f"?q={digits} (digits of a number)", f"?q={digits}"),
-            "unit": (f"?unit={s.unit_id}", f"?unit={s.unit_id}"),
-        }
-        for name, statements, keys in PG_VARIANTS if pg else SQLITE_VARIANTS:
-            with transaction.atomic():
-                with connection.cursor() as cursor:
-                    for sql in statements:
-                        cursor.execute(sql)
-                for key in keys:
-                    label, query = pages[key]
-                    self.progress(f"{name} {label}")
-                    with patched(*LISTING_FIXES):
-                        result = measure(client, "admin", label, LIST + query, self.runs)
-                    flags = []
-                    for plan in explain_listing(result):
-                        flags += plan.flags + (["JIT"] if plan.jit else [])
-                        if name != "as is":
-                            plan.label = f"{name} · " + plan.label
-                            self.plans.append(plan)
-                    flag_text = "; ".join(dict.fromkeys(flags)) or "—"
-                    self.row(name, label, _ms(result), result.query_text, _db(result), flag_text)
-                transaction.set_rollback(True)
-        self.say()
-
     def appendix(self) -> None:
         """Every plan in the Markdown file; on stdout only those of the listings as they are
         (the COUNT and the page query behind each filter and search)."""
@@ -1383,7 +906,21 @@ def main(argv=None) -> None:
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--runs", type=int, default=7, help="runs per measurement (default 7)")
     parser.add_argument("--reload", action="store_true", help="load the bench database again")
+    parser.add_argument(
+        "--pg-name", help="the PostgreSQL database to load and measure (default lianzheng_bench)"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"{QUICK_CASES} cases, one run each: that the bench still works",
+    )
+    parser.add_argument("--out", type=Path, default=load_cases.RESULTS)
     args = parser.parse_args(argv)
+    if args.quick:
+        load_cases.use_size(QUICK_CASES, QUICK_PEOPLE)
+        args.runs = 1
+    if args.pg_name:
+        load_cases.use_pg_name(args.pg_name)
 
     load_cases.configure(args.db)
     if args.reload or not load_cases.is_loaded(args.db):
@@ -1391,7 +928,8 @@ def main(argv=None) -> None:
     started = time.perf_counter()
     bench = Bench(args.db, args.runs, sys.stdout)
     bench.run()
-    path = load_cases.RESULTS / f"listing-{args.db}.md"
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"listing-{args.db}.md"
     path.write_text("\n".join(bench.lines) + "\n", encoding="utf-8")
     print(f"\nwritten to {path} in {time.perf_counter() - started:.0f}s", file=sys.stderr)
 

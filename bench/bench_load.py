@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_load.py                            # 50 users for 180 s
     .venv/bin/python bench/bench_load.py --users 10 --duration 30   # a smoke run
+    .venv/bin/python bench/bench_load.py --quick    # 600 cases, 3 users, 8 s: the test suite
 
 In order:
 
@@ -217,7 +218,8 @@ def ensure_data(args, log) -> tuple[bool, float]:
     """Load the bench database unless a current load is there: (loaded now, seconds). The
     loader runs in its own process, as it configures Django with the test settings."""
     command = [PYTHON, str(ROOT / "bench" / "load_cases.py"), "--postgres"]
-    command += ["--pg-name", args.pg_name]
+    command += ["--pg-name", args.pg_name, "--cases", str(args.cases)]
+    command += ["--people", str(max(args.cases // 5, 120))]
     if not args.reload:
         command.append("--if-needed")
     log("data: " + " ".join(command[1:]))
@@ -1515,7 +1517,19 @@ def main(argv=None) -> int:
         help="requests of each kind of page by one user alone, before the run (5)",
     )
     parser.add_argument("--no-verify", action="store_true", help="skip the chain verification")
+    parser.add_argument("--cases", type=int, default=load_cases.CASES, help="cases (100,000)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="600 cases, 3 users for 8 s, 2 workers: that the bench still works",
+    )
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where the report is written")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.cases, args.users, args.duration, args.ramp = 600, 3, 8.0, 1.0
+        args.think, args.alone, args.workers = 1.0, 1, 2
+        if args.pg_name == PG_NAME:
+            args.pg_name = PG_NAME + "_quick"
     if args.users < 1 or args.duration <= 0 or args.think <= 0:
         parser.error("--users, --duration and --think must be positive")
     if args.ramp is None:
@@ -1645,9 +1659,11 @@ def main(argv=None) -> int:
             log("verifying the audit chain")
             ctx["verify"] = verify_chain(env)
         text = report(ctx)
-        REPORT.write_text(text)
+        args.out.mkdir(parents=True, exist_ok=True)
+        written = args.out / REPORT.name
+        written.write_text(text)
         print(text)
-        log(f"written to {REPORT.relative_to(ROOT)}")
+        log(f"written to {written}")
         return 0 if ctx["verify"][0] in (0, None) and not sum(recorder.errors.values()) else 1
     except KeyboardInterrupt:
         log("interrupted: stopping gunicorn")

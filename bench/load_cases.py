@@ -72,6 +72,28 @@ def database_url(db: str) -> str:
     raise ValueError(f"unknown database {db!r}: sqlite or postgres")
 
 
+def use_size(cases: int, people: int) -> None:
+    """Load and use ``cases`` cases and ``people`` people instead of the full 100,000 and 20,000:
+    a database of their own (bench-<cases>.sqlite3, lianzheng_bench_<cases>), so that sizes
+    loaded for one bench or another do not replace each other."""
+    global CASES, PEOPLE, SQLITE_PATH, PG_NAME
+    if (cases, people) == (CASES, PEOPLE):
+        return
+    CASES, PEOPLE = cases, people
+    SQLITE_PATH = RESULTS / f"bench-{cases}.sqlite3"
+    PG_NAME = f"lianzheng_bench_{cases}"
+
+
+def switch(db: str) -> None:
+    """Point the configured default connection at the database of the current size (benches
+    that compare sizes in one process)."""
+    from django.db import connections
+
+    connection = connections["default"]
+    connection.close()
+    connection.settings_dict["NAME"] = str(SQLITE_PATH) if db == "sqlite" else PG_NAME
+
+
 def use_pg_name(name: str) -> None:
     """Load (and check) the PostgreSQL database ``name`` instead of lianzheng_bench: each bench
     that runs beside others has its own, as the loader drops the database it loads."""
@@ -712,13 +734,14 @@ def _target(transition: str, source: str) -> str:
     return _TARGETS[transition, source]
 
 
-def load(db: str, *, cases: int = CASES, people: int = PEOPLE, out=None) -> None:
-    """Recreate the bench database ``db`` and fill it (Django must be configured for it)."""
+def load(db: str, *, out=None) -> None:
+    """Recreate the bench database ``db`` of the current size and fill it (Django must be
+    configured for it)."""
     from django.db import connection
 
     started = time.perf_counter()
     recreate_database(db)
-    loader = Loader(cases=cases, people=people, out=out)
+    loader = Loader(cases=CASES, people=PEOPLE, out=out)
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -738,15 +761,19 @@ def main(argv=None) -> None:
     )
     parser.add_argument(
         "--pg-name",
-        default=PG_NAME,
+        default=None,
         help=f"the PostgreSQL database to (re)create (default {PG_NAME}); only with --postgres",
     )
     parser.add_argument(
         "--if-needed", action="store_true", help="only when the database is not loaded yet"
     )
+    parser.add_argument("--cases", type=int, default=CASES)
+    parser.add_argument("--people", type=int, default=PEOPLE)
     args = parser.parse_args(argv)
     db = "postgres" if args.postgres else "sqlite"
-    use_pg_name(args.pg_name)
+    use_size(args.cases, args.people)
+    if args.pg_name:
+        use_pg_name(args.pg_name)
     configure(db)
     if args.if_needed and is_loaded(db):
         print(f"{db}: already loaded ({loaded_marker()})")

@@ -13,7 +13,6 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -33,7 +32,6 @@ from lianzheng.models import (
     Appointment,
     CalendarOverride,
     CalendarYear,
-    CaseSubject,
     Ground,
     Person,
     RoleAssignment,
@@ -46,7 +44,7 @@ from lianzheng.permissions import (
     user_can_view_cases,
 )
 from lianzheng.selectors.calendar import load_calendar
-from lianzheng.selectors.cases import cases_of_user_q, next_deadline, overdue_q
+from lianzheng.selectors.cases import cases_of_user_q, in_county, in_unit, next_deadline, overdue_q
 from lianzheng.views import calendar as calendar_views
 from lianzheng.views import cases as case_views
 from lianzheng.views import documents as document_views
@@ -104,12 +102,10 @@ class CaseFilterSet(WagtailFilterSet):
         fields = []
 
     def filter_unit(self, queryset, name, value):
-        subjects = CaseSubject.objects.filter(case=OuterRef("pk"), person__unit=value)
-        return queryset.filter(Exists(subjects)) if value else queryset
+        return in_unit(queryset, value) if value else queryset
 
     def filter_county(self, queryset, name, value):
-        subjects = CaseSubject.objects.filter(case=OuterRef("pk"), person__unit__county=value)
-        return queryset.filter(Exists(subjects)) if value else queryset
+        return in_county(queryset, value) if value else queryset
 
     def filter_overdue(self, queryset, name, value):
         return queryset.filter(overdue_q(load_calendar())) if value else queryset

@@ -28,6 +28,15 @@ PRODID = "-//Aba Housing and Urban-Rural Development Bureau//lianzheng//ZH"
 REMINDER_BEFORE = timedelta(minutes=30)
 
 
+# RFC 5545 3.1: a content line holds no CONTROL character but HTAB (a line break inside TEXT is
+# written as \n by the library, 3.3.11). The library writes what it is given; these go.
+_CONTROL = dict.fromkeys([*range(0x09), *range(0x0B, 0x20), 0x7F])
+
+
+def _text(value: str) -> str:
+    return value.translate(_CONTROL)
+
+
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("talk times must be aware datetimes")
@@ -48,10 +57,10 @@ def talk_calendar(events: Sequence[TalkEvent], *, stamp: datetime) -> str:
         event.add("dtstamp", _aware(stamp).astimezone(ZoneInfo("UTC")))
         event.add("dtstart", _aware(talk.start))
         event.add("dtend", _aware(talk.end))
-        event.add("summary", talk.summary)
-        event.add("location", talk.location)
+        event.add("summary", _text(talk.summary))
+        event.add("location", _text(talk.location))
         if talk.description:
-            event.add("description", talk.description)
+            event.add("description", _text(talk.description))
         if talk.organizer_email:
             organizer = vCalAddress(f"mailto:{talk.organizer_email}")
             organizer.params["cn"] = talk.organizer_name
@@ -63,7 +72,7 @@ def talk_calendar(events: Sequence[TalkEvent], *, stamp: datetime) -> str:
         if not talk.cancelled:
             alarm = Alarm()
             alarm.add("action", "DISPLAY")
-            alarm.add("description", talk.summary)
+            alarm.add("description", _text(talk.summary))
             alarm.add("trigger", -REMINDER_BEFORE)
             event.add_component(alarm)
         cal.add_component(event)
