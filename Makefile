@@ -42,9 +42,10 @@ setup: system $(SITE_STAMP)
 run: setup
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-# Everything: the pure tier, the database tier and the browser tests.
+# Everything: the pure tier, the database tier and the browser tests, on every CPU (each
+# worker its own test database; the tests of a bench group stay together).
 test: test-system $(TEST_STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 
 # The tests that need no database (the rules on hand-built facts, the calendar, line breaking,
 # the chain's encoding, the diagram): seconds, for the edit-test loop.

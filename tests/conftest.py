@@ -8,6 +8,7 @@ without exceptions.
 from __future__ import annotations
 
 import os
+from collections import Counter
 
 import pytest
 from django.db import connection
@@ -59,17 +60,44 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"Skipped in CI, which counts as a failure: {reason}"
 
 
-def pytest_terminal_summary(terminalreporter):
-    """How many inputs the bad-input tests tried, per form (tests/hostile.py counts them)."""
+# What the bad-input tests tried, per form: counted in each process that ran them (the workers
+# of ``pytest -n``), added up here.
+HOSTILE_SEEN: dict[str, Counter] = {"tried": Counter(), "accepted": Counter()}
+
+
+def _hostile_counts() -> dict[str, dict[str, int]]:
     import sys
 
     hostile = sys.modules.get("tests.hostile")
-    if hostile is None or not hostile.TRIED:
+    if hostile is None:
+        return {"tried": {}, "accepted": {}}
+    return {"tried": dict(hostile.TRIED), "accepted": dict(hostile.ACCEPTED)}
+
+
+def pytest_sessionfinish(session):
+    counts = _hostile_counts()
+    if hasattr(session.config, "workeroutput"):  # a worker of pytest-xdist: tell the controller
+        session.config.workeroutput["hostile"] = counts
+    else:
+        for key in HOSTILE_SEEN:
+            HOSTILE_SEEN[key].update(counts[key])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    counts = getattr(node, "workeroutput", {}).get("hostile", {})
+    for key in HOSTILE_SEEN:
+        HOSTILE_SEEN[key].update(counts.get(key, {}))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many inputs the bad-input tests tried, per form (tests/hostile.py counts them)."""
+    tried, accepted = HOSTILE_SEEN["tried"], HOSTILE_SEEN["accepted"]
+    if not tried:
         return
-    tried = hostile.TRIED
     terminalreporter.section("bad input tried")
     for name, n in sorted(tried.items()):
-        terminalreporter.write_line(f"{name}: {n} ({hostile.ACCEPTED[name]} accepted)")
+        terminalreporter.write_line(f"{name}: {n} ({accepted[name]} accepted)")
     terminalreporter.write_line(f"{len(tried)} forms, {sum(tried.values())} inputs in all")
 
 

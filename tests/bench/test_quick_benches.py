@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+# One process runs them all, one after another: the listing and scale benches share a database.
+pytestmark = pytest.mark.xdist_group("benches")
 
 
 def run_bench(script: str, out: Path, *args: str) -> str:
