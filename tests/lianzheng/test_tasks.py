@@ -99,16 +99,16 @@ def test_two_sweeps_racing_send_each_reminder_once(cast, monkeypatch):
         return original(self, fail_silently=fail_silently)
 
     monkeypatch.setattr(EmailMessage, "send", slow_send)
-    from lianzheng.services import reminders as service
+    from lianzheng import tasks
 
     outcomes = []
-    send = service.reminder_send
+    send = tasks.reminder_send
 
     def recorded(**kwargs):
         outcomes.append(send(**kwargs))
         return outcomes[-1]
 
-    monkeypatch.setattr(service, "reminder_send", recorded)
+    monkeypatch.setattr(tasks, "reminder_send", recorded)
     barrier = threading.Barrier(2)
     errors = []
 
