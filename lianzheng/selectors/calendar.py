@@ -56,13 +56,18 @@ def load_calendar() -> WorkdayCalendar:
     return calendar
 
 
-def calendar_warnings(case: TalkCase, calendar: WorkdayCalendar | None = None) -> list[str]:
+def calendar_warnings(
+    case: TalkCase, calendar: WorkdayCalendar | None = None, *, notices=None, items=None
+) -> list[str]:
     """Years the case's dates fall in that neither the official calendar package nor the
-    editors' entries cover: working days there are counted Monday to Friday, so say so."""
+    editors' entries cover: working days there are counted Monday to Friday, so say so.
+    ``notices`` and ``items``: the case's, when the caller has read them already."""
     calendar = calendar or load_calendar()
+    notices = case.notices.all() if notices is None else notices
+    items = case.rectification_items.all() if items is None else items
     days = [timezone.localtime(case.scheduled_at).date()] if case.scheduled_at else []
-    days += [n.written_on for n in case.notices.all()]
-    days += [i.deadline for i in case.rectification_items.all()]
+    days += [n.written_on for n in notices]
+    days += [i.deadline for i in items]
     return [
         f"{year}年官方节假日安排尚未录入，工作日暂按周一至周五计算，请编辑录入后核对。"
         f"(The official calendar for {year} is missing; working days are counted Monday to "

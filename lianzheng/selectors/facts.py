@@ -66,10 +66,21 @@ def roles_of(person_ids, on: date | None = None) -> dict[int, tuple[frozenset, f
 
 def actor_facts(user) -> ActorFacts:
     """Who asks and the offices he holds today: his person and current role assignments in
-    one query (a left join), since every transition and case page asks it."""
+    one query (a left join), kept on the user object for the day as Django keeps a user's
+    permissions (a request's user: the case page asked three times)."""
+    on = timezone.localdate()
+    kept = getattr(user, "_lianzheng_actor", None)
+    if kept is not None and kept[0] == on:
+        return kept[1]
+    facts = _actor_facts(user, on)
+    if user is not None:
+        user._lianzheng_actor = (on, facts)
+    return facts
+
+
+def _actor_facts(user, on) -> ActorFacts:
     rows = []
     if user is not None and getattr(user, "pk", None):
-        on = timezone.localdate()
         current = Q(roles__valid_from__lte=on) & (
             Q(roles__valid_until__isnull=True) | Q(roles__valid_until__gte=on)
         )

@@ -15,7 +15,9 @@ from lianzheng.models import (
     ConfidentialAccess,
     Escalation,
     GeneratedDocument,
+    Ground,
     Notice,
+    Person,
     Postponement,
     RectificationCheck,
     RectificationItem,
@@ -59,8 +61,9 @@ CASE_PARTS = (
 )
 
 
-def case_timeline(case: TalkCase) -> list[TimelineEntry]:
-    """The case's timeline, newest first."""
+def case_timeline(case: TalkCase, *, item_ids=None) -> list[TimelineEntry]:
+    """The case's timeline, newest first. ``item_ids``: the case's rectification items, when
+    the caller has read them."""
     entries = []
     records = list(case.history.order_by("history_date", "history_id"))
     previous = None
@@ -89,25 +92,29 @@ def case_timeline(case: TalkCase) -> list[TimelineEntry]:
             )
         )
         previous = record
+    part_rows = []
     for model, key in CASE_PARTS:
         history = model.history.model.objects
         if key == "item__case_id":
-            item_ids = list(case.rectification_items.values_list("pk", flat=True))
+            if item_ids is None:
+                item_ids = list(case.rectification_items.values_list("pk", flat=True))
             rows = history.filter(item_id__in=item_ids)
         else:
             rows = history.filter(**{key: case.pk})
-        for row in rows.order_by("history_date", "history_id"):
-            entries.append(
-                TimelineEntry(
-                    when=row.history_date,
-                    who=row.history_user_display,
-                    kind="part",
-                    title=f"{model._meta.verbose_name}：{HISTORY_TYPES[row.history_type]}",
-                    reason=row.history_change_reason or "",
-                    articles=tuple(row.history_articles.split()),
-                    object=str(row.instance) if row.history_type != "-" else "",
-                )
+        part_rows += [(model, row) for row in rows.order_by("history_date", "history_id")]
+    known = _related_objects(case, [row for _model, row in part_rows])
+    for model, row in part_rows:
+        entries.append(
+            TimelineEntry(
+                when=row.history_date,
+                who=row.history_user_display,
+                kind="part",
+                title=f"{model._meta.verbose_name}：{HISTORY_TYPES[row.history_type]}",
+                reason=row.history_change_reason or "",
+                articles=tuple(row.history_articles.split()),
+                object=_described(row.instance, known) if row.history_type != "-" else "",
             )
+        )
     for view in ConfidentialAccess.objects.filter(case=case):
         entries.append(
             TimelineEntry(
@@ -122,6 +129,40 @@ def case_timeline(case: TalkCase) -> list[TimelineEntry]:
     entries += reminder_entries(case)
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries
+
+
+def _related_objects(case: TalkCase, rows) -> dict:
+    """The objects the parts' names are made of (people, subjects, items, grounds, the case),
+    read once for the timeline instead of once per line."""
+    subjects = {}
+    for row in rows:
+        if isinstance(row, CaseSubject.history.model):
+            subjects[row.id] = CaseSubject(id=row.id, case_id=row.case_id, person_id=row.person_id)
+    person_ids = {getattr(row, "person_id", None) for row in rows}
+    person_ids |= {s.person_id for s in subjects.values()}
+    people = Person.objects.in_bulk(person_ids - {None})
+    for subject in subjects.values():
+        if subject.person_id in people:
+            subject.person = people[subject.person_id]
+    return {
+        Person: people,
+        CaseSubject: subjects,
+        TalkCase: {case.pk: case},
+        RectificationItem: RectificationItem.objects.in_bulk(
+            {getattr(row, "item_id", None) for row in rows} - {None}
+        ),
+        Ground: Ground.objects.in_bulk(),
+    }
+
+
+def _described(instance, known: dict) -> str:
+    """The part as its ``str()`` names it, its links taken from ``known`` where they are."""
+    for field in instance._meta.concrete_fields:
+        if field.is_relation and field.related_model in known:
+            related = known[field.related_model].get(getattr(instance, field.attname))
+            if related is not None:
+                setattr(instance, field.name, related)
+    return str(instance)
 
 
 def reminder_entries(case: TalkCase) -> list[TimelineEntry]:

@@ -112,14 +112,21 @@ def _why(ok: bool, problem: tuple[str, str]) -> tuple[str, str]:
     return ("", "") if ok else problem
 
 
-def case_document_options(case: TalkCase) -> list[DocumentOption]:
-    """Every document the case has or will have, with the reason one is not yet possible."""
+def case_document_options(
+    case: TalkCase, *, subjects=None, notices=None, records=None
+) -> list[DocumentOption]:
+    """Every document the case has or will have, with the reason one is not yet possible.
+    ``subjects``, ``notices``, ``records``: the case's, when the caller has read them."""
     options: list[DocumentOption] = []
-    subjects = list(case.subjects.select_related("person").order_by("sort_order", "pk"))
-    records = {r.subject_id: r for r in TalkRecord.objects.filter(case=case)}
-    noticed = set(
-        case.notices.filter(superseded=False).values_list("subject_id", flat=True).distinct()
-    )
+    if subjects is None:
+        subjects = case.subjects.select_related("person")
+    subjects = sorted(subjects, key=lambda s: (s.sort_order, s.pk))
+    if records is None:
+        records = TalkRecord.objects.filter(case=case)
+    records = {r.subject_id: r for r in records}
+    if notices is None:
+        notices = case.notices.filter(superseded=False)
+    noticed = {n.subject_id for n in notices if not n.superseded}
     for subject in subjects:
         person = subject.person
         options.append(
@@ -149,7 +156,8 @@ def case_document_options(case: TalkCase) -> list[DocumentOption]:
                     *_why(bool(ok), NO_COMMITMENT),
                 )
             )
-    has_items = case.rectification_items.exists()
+    items = getattr(case, "open_items", None)
+    has_items = bool(items) or case.rectification_items.exists()
     for kind in CASE_KINDS:
         options.append(
             DocumentOption(kind, None, _label(kind), "" if has_items else "尚无整改事项（第九条）")

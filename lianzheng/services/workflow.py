@@ -102,7 +102,7 @@ class Explanation:
     needs_input: bool
 
 
-def case_explain(*, case: TalkCase, user) -> list[Explanation]:
+def case_explain(*, case: TalkCase, user, calendar=None) -> list[Explanation]:
     """For every step the case's state offers: may this user take it, or why not.
 
     The case's facts are read once for the page, as much as the permitted steps' rules read,
@@ -113,7 +113,9 @@ def case_explain(*, case: TalkCase, user) -> list[Explanation]:
     facts = None
     if permitted:
         reads = frozenset().union(*(step.fact_groups(case.talk_type) for step in permitted))
-        facts = case_facts(case, user=user, transition=permitted[0].name, reads=reads)
+        facts = case_facts(
+            case, user=user, transition=permitted[0].name, reads=reads, calendar=calendar
+        )
     result = []
     for step in offered:
         needs_input = bool(step.inputs)

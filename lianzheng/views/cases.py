@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib import messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -23,7 +24,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.coreutils import multigetattr
 from wagtail.snippets.views.snippets import HistoryView, IndexView, InspectView
 
-from lianzheng.choices import CaseRole, CaseState, Transition
+from lianzheng.choices import CaseRole, CaseState, RectificationStatus, Transition
 from lianzheng.forms import (
     CaseForm,
     CheckForm,
@@ -174,6 +175,25 @@ class CaseInspectView(InspectView):
 
     template_name = "lianzheng/admin/case_inspect.html"
 
+    def get_fields(self):
+        # The page lays the case out itself; Wagtail's list of every field's value (a query for
+        # each link) is not shown.
+        return []
+
+    def get_object(self, queryset=None):
+        # The people and the regulation the page names, with the case.
+        return get_object_or_404(
+            TalkCase.objects.select_related(
+                "proposed_by",
+                "consented_by",
+                "delegated_by",
+                "short_notice_approved_by",
+                "regulation_page",
+                "appointment__unit",
+            ),
+            pk=unquote(str(self.pk)),
+        )
+
     def get_page_title(self):
         return self.object.number
 
@@ -186,49 +206,53 @@ class CaseInspectView(InspectView):
         return None
 
     def get_context_data(self, **kwargs):
+        """Each part of the case is read once and handed to what shows it (the warnings, the
+        next deadline, the documents and the timeline read the same notices and items)."""
         context = super().get_context_data(**kwargs)
         case = self.object
         user = self.request.user
-        explanations = case_explain(case=case, user=user)
+        calendar = load_calendar()
+        explanations = case_explain(case=case, user=user, calendar=calendar)
         confidential = None
         if user_can_see_confidential(user) and hasattr(case, "confidential"):
             confidential = confidential_report_show(case=case, user=user, purpose="case page")
+        subjects = list(case.subjects.select_related("person__unit"))
+        notices = list(case.notices.select_related("subject__person"))
+        records = list(
+            case.records.select_related("subject__person").prefetch_related("interviewers_present")
+        )
         items = list(case.rectification_items.prefetch_related("checks"))
-        may_escalate = any(e.name == Transition.ESCALATE and e.allowed for e in explanations)
+        case.open_items = [i for i in items if i.status != RectificationStatus.VERIFIED]
+        editable = editable_fields(user, case)
         context.update(
             case=case,
-            subjects=list(case.subjects.select_related("person__unit")),
+            subjects=subjects,
             participants=list(case.participants.select_related("person")),
             grounds=list(case.grounds.all()),
-            notices=list(case.notices.select_related("subject__person")),
+            notices=notices,
             postponements=list(case.postponements.all()),
-            records=list(
-                case.records.select_related("subject__person").prefetch_related(
-                    "interviewers_present"
-                )
-            ),
+            records=records,
             items=items,
-            may_escalate=may_escalate,
+            may_escalate=any(e.name == Transition.ESCALATE and e.allowed for e in explanations),
             escalate_url=case_url("transition", case.pk, Transition.ESCALATE),
             escalation=getattr(case, "escalation", None),
             explanations=explanations,
-            timeline=case_timeline(case),
-            warnings=calendar_warnings(case),
+            timeline=case_timeline(case, item_ids=[i.pk for i in items]),
+            warnings=calendar_warnings(case, calendar, notices=notices, items=items),
             confidential=confidential,
             may_see_confidential=user_can_see_confidential(user),
-            editable=editable_fields(user, case),
+            editable=editable,
             may_rectify=case.state == CaseState.RECTIFYING and user_can_ask(user, "rectification"),
-            suggested=suggested_participants(case)
-            if "participants" in editable_fields(user, case)
-            else [],
-            due=next_deadline(case, load_calendar()),
-            **document_panel(case, user),
+            suggested=suggested_participants(case) if "participants" in editable else [],
+            due=next_deadline(case, calendar),
+            **document_panel(case, user, subjects=subjects, notices=notices, records=records),
         )
         return context
 
 
-def document_panel(case, user) -> dict:
-    """The documents section of the case page: what the case produces, the versions made."""
+def document_panel(case, user, **parts) -> dict:
+    """The documents section of the case page: what the case produces, the versions made.
+    ``parts``: the case's subjects, notices and records when the page has read them."""
     versions: dict[tuple, list] = {}
     for document in case.documents.order_by("-version"):
         versions.setdefault((document.kind, document.person_id), []).append(
@@ -242,7 +266,7 @@ def document_panel(case, user) -> dict:
             "option": option,
             "versions": versions.get((option.kind, getattr(option.person, "pk", None)), []),
         }
-        for option in case_document_options(case)
+        for option in case_document_options(case, **parts)
     ]
     return {
         "document_rows": rows,
