@@ -10,13 +10,15 @@ from wagtail.admin.ui.components import Component
 
 from lianzheng.choices import Role
 from lianzheng.permissions import LEADERS, OFFICE, user_can_view_cases, user_roles
+from lianzheng.rules.table import NOTICE
 from lianzheng.selectors.audit import chain_status
+from lianzheng.selectors.calendar import load_calendar
 from lianzheng.selectors.facts import actor_facts
 from lianzheng.selectors.reminders import reminders_for_user
 from lianzheng.selectors.worklists import (
     awaiting_consent,
     notices_due,
-    overdue_cases,
+    overdue_worklist,
     postponements_to_decide,
     rectification_checks_due,
     upcoming_talks_for,
@@ -26,7 +28,13 @@ from lianzheng.views.audit import user_can_read_audit
 
 
 class CasePanel(Component):
-    """A worklist: at most ``limit`` rows, the total, and a link to the full listing."""
+    """A worklist: at most ``limit`` rows, how many there are, and a link to the full listing.
+
+    Only the rows shown are read, and the rest are counted up to ``COUNT_CAP`` ("100+" beyond):
+    at 100,000 cases the principal head has thousands awaiting consent, and a dashboard that
+    read or counted them all grew with the backlog (issue #14)."""
+
+    COUNT_CAP = 100
 
     template_name = "lianzheng/admin/panels/cases.html"
     heading = ""
@@ -42,31 +50,28 @@ class CasePanel(Component):
     def name(self):
         return type(self).__name__.lower()
 
-    def cases(self):
-        """The worklist as a queryset, when it is one: then only ``limit`` cases are read and
-        the database counts the rest (the principal head has thousands awaiting consent at
-        100,000 cases, and reading them all took half a second of the dashboard)."""
-        return None
-
-    def row(self, case) -> tuple:
+    def entries(self):
+        """The worklist as a queryset in the order it is shown."""
         raise NotImplementedError
 
-    def rows(self):
-        return []
+    def row(self, entry):
+        return entry
+
+    def first_and_total(self) -> tuple[list, int]:
+        entries = self.entries()
+        first = list(entries[: self.limit])
+        if len(first) < self.limit:
+            return first, len(first)
+        return first, entries.order_by()[: self.COUNT_CAP + 1].count()
 
     def get_context_data(self, parent_context):
-        cases = self.cases()
-        if cases is None:
-            rows = self.rows()
-            total = len(rows)
-        else:
-            rows = [self.row(case) for case in cases[: self.limit]]
-            total = cases.count() if len(rows) == self.limit else len(rows)
+        first, total = self.first_and_total()
         more = reverse("wagtailsnippets_lianzheng_talkcase:list") + self.more_query
         return {
             "heading": self.heading,
-            "rows": rows[: self.limit],
-            "total": total,
+            "rows": [self.row(entry) for entry in first],
+            "total": min(total, self.COUNT_CAP),
+            "beyond_cap": total > self.COUNT_CAP,
             "more_url": more if self.more_query else "",
             "empty": self.empty,
             "panel": self,
@@ -78,7 +83,7 @@ class AwaitingConsentPanel(CasePanel):
     order = 10
     more_query = "?state=submitted"
 
-    def cases(self):
+    def entries(self):
         return awaiting_consent()
 
     def row(self, case):
@@ -93,7 +98,7 @@ class PostponementsPanel(CasePanel):
     heading = _("Postponements awaiting my decision")
     order = 12
 
-    def cases(self):
+    def entries(self):
         return postponements_to_decide(self.request.user)
 
     def row(self, case):
@@ -104,7 +109,7 @@ class UpcomingTalksPanel(CasePanel):
     heading = _("Talks I lead or attend in the next two weeks")
     order = 20
 
-    def cases(self):
+    def entries(self):
         return upcoming_talks_for(self.request.user)
 
     def row(self, case):
@@ -115,11 +120,15 @@ class NoticesDuePanel(CasePanel):
     heading = _("Notices that must go out today to keep three working days")
     order = 15
 
-    def rows(self):
-        return [
-            (case, last, _("late: the notice can no longer be on time") if late else _("today"))
-            for case, last, late in notices_due()
-        ]
+    def entries(self):
+        self.calendar = load_calendar()
+        self.today = timezone.localdate()
+        return notices_due(self.calendar, self.today)
+
+    def row(self, case):
+        last = NOTICE.last_day(self.calendar, timezone.localtime(case.scheduled_at).date())
+        late = last < self.today
+        return (case, last, _("late: the notice can no longer be on time") if late else _("today"))
 
 
 class RectificationChecksPanel(CasePanel):
@@ -127,20 +136,23 @@ class RectificationChecksPanel(CasePanel):
     template_name = "lianzheng/admin/panels/items.html"
     order = 25
 
-    def rows(self):
-        return list(rectification_checks_due()[:50])
+    def entries(self):
+        return rectification_checks_due()
 
 
 class OverduePanel(CasePanel):
+    """Late the longest first: its rows and count come from ``overdue_worklist``, which asks
+    each kind of lateness on its own index."""
+
     heading = _("Overdue")
     order = 30
     more_query = "?overdue=on"
 
-    def cases(self):
-        return overdue_cases()
+    def first_and_total(self):
+        return overdue_worklist(self.limit, self.COUNT_CAP)
 
-    def row(self, case):
-        return (case, case.scheduled_at, case.get_state_display())
+    def row(self, overdue):
+        return (overdue.case, overdue.since, overdue.late)
 
 
 class MyRemindersPanel(CasePanel):

@@ -229,6 +229,15 @@ class RectificationItem(Audited):
 
     class Meta:
         ordering = ["deadline", "pk"]
+        # Checks due and late items are read in deadline order, up to what the dashboard shows;
+        # only the open ones, or the walk would pass every verified item of closed cases.
+        indexes = [
+            models.Index(
+                fields=["deadline"],
+                name="lz_item_open_deadline",
+                condition=~models.Q(status=RectificationStatus.VERIFIED),
+            )
+        ]
         verbose_name = _("rectification item")
         verbose_name_plural = _("rectification items")
 

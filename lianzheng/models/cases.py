@@ -246,7 +246,14 @@ class TalkCase(FSMModelMixin, Audited):
         constraints = [
             models.UniqueConstraint(fields=["year", "sequence"], name="lianzheng_case_number"),
         ]
-        indexes = [models.Index(fields=["state", "talk_type"])]
+        indexes = [
+            models.Index(fields=["state", "talk_type"]),
+            # The dashboard's worklists read a state in time order and stop at what they show
+            # (notices due, late talks, awaiting consent); the year chart counts from an index.
+            models.Index(fields=["state", "scheduled_at"], name="lz_case_state_scheduled"),
+            models.Index(fields=["state", "created_at"], name="lz_case_state_created"),
+            models.Index(fields=["year", "talk_type", "state"], name="lz_case_year_type_state"),
+        ]
 
     def __str__(self) -> str:
         return self.number

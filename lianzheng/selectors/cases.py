@@ -94,9 +94,16 @@ def next_deadline(case: TalkCase, calendar: WorkdayCalendar, today: date | None 
     return None
 
 
-def overdue_q(calendar: WorkdayCalendar, today: date | None = None):
-    """Cases late on something: a notice that can no longer go out in time, a talk that passed
-    without a record, a rectification item past its deadline."""
+def late_items(today: date):
+    """Rectification items past their deadline and not yet verified."""
+    return RectificationItem.objects.filter(deadline__lt=today).exclude(
+        status=RectificationStatus.VERIFIED
+    )
+
+
+def overdue_parts(calendar: WorkdayCalendar, today: date | None = None) -> tuple[Q, Q, Q]:
+    """What makes a case overdue, in three parts: a notice that can no longer go out in time,
+    a talk that passed without a record, a rectification item past its deadline."""
 
     today = today or timezone.localdate()
     earliest_in_time = NOTICE.earliest_talk_day(calendar, today)
@@ -106,12 +113,14 @@ def overdue_q(calendar: WorkdayCalendar, today: date | None = None):
     )
     talk_passed = Q(state=CaseState.NOTIFIED, scheduled_at__lt=timezone.now())
     item_late = Q(state=CaseState.RECTIFYING) & Q(
-        Exists(
-            RectificationItem.objects.filter(case=OuterRef("pk"), deadline__lt=today).exclude(
-                status=RectificationStatus.VERIFIED
-            )
-        )
+        Exists(late_items(today).filter(case=OuterRef("pk")))
     )
+    return notice_late, talk_passed, item_late
+
+
+def overdue_q(calendar: WorkdayCalendar, today: date | None = None) -> Q:
+    """Cases late on something (any of ``overdue_parts``)."""
+    notice_late, talk_passed, item_late = overdue_parts(calendar, today)
     return notice_late | talk_passed | item_late
 
 

@@ -159,3 +159,46 @@ def test_the_lead_interviewer_and_the_principal_see_postponements_to_decide(clie
         text = dashboard(client, user)
         assert case.number not in panel(text, "等待我决定的延期申请（0）")
     assert "等待我决定的延期申请" not in dashboard(client, cast.clerk.user)
+
+
+def test_the_overdue_panel_lists_each_kind_of_lateness_the_longest_first(client, cast):
+    """The panel asks the three kinds of lateness apart (each on its own index) and merges
+    them; it shows the same cases as the listing's "overdue" filter, late the longest first."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from lianzheng.models import RectificationItem, TalkCase
+    from tests.workflow_helpers import case_in, past_talk_time
+
+    talk_passed = case_in(cast, CaseState.NOTIFIED)
+    TalkCase.objects.filter(pk=talk_passed.pk).update(scheduled_at=past_talk_time(4))
+    notice_late = case_in(cast, CaseState.APPROVED, subjects=[cast.staff2])
+    TalkCase.objects.filter(pk=notice_late.pk).update(scheduled_at=talk_time(1))
+    item_late = case_in(cast, CaseState.RECTIFYING)
+    RectificationItem.objects.filter(case=item_late).update(
+        deadline=timezone.localdate() - timedelta(days=30)
+    )
+    on_time = case_in(cast, CaseState.NOTIFIED)
+
+    text = panel(dashboard(client, cast.clerk.user), "已逾期")
+    assert "已逾期（3）" in text
+    at = [text.index(case.number) for case in (item_late, talk_passed, notice_late)]
+    assert at == sorted(at)
+    assert on_time.number not in text
+    listing = client.get(reverse("wagtailsnippets_lianzheng_talkcase:list") + "?overdue=on")
+    for case in (item_late, talk_passed, notice_late):
+        assert case.number in listing.content.decode()
+    assert on_time.number not in listing.content.decode()
+
+
+def test_a_worklist_beyond_the_cap_says_so_rather_than_counting_on(client, cast, monkeypatch):
+    from lianzheng.panels import CasePanel
+
+    monkeypatch.setattr(CasePanel, "COUNT_CAP", 2)
+    monkeypatch.setattr(CasePanel, "limit", 1)
+    for _ in range(3):
+        advance(cast, new_case(cast), CaseState.SUBMITTED)
+    text = panel(dashboard(client, cast.principal.user), "等待我审批的案件")
+    assert "等待我审批的案件（2+）" in text
+    assert "全部" in text
