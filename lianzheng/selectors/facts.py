@@ -4,7 +4,7 @@ case as the rules see it (only the groups of facts a step's rules read)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
 
@@ -121,15 +121,49 @@ def person_facts(person: Person) -> PersonFacts:
     )
 
 
+@dataclass(frozen=True)
+class CaseParts:
+    """The rows of a case's parts, read once by a page that shows them and judges the case's
+    steps by them too (the case page: the rules' facts and the page read the same rows)."""
+
+    subjects: list
+    participants: list
+    grounds: list
+    notices: list
+    postponements: list
+    records: list
+    items: list
+
+
+def read_case_parts(case: TalkCase) -> CaseParts:
+    """Every part of ``case``, each in one query, with what the page and the facts follow."""
+    return CaseParts(
+        subjects=list(case.subjects.select_related("person__unit")),
+        participants=list(case.participants.select_related("person")),
+        grounds=list(case.grounds.all()),
+        notices=list(case.notices.select_related("subject__person")),
+        postponements=list(case.postponements.all()),
+        records=list(
+            case.records.select_related("subject__person").prefetch_related("interviewers_present")
+        ),
+        items=list(case.rectification_items.prefetch_related("checks")),
+    )
+
+
 class _CaseReader:
     """Reads one group of FACT_GROUPS each, so that a transition pays only for what its rules
-    read; the participants are read once for the two groups that need them."""
+    read; the participants are read once for the two groups that need them. Given the parts
+    a page has read (``CaseParts``), it reads none again."""
 
-    def __init__(self, case: TalkCase, user, calendar: WorkdayCalendar | None):
-        self.case, self.user, self.given_calendar = case, user, calendar
+    def __init__(
+        self, case: TalkCase, user, calendar: WorkdayCalendar | None, parts: CaseParts | None
+    ):
+        self.case, self.user, self.given_calendar, self.parts = case, user, calendar, parts
 
     @cached_property
     def _participants(self) -> list:
+        if self.parts is not None:
+            return self.parts.participants
         return list(self.case.participants.select_related("person"))
 
     def actor(self) -> dict:
@@ -139,7 +173,11 @@ class _CaseReader:
         return {"calendar": self.given_calendar or load_calendar()}
 
     def subjects(self) -> dict:
-        people = [s.person for s in self.case.subjects.select_related("person__unit")]
+        if self.parts is not None:
+            rows = self.parts.subjects
+        else:
+            rows = self.case.subjects.select_related("person__unit")
+        people = [s.person for s in rows]
         return {"subjects": tuple(person_facts(p) for p in people)}
 
     def participants(self) -> dict:
@@ -159,7 +197,10 @@ class _CaseReader:
         }
 
     def notices(self) -> dict:
-        current = self.case.notices.filter(superseded=False).select_related("subject")
+        if self.parts is not None:
+            current = [n for n in self.parts.notices if not n.superseded]
+        else:
+            current = self.case.notices.filter(superseded=False).select_related("subject")
         return {
             "notices": tuple(
                 NoticeFacts(
@@ -175,7 +216,10 @@ class _CaseReader:
         }
 
     def postponement(self) -> dict:
-        row = self.case.postponements.first()
+        if self.parts is not None:
+            row = self.parts.postponements[0] if self.parts.postponements else None
+        else:
+            row = self.case.postponements.first()
         if row is None:
             return {"postponement": None}
         leads = {p.person_id for p in self._participants if p.role == "lead"}
@@ -189,7 +233,7 @@ class _CaseReader:
         }
 
     def grounds(self) -> dict:
-        grounds = list(self.case.grounds.all())
+        grounds = self.parts.grounds if self.parts else list(self.case.grounds.all())
         return {
             "ground_numbers": tuple(g.number for g in grounds),
             "grounds_needing_justification": tuple(
@@ -209,6 +253,10 @@ class _CaseReader:
         }
 
     def records(self) -> dict:
+        if self.parts is not None:
+            rows = self.parts.records
+        else:
+            rows = self.case.records.select_related("subject")
         return {
             "records": tuple(
                 RecordFacts(
@@ -222,7 +270,7 @@ class _CaseReader:
                     measures=rec.measures,
                     commitment=rec.commitment,
                 )
-                for rec in self.case.records.select_related("subject")
+                for rec in rows
             )
         }
 
@@ -235,7 +283,7 @@ class _CaseReader:
                     responsible=i.responsible,
                     status=i.status,
                 )
-                for i in self.case.rectification_items.all()
+                for i in (self.parts.items if self.parts else self.case.rectification_items.all())
             )
         }
 
@@ -249,6 +297,7 @@ def case_facts(
     proposal: dict | None = None,
     calendar: WorkdayCalendar | None = None,
     reads: Iterable[str] | None = None,
+    parts: CaseParts | None = None,
     **overrides,
 ) -> CaseFacts:
     """The case as stored, with ``overrides`` standing for what the request would change.
@@ -257,7 +306,7 @@ def case_facts(
     (``facts_read``); each costs a query or two, and a transition's rules read few of them.
     The others are NOT_LOADED. None loads them all.
     """
-    reader = _CaseReader(case, user, calendar)
+    reader = _CaseReader(case, user, calendar, parts)
     loaded: dict = {}
     for group, fields in FACT_GROUPS.items():
         if reads is None or group in reads:

@@ -102,19 +102,24 @@ class Explanation:
     needs_input: bool
 
 
-def case_explain(*, case: TalkCase, user, calendar=None) -> list[Explanation]:
+def case_explain(*, case: TalkCase, user, calendar=None, parts=None) -> list[Explanation]:
     """For every step the case's state offers: may this user take it, or why not.
 
     The case's facts are read once for the page, as much as the permitted steps' rules read,
     and each step is judged on them; refusals about what the step's form will carry wait for
-    the form."""
+    the form. ``parts``: the case's parts when the page has read them (``read_case_parts``)."""
     offered = [step for step in STEPS if can_proceed(getattr(case, step.name))]
     permitted = [step for step in offered if step.may_ask(user)]
     facts = None
     if permitted:
         reads = frozenset().union(*(step.fact_groups(case.talk_type) for step in permitted))
         facts = case_facts(
-            case, user=user, transition=permitted[0].name, reads=reads, calendar=calendar
+            case,
+            user=user,
+            transition=permitted[0].name,
+            reads=reads,
+            calendar=calendar,
+            parts=parts,
         )
     result = []
     for step in offered:
