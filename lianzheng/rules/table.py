@@ -655,6 +655,13 @@ class NoticePeriod:
         """The first day a talk can be held if notified on ``written_on``."""
         return calendar.add_working_days(written_on, self.working_days)
 
+    def late_before(self, calendar: WorkdayCalendar, today: date) -> date:
+        """Talks on a day before this one can no longer have a notice in time
+        (``last_day(talk_day) < today``): the office sends notices on working days, so the
+        first it can still send is today, or the next working day when today is a day off."""
+        first = today if calendar.is_working_day(today) else calendar.add_working_days(today, 1)
+        return self.earliest_talk_day(calendar, first)
+
     def due_before(self, calendar: WorkdayCalendar, today: date) -> date:
         """Talks on a day before this one can have their notice go out no later than ``today``
         (``last_day(talk_day) <= today``): it is the first talk day a notice sent on the next

@@ -106,10 +106,11 @@ def overdue_parts(calendar: WorkdayCalendar, today: date | None = None) -> tuple
     a talk that passed without a record, a rectification item past its deadline."""
 
     today = today or timezone.localdate()
-    earliest_in_time = NOTICE.earliest_talk_day(calendar, today)
     notice_late = Q(
         state=CaseState.APPROVED,
-        scheduled_at__lt=timezone.make_aware(datetime.combine(earliest_in_time, time.min)),
+        scheduled_at__lt=timezone.make_aware(
+            datetime.combine(NOTICE.late_before(calendar, today), time.min)
+        ),
     )
     talk_passed = Q(state=CaseState.NOTIFIED, scheduled_at__lt=timezone.now())
     item_late = Q(state=CaseState.RECTIFYING) & Q(

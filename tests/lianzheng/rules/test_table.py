@@ -488,15 +488,18 @@ class TestR6_3WrittenNotice:
         assert NOTICE.earliest_talk_day(CALENDAR, date(2025, 10, 9)) == talk
 
     def test_the_talks_due_today_are_those_before_one_day(self):
-        """The dashboard finds the notices due today as talks before ``due_before(today)``;
-        that is the same as asking ``last_day`` of each talk, over two years of holidays and
-        调休 (the National Day week included), with today a working day or not."""
+        """The dashboard finds the notices due today as talks before ``due_before(today)``, and
+        the overdue ones before ``late_before(today)`` (on a Saturday too: the office sends on
+        working days); that is the same as asking ``last_day`` of each talk, over two years of
+        holidays and 调休 (the National Day week included), with today a working day or not."""
         for offset in range(0, 730, 3):
             today = date(2024, 1, 1) + timedelta(offset)
             cutoff = NOTICE.due_before(CALENDAR, today)
             for ahead in range(0, 16):
                 talk = today + timedelta(ahead)
                 assert (NOTICE.last_day(CALENDAR, talk) <= today) == (talk < cutoff), (today, talk)
+                late = NOTICE.late_before(CALENDAR, today)
+                assert (NOTICE.last_day(CALENDAR, talk) < today) == (talk < late), (today, talk)
 
 
 class TestR6_4EachSubjectHisOwn:
