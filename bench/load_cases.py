@@ -47,8 +47,8 @@ PG_NAME = "lianzheng_bench"
 
 # Bump when the generated data changes, so that an old bench database is loaded again.
 LOADER_VERSION = "5"
-CASES = 100_000
-PEOPLE = 20_000
+CASES = FULL_CASES = 100_000
+PEOPLE = FULL_PEOPLE = 20_000
 YEARS = (2022, 2023, 2024, 2025, 2026)
 CHUNK = 5_000  # cases generated and written per transaction
 SEED = 20260127
@@ -80,8 +80,9 @@ def use_size(cases: int, people: int) -> None:
     if (cases, people) == (CASES, PEOPLE):
         return
     CASES, PEOPLE = cases, people
-    SQLITE_PATH = RESULTS / f"bench-{cases}.sqlite3"
-    PG_NAME = f"lianzheng_bench_{cases}"
+    full = (cases, people) == (FULL_CASES, FULL_PEOPLE)
+    SQLITE_PATH = RESULTS / ("bench.sqlite3" if full else f"bench-{cases}.sqlite3")
+    PG_NAME = "lianzheng_bench" if full else f"lianzheng_bench_{cases}"
 
 
 def switch(db: str) -> None:

@@ -81,6 +81,14 @@ RANKS_AT_OR_BELOW_SECTION_CHIEF = frozenset(
 SECTION_LEVEL_RANKS = frozenset({Rank.SECTION_CHIEF, Rank.DEPUTY_SECTION_CHIEF})
 
 
+class AppointmentKind(models.TextChoices):
+    """An appointment, or a promotion (提拔): only a promotion to 副科 or 正科 calls for a
+    pre-appointment talk (第四条（二）)."""
+
+    APPOINTMENT = "appointment", _("Appointment")
+    PROMOTION = "promotion", _("Promotion")
+
+
 class TalkType(models.TextChoices):
     """The five kinds of talk of 第四条."""
 
@@ -152,7 +160,11 @@ class Transition(models.TextChoices):
     DECLINE = "decline", _("Decline")
     REVISE = "revise", _("Revise")
     APPROVE_SHORT_NOTICE = "approve_short_notice", _("Approve a shorter notice")
+    DESIGNATE_SUBSTITUTE = "designate_substitute", _("Designate a substitute")
+    DELEGATE = "delegate", _("Delegate the talk")
+    REVOKE_DELEGATION = "revoke_delegation", _("Revoke the delegation")
     NOTIFY = "notify", _("Notify")
+    RECORD_DELIVERY = "record_delivery", _("Record the notice's delivery")
     REQUEST_POSTPONEMENT = "request_postponement", _("Record a postponement application")
     APPROVE_POSTPONEMENT = "approve_postponement", _("Approve the postponement")
     REJECT_POSTPONEMENT = "reject_postponement", _("Reject the postponement")
@@ -195,6 +207,22 @@ class EscalationGround(models.TextChoices):
         "retaliation",
         _("Retaliation against interviewers or whistleblowers (第八条（三）、第十一条)"),
     )
+
+
+class RequestForm(models.TextChoices):
+    """How a postponement was asked for: 第八条（一） accepts a written application alone."""
+
+    WRITTEN = "written", _("Written application")
+    TELEPHONE = "telephone", _("By telephone")
+    IN_PERSON = "in_person", _("In person")
+
+
+class DeliveryMethod(models.TextChoices):
+    """How a written notice reached the subject (第六条（三））."""
+
+    IN_PERSON = "in_person", _("Delivered in person (当面送达)")
+    POST = "post", _("By post (邮寄)")
+    ELECTRONIC = "electronic", _("Electronically (电子)")
 
 
 class PostponementDecision(models.TextChoices):

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
+from lianzheng import clock
 from lianzheng.audit.chain import link
 
 
@@ -129,6 +130,17 @@ class Audited(models.Model):
 class AuditedHistory(HistoricalRecords):
     """simple-history's records, taking the user and the reason from the current ``Change``
     (the hook its docs offer: "fill change reason from context")."""
+
+    def create_historical_record(self, instance, history_type, using=None):
+        # A step taken with the clock moved back (data that tells of the past) is recorded at
+        # the moment it happened (lianzheng.clock).
+        if not clock.moved() or hasattr(instance, "_history_date"):
+            return super().create_historical_record(instance, history_type, using)
+        instance._history_date = clock.now()
+        try:
+            return super().create_historical_record(instance, history_type, using)
+        finally:
+            del instance._history_date
 
     def get_history_user(self, instance):
         change = current_change()

@@ -117,8 +117,13 @@ class UpcomingTalksPanel(CasePanel):
 
 
 class NoticesDuePanel(CasePanel):
-    heading = _("Notices that must go out today to keep three working days")
     order = 15
+
+    @property
+    def heading(self):
+        return _("Notices that must go out today to keep %(days)s working days") % {
+            "days": NOTICE.working_days
+        }
 
     def entries(self):
         self.calendar = load_calendar()

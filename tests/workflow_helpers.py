@@ -288,7 +288,9 @@ def case_in(cast: Cast, state: str, talk_type: str = TalkType.WARNING, subjects=
         step = step_named(name)
         user = principal if name in ("consent", "decline") else office
         with recording(Change(user=user)):
-            if name == "consent":
+            if name == "submit":
+                case.take_number(timezone.localdate().year)
+            elif name == "consent":
                 case.consented_by, case.consented_at = cast.principal, timezone.now()
             elif name == "decline":
                 case.declined_reason = "情况尚需核实。"

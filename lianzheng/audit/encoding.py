@@ -26,9 +26,17 @@ UTC = dt.UTC
 # its removal) is covered like any other. Add a column here in the migration's commit; never
 # remove one.
 ADDED_COLUMNS: dict[str, frozenset[str]] = {
-    "lianzheng.historicalrectificationitem": frozenset({"working_days", "set_on"}),
+    "lianzheng.historicalrectificationitem": frozenset({"working_days", "set_on", "subject_id"}),
     "lianzheng.historicalrectificationcheck": frozenset(
         {"evidence", "evidence_name", "evidence_sha256"}
+    ),
+    # 0012: delegation as its own act, a notice's delivery, a postponement's receipt and scan.
+    "lianzheng.historicaltalkcase": frozenset({"delegated_to_id", "delegation_form"}),
+    "lianzheng.historicalnotice": frozenset(
+        {"delivery_method", "delivered_at", "delivery_signed_by", "delivery_recorded_by_id"}
+    ),
+    "lianzheng.historicalpostponement": frozenset(
+        {"received_on", "request_form", "scan", "scan_name", "scan_sha256"}
     ),
 }
 

@@ -14,6 +14,7 @@ from .case_parts import (
     Postponement,
     RectificationCheck,
     RectificationItem,
+    Substitution,
     TalkRecord,
 )
 from .cases import CaseSequence, Ground, StateChangeRefused, TalkCase
@@ -52,6 +53,7 @@ __all__ = [
     "ReminderImmutable",
     "RoleAssignment",
     "StateChangeRefused",
+    "Substitution",
     "TalkCase",
     "TalkRecord",
     "Unit",

@@ -19,11 +19,20 @@ from django.utils.translation import gettext_lazy as _
 from lianzheng.choices import (
     CaseRole,
     CheckResult,
+    DeliveryMethod,
     EscalationGround,
     PostponementDecision,
     RectificationStatus,
+    RequestForm,
 )
 from lianzheng.history import Audited, audited_history
+
+
+def evidence_path(instance, filename: str) -> str:
+    """A random stored name: the original name (kept in ``evidence_name``) may say who or what,
+    and a stored path must not be guessable. Files are served only through the case's views."""
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"lianzheng/evidence/{timezone.localdate():%Y}/{uuid.uuid4().hex}{suffix}"
 
 
 class CaseGround(Audited):
@@ -120,6 +129,20 @@ class Notice(Audited):
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Its delivery (第六条（三）): how, when, signed for by whom. A talk missed without a
+    # delivered notice is not non-attendance (R8.1).
+    delivery_method = models.CharField(
+        _("delivered"), max_length=20, choices=DeliveryMethod.choices, blank=True
+    )
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    delivery_signed_by = models.CharField(_("signed for by"), max_length=100, blank=True)
+    delivery_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    @property
+    def delivered(self) -> bool:
+        return self.delivered_at is not None
 
     history = audited_history()
 
@@ -142,7 +165,16 @@ class Postponement(Audited):
         CaseSubject, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     applied_on = models.DateField(_("applied on"))
+    received_on = models.DateField(_("received on"), null=True, blank=True)
+    # Empty on applications recorded before this was kept (their history rows must keep their
+    # hashes: lianzheng.audit.encoding.ADDED_COLUMNS); the service records it on every new one.
+    request_form = models.CharField(
+        _("asked"), max_length=20, choices=RequestForm.choices, blank=True
+    )
     application = models.TextField(_("written application"))
+    scan = models.FileField(_("scan of the application"), upload_to=evidence_path, blank=True)
+    scan_name = models.CharField(_("scan file name"), max_length=200, blank=True)
+    scan_sha256 = models.CharField(_("scan SHA-256"), max_length=64, blank=True)
     decision = models.CharField(
         _("decision"),
         max_length=10,
@@ -216,6 +248,16 @@ class RectificationItem(Audited):
         ),
     )
     set_on = models.DateField(_("set on"), null=True, blank=True)
+    # 第九条: each item is one subject's (in a collective talk too); None only on items set
+    # before this was kept.
+    subject = models.ForeignKey(
+        "lianzheng.CaseSubject",
+        verbose_name=_("subject"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rectification_items",
+    )
     responsible = models.CharField(_("responsible"), max_length=100)
     status = models.CharField(
         _("status"),
@@ -258,13 +300,6 @@ class RectificationItem(Audited):
     def needs_escalation(self) -> bool:
         """Overdue or found inadequate: the case page offers escalation (第九条, 第十条)."""
         return self.overdue or self.status == RectificationStatus.INADEQUATE
-
-
-def evidence_path(instance, filename: str) -> str:
-    """A random stored name: the original name (kept in ``evidence_name``) may say who or what,
-    and a stored path must not be guessable. Files are served only through the case's views."""
-    suffix = PurePath(filename).suffix.lower()[:10]
-    return f"lianzheng/evidence/{timezone.localdate():%Y}/{uuid.uuid4().hex}{suffix}"
 
 
 class RectificationCheck(Audited):
@@ -356,3 +391,37 @@ class ConfidentialAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} · {self.user_display} · {self.viewed_at:%Y-%m-%d %H:%M}"
+
+
+class Substitution(Audited):
+    """A person the principal head designates, for this case, to take a part 第六条（二）
+    requires when its holder cannot (he is a subject, or otherwise excluded: 第七条（一）), with
+    the reason. R6.2 accepts him in that part."""
+
+    case = models.ForeignKey(
+        "lianzheng.TalkCase", on_delete=models.CASCADE, related_name="substitutions"
+    )
+    case_role = models.CharField(_("part"), max_length=30, choices=CaseRole.choices)
+    person = models.ForeignKey(
+        "lianzheng.Person", verbose_name=_("substitute"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("reason"))
+    designated_by = models.ForeignKey(
+        "lianzheng.Person", on_delete=models.PROTECT, related_name="+"
+    )
+    designated_at = models.DateTimeField(_("designated at"))
+
+    history = audited_history()
+
+    class Meta:
+        ordering = ["case_role", "pk"]
+        verbose_name = _("designated substitute")
+        verbose_name_plural = _("designated substitutes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "case_role"], name="lianzheng_one_substitute_a_part"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person.name}（{CaseRole(self.case_role).label}）"

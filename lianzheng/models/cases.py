@@ -13,10 +13,11 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin
 
+from lianzheng import clock
 from lianzheng.choices import (
     CaseRole,
     CaseSource,
@@ -111,7 +112,7 @@ class Ground(Audited):
 
 class CaseSequence(models.Model):
     """The last case number given out per year; locked while a number is taken, so numbers
-    are sequential with no gaps or duplicates even under concurrent creation."""
+    are sequential with no gaps or duplicates even under concurrent submissions."""
 
     year = models.PositiveSmallIntegerField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
@@ -119,13 +120,31 @@ class CaseSequence(models.Model):
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"
 
+    @classmethod
+    def take(cls, year: int) -> int:
+        """The next number of the year, under a row lock held to the end of the caller's
+        transaction: a rolled-back submission gives its number back, one committed keeps it."""
+        try:
+            with transaction.atomic():
+                cls.objects.get_or_create(year=year)
+        except IntegrityError:
+            pass  # another transaction created the year's row first; lock it below
+        counter = cls.objects.select_for_update().get(year=year)
+        counter.last += 1
+        counter.save(update_fields=["last"])
+        return counter.last
+
 
 class TalkCase(FSMModelMixin, Audited):
     """One integrity talk, from proposal to filing, run by the regulation."""
 
-    year = models.PositiveSmallIntegerField(_("year"), editable=False, db_index=True)
-    sequence = models.PositiveIntegerField(_("sequence"), editable=False)
-    number = models.CharField(_("case number"), max_length=40, unique=True, editable=False)
+    # The number is taken at the first submission, once the rules have passed ("Case numbers" in
+    # rules.md): a draft has none, so a draft refused or abandoned leaves no gap in the year.
+    year = models.PositiveSmallIntegerField(_("year"), null=True, editable=False, db_index=True)
+    sequence = models.PositiveIntegerField(_("sequence"), null=True, editable=False)
+    number = models.CharField(
+        _("case number"), max_length=40, unique=True, null=True, blank=True, editable=False
+    )
     state = FSMField(
         _("state"),
         default=CaseState.DRAFT,
@@ -213,6 +232,20 @@ class TalkCase(FSMModelMixin, Audited):
         related_name="+",
     )
     delegated_at = models.DateTimeField(_("delegated at"), null=True, blank=True)
+    delegated_to = models.ForeignKey(
+        "lianzheng.Person",
+        verbose_name=_("delegated to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    delegation_form = models.CharField(
+        _("written form of the delegation"),
+        max_length=200,
+        blank=True,
+        help_text=_("e.g. 书面委托书（2026年12月1日）"),
+    )
     short_notice_reason = models.TextField(_("reason for a shorter notice"), blank=True)
     short_notice_approved_by = models.ForeignKey(
         "lianzheng.Person",
@@ -232,7 +265,9 @@ class TalkCase(FSMModelMixin, Audited):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # The moment the case was typed in: the clock's, so that a case loaded with the clock moved
+    # back (lianzheng.clock) is not created after the steps it took.
+    created_at = models.DateTimeField(_("created at"), default=clock.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
@@ -240,7 +275,8 @@ class TalkCase(FSMModelMixin, Audited):
     objects = TalkCaseQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-year", "-sequence"]
+        # Drafts (no number yet) first in their year, the same on SQLite and PostgreSQL.
+        ordering = ["-year", models.F("sequence").desc(nulls_first=True), "-pk"]
         verbose_name = _("talk case")
         verbose_name_plural = _("talk cases")
         constraints = [
@@ -256,7 +292,15 @@ class TalkCase(FSMModelMixin, Audited):
         ]
 
     def __str__(self) -> str:
-        return self.number
+        return self.number or str(_("unnumbered draft"))
+
+    def take_number(self, year: int) -> None:
+        """The case's number, taken at its first submission ("Case numbers" in rules.md); a
+        number once taken stays, whatever happens to the case afterwards."""
+        if self.number:
+            return
+        self.year, self.sequence = year, CaseSequence.take(year)
+        self.number = CASE_NUMBER_FORMAT.format(year=year, sequence=self.sequence)
 
     # -- guard: the state moves only inside the transition service ----------------------------
 

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from lianzheng.choices import PersonCategory, Rank, Role
+from lianzheng.choices import AppointmentKind, PersonCategory, Rank, Role
 from lianzheng.history import Audited, audited_history
 
 
@@ -55,9 +55,7 @@ class Appointment(Audited):
     """An appointment or promotion with its effective date: what a pre-appointment talk precedes
     (第四条（二）: the talk is held before the appointee takes up the post)."""
 
-    class Kind(models.TextChoices):
-        APPOINTMENT = "appointment", _("Appointment")
-        PROMOTION = "promotion", _("Promotion")
+    Kind = AppointmentKind
 
     person = models.ForeignKey(
         Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="appointments"

@@ -25,7 +25,12 @@ FACT_GROUPS: dict[str, tuple[str, ...]] = {
     "postponement": ("postponement",),
     "grounds": ("ground_numbers", "grounds_needing_justification"),
     "regulation": ("regulation_effective_date",),
-    "appointment": ("appointment_effective_date", "appointment_person_id"),
+    "appointment": (
+        "appointment_effective_date",
+        "appointment_person_id",
+        "appointment_kind",
+        "appointment_rank",
+    ),
     "records": ("records",),
     "items": ("items",),
 }
@@ -158,6 +163,8 @@ class CaseFacts:
     regulation_revision_id: int | None = None
     appointment_effective_date: date | None = None
     appointment_person_id: int | None = None
+    appointment_kind: str = ""
+    appointment_rank: str = ""
     delegated_by_principal: bool = False
     consented_by_principal: bool = False
     short_notice_reason: str = ""

@@ -15,7 +15,9 @@ from datetime import date
 from lianzheng.choices import (
     CORRECTIVE_TALK_TYPES,
     RANKS_AT_OR_BELOW_SECTION_CHIEF,
+    SECTION_LEVEL_RANKS,
     Act,
+    AppointmentKind,
     CaseRole,
     CaseSource,
     CaseState,
@@ -253,6 +255,19 @@ def pre_appointment(r: Rule, f: CaseFacts) -> list[Refusal]:
                 "appointment",
             )
         ]
+    if (
+        f.appointment_kind != AppointmentKind.PROMOTION
+        or f.appointment_rank not in SECTION_LEVEL_RANKS
+    ):
+        refusals.append(
+            r.refuse(
+                "任前约谈只适用于新提拔为科级（副科级、正科级）的干部：该任职记录不是提拔为科级",
+                "a pre-appointment talk is only for a cadre newly promoted to a section-level "
+                "post (deputy section chief or section chief); this appointment is not such a "
+                "promotion",
+                "appointment",
+            )
+        )
     if f.appointment_person_id and f.appointment_person_id not in {p.person_id for p in f.subjects}:
         refusals.append(
             r.refuse(
@@ -1145,12 +1160,30 @@ def deception(r: Rule, f: CaseFacts) -> list[Refusal]:
 # -- 第十二条 ----------------------------------------------------------------------------------
 
 
+class RegulationInForce:
+    """第十二条: no talk before the regulation in force; asked by the check and by the case's
+    save, so that a date before it is refused when it is typed in, not first at the notice."""
+
+    def refusal(self, effective_date: date | None, talk_date: date | None) -> Refusal | None:
+        if effective_date is None or talk_date is None or talk_date >= effective_date:
+            return None
+        return RULES["R12.1"].refuse(
+            f"约谈日期{talk_date:%Y年%m月%d日}早于制度施行日期{effective_date:%Y年%m月%d日}",
+            f"the talk ({talk_date:%Y-%m-%d}) is dated before the regulation took effect "
+            f"({effective_date:%Y-%m-%d})",
+            "scheduled_at",
+        )
+
+
+REGULATION_IN_FORCE = RegulationInForce()
+
+
 @rule(
     "R12.1",
     article=12,
     quote="本制度自印发之日起试行",
     summary_en="A case records the regulation revision it is handled under; no talk before it.",
-    transitions=(T.SUBMIT, T.NOTIFY, T.HOLD),
+    transitions=(T.SUBMIT, T.CONSENT, T.NOTIFY, T.HOLD),
     reads=("regulation",),
 )
 def regulation_in_force(r: Rule, f: CaseFacts) -> list[Refusal]:
@@ -1162,17 +1195,8 @@ def regulation_in_force(r: Rule, f: CaseFacts) -> list[Refusal]:
                 "",
             )
         ]
-    talk_date = _talk_date(f)
-    if f.transition != T.SUBMIT and talk_date and talk_date < f.regulation_effective_date:
-        return [
-            r.refuse(
-                f"约谈日期早于制度施行日期{f.regulation_effective_date:%Y年%m月%d日}",
-                f"the talk is dated before the regulation took effect "
-                f"({f.regulation_effective_date:%Y-%m-%d})",
-                "scheduled_at",
-            )
-        ]
-    return []
+    refusal = REGULATION_IN_FORCE.refusal(f.regulation_effective_date, _talk_date(f))
+    return [refusal] if refusal else []
 
 
 def rules_for(transition: str, talk_type: str | None = None) -> list[Rule]:

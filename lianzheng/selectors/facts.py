@@ -9,8 +9,8 @@ from datetime import date
 from functools import cached_property
 
 from django.db.models import FilteredRelation, Q
-from django.utils import timezone
 
+from lianzheng import clock
 from lianzheng.choices import (
     Role,
     UnitKind,
@@ -38,7 +38,7 @@ from lianzheng.workdays import WorkdayCalendar
 
 
 def regulation_in_force(on: date | None = None) -> RegulationPage | None:
-    on = on or timezone.localdate()
+    on = on or clock.today()
     return (
         RegulationPage.objects.live()
         .filter(effective_date__lte=on)
@@ -68,7 +68,7 @@ def actor_facts(user) -> ActorFacts:
     """Who asks and the offices he holds today: his person and current role assignments in
     one query (a left join), kept on the user object for the day as Django keeps a user's
     permissions (a request's user: the case page asked three times)."""
-    on = timezone.localdate()
+    on = clock.today()
     kept = getattr(user, "_lianzheng_actor", None)
     if kept is not None and kept[0] == on:
         return kept[1]
@@ -250,6 +250,8 @@ class _CaseReader:
         return {
             "appointment_effective_date": appointment.effective_date if appointment else None,
             "appointment_person_id": appointment.person_id if appointment else None,
+            "appointment_kind": appointment.kind if appointment else "",
+            "appointment_rank": appointment.rank if appointment else "",
         }
 
     def records(self) -> dict:
@@ -315,8 +317,8 @@ def case_facts(
             loaded.update(dict.fromkeys(fields, NOT_LOADED))
     facts = CaseFacts(
         transition=transition,
-        today=timezone.localdate(),
-        now=timezone.now(),
+        today=clock.today(),
+        now=clock.now(),
         talk_type=case.talk_type,
         state=case.state,
         purpose=case.purpose,

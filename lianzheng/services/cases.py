@@ -4,38 +4,35 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from lianzheng import clock
 from lianzheng.choices import CaseRole, CaseState, ProposalOrigin, TalkType
 from lianzheng.models import (
     CaseGround,
     CaseParticipant,
-    CaseSequence,
     CaseSubject,
     ConfidentialReport,
     Ground,
     Person,
     TalkCase,
 )
-from lianzheng.models.cases import CASE_NUMBER_FORMAT
 from lianzheng.permissions import EDITABLE_FIELDS, user_can_ask
 from lianzheng.refusals import NOT_PERMITTED, TransitionRefused, full_clean_or_refuse, input_problem
-from lianzheng.rules.table import RULES
+from lianzheng.rules.table import REGULATION_IN_FORCE, RULES
 from lianzheng.selectors.facts import person_for_user, regulation_in_force
 
 
-def _next_sequence(year: int) -> int:
-    """Take the next number of the year under a row lock; a rolled-back case returns it."""
-    try:
-        with transaction.atomic():
-            CaseSequence.objects.get_or_create(year=year)
-    except IntegrityError:
-        pass  # another transaction created the year's row first; lock it below
-    counter = CaseSequence.objects.select_for_update().get(year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return counter.last
+def _refuse_a_talk_before_the_regulation(regulation, scheduled_at) -> None:
+    """R12.1 when the date is saved, not first at the notice."""
+    if scheduled_at is None:
+        return
+    refusal = REGULATION_IN_FORCE.refusal(
+        regulation.effective_date, timezone.localtime(scheduled_at).date()
+    )
+    if refusal is not None:
+        raise TransitionRefused([refusal])
 
 
 def _set_subjects(case: TalkCase, people: Sequence[Person], user) -> None:
@@ -126,7 +123,7 @@ def case_create(
     confidential: dict | None = None,
     **fields,
 ) -> TalkCase:
-    """A new draft with the next case number of the year and the regulation in force."""
+    """A new draft under the regulation in force; it takes its number when first submitted."""
     if not user_can_ask(user, "create"):
         raise TransitionRefused([NOT_PERMITTED])
     if talk_type not in TalkType.values:
@@ -146,12 +143,11 @@ def case_create(
                 )
             ]
         )
-    year = timezone.localdate().year
-    sequence = _next_sequence(year)
+    _refuse_a_talk_before_the_regulation(regulation, fields.get("scheduled_at"))
     case = TalkCase(
-        year=year,
-        sequence=sequence,
-        number=CASE_NUMBER_FORMAT.format(year=year, sequence=sequence),
+        # The year it is typed in, for the listing and the year's figures; the number, and the
+        # year it names, come at the first submission.
+        year=clock.today().year,
         talk_type=talk_type,
         purpose=purpose,
         regulation_page=regulation,
@@ -190,6 +186,8 @@ def case_update(*, case: TalkCase, user, reason: str = "", **changes) -> TalkCas
                 )
             ]
         )
+    if "scheduled_at" in changes:
+        _refuse_a_talk_before_the_regulation(case.regulation_page, changes["scheduled_at"])
     for key in ("subjects", "participants", "grounds", "confidential"):
         value = changes.pop(key, None)
         if value is not None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 
+from lianzheng import clock
 from lianzheng.history import user_display
 from lianzheng.models import ConfidentialAccess, ConfidentialReport, TalkCase
 from lianzheng.refusals import Refusal, TransitionRefused
@@ -18,8 +18,8 @@ def confidential_refusals(user) -> list[Refusal]:
     facts = CaseFacts(
         transition="view_confidential",
         actor=actor_facts(user),
-        today=timezone.localdate(),
-        now=timezone.now(),
+        today=clock.today(),
+        now=clock.now(),
         calendar=None,
         talk_type="",
         state="",

@@ -12,8 +12,8 @@ from datetime import date
 from pathlib import PurePath
 
 from django.db import transaction
-from django.utils import timezone
 
+from lianzheng import clock
 from lianzheng.choices import CaseState, CheckResult, RectificationStatus
 from lianzheng.history import Change, recording
 from lianzheng.models import RectificationCheck, RectificationItem, TalkCase
@@ -67,14 +67,14 @@ def rectification_item_add(
         raise TransitionRefused([NOT_PERMITTED])
     case = _rectifying_case(case.pk)
     deadline, working_days = resolve_deadline(
-        load_calendar(), timezone.localdate(), deadline, working_days
+        load_calendar(), clock.today(), deadline, working_days
     )
     item = RectificationItem(
         case=case,
         description=(description or "").strip(),
         deadline=deadline,
         working_days=working_days,
-        set_on=timezone.localdate(),
+        set_on=clock.today(),
         responsible=(responsible or "").strip(),
     )
     full_clean_or_refuse(item, exclude=["case"])
@@ -112,10 +112,10 @@ def _check_record(*, item, user, finding, result, checked_on, evidence, store):
         raise TransitionRefused([NOT_PERMITTED])
     _rectifying_case(item.case_id)
     item = RectificationItem.objects.select_for_update().get(pk=item.pk)
-    checked_on = checked_on or timezone.localdate()
+    checked_on = checked_on or clock.today()
     if result not in CheckResult.values:
         raise TransitionRefused([input_problem("请选择检查结论", "choose a result", "result")])
-    if checked_on > timezone.localdate():
+    if checked_on > clock.today():
         raise TransitionRefused(
             [
                 input_problem(

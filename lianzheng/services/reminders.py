@@ -68,7 +68,7 @@ def reminder_message(event: ReminderEvent, user) -> Message:
     """The subject and body of the email for ``event`` to ``user``."""
     case = TalkCase.objects.get(pk=event.case_id)
     staff = user_can_view_cases(user)
-    number = case.number
+    number = str(case)
     attachment = None
     if event.kind == ReminderKind.CONSENT_AWAITED:
         title = f"案件待您审批 / Case awaiting your consent — {number}"

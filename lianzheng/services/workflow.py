@@ -18,6 +18,7 @@ from django.db import transaction
 from django_fsm import can_proceed
 from wagtail.log_actions import log
 
+from lianzheng import clock
 from lianzheng.choices import CaseState
 from lianzheng.history import Change, recording
 from lianzheng.log_actions import TRANSITION
@@ -87,7 +88,13 @@ def case_transition(*, case: TalkCase, transition: str, user, reason: str = "", 
         take(context)
     with state_write_allowed(), recording(context.change(locked)):
         locked.save()
-    log(instance=locked, action=TRANSITION, user=user, data=context.log_data(locked))
+    log(
+        instance=locked,
+        action=TRANSITION,
+        user=user,
+        data=context.log_data(locked),
+        timestamp=clock.now(),
+    )
     return locked
 
 

@@ -239,7 +239,7 @@ class CaseCompareView(WagtailAdminTemplateMixin, TemplateView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_page_subtitle(self):
-        return self.case.number
+        return str(self.case)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

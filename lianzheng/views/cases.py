@@ -20,6 +20,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, View
+from wagtail.admin.ui.tables import TitleColumn
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.coreutils import multigetattr
 from wagtail.snippets.views.snippets import HistoryView, IndexView, InspectView
@@ -113,6 +114,10 @@ class CaseIndexView(IndexView):
         # The case page is where a case is worked; editing its content is one action there.
         return self.get_inspect_url(instance)
 
+    def _get_title_column(self, field_name, column_class=TitleColumn, **kwargs):
+        # The number, or for a draft (numbered when first submitted) what it is instead.
+        return super()._get_title_column(field_name, column_class, accessor=str, **kwargs)
+
     def search_queryset(self, queryset):
         if not self.is_searching:
             return queryset
@@ -160,7 +165,7 @@ class CaseAccessMixin:
         return [
             {"url": reverse("wagtailadmin_home"), "label": _("Home")},
             {"url": case_url("list"), "label": _("talk cases")},
-            {"url": case_url("inspect", self.case.pk), "label": self.case.number},
+            {"url": case_url("inspect", self.case.pk), "label": str(self.case)},
             *extra,
         ]
 
@@ -345,7 +350,7 @@ class CaseCreateView(CaseFormView):
         return self.case
 
     def success_message(self, case):
-        return _("Case %(number)s opened as a draft.") % {"number": case.number}
+        return _("Case %(number)s opened as a draft.") % {"number": case}
 
     def get_success_url(self):
         return case_url("inspect", self.case.pk)
@@ -368,7 +373,7 @@ class CaseEditView(CaseAccessMixin, CaseFormView):
             raise Forbidden
 
     def get_page_subtitle(self):
-        return self.case.number
+        return str(self.case)
 
     def get_breadcrumbs_items(self):
         return self.case_breadcrumbs({"url": "", "label": _("Edit")})
@@ -393,7 +398,7 @@ class CaseEditView(CaseAccessMixin, CaseFormView):
         return case_update(case=self.case, user=self.request.user, **form.changed_values())
 
     def success_message(self, case):
-        return _("Case %(number)s saved.") % {"number": case.number}
+        return _("Case %(number)s saved.") % {"number": case}
 
     def get_success_url(self):
         return case_url("inspect", self.case.pk)
@@ -427,7 +432,7 @@ class TransitionView(CaseAccessMixin, CaseFormView):
         return self.step.label
 
     def get_page_subtitle(self):
-        return self.case.number
+        return str(self.case)
 
     def get_breadcrumbs_items(self):
         return self.case_breadcrumbs({"url": "", "label": self.step.label})
@@ -462,7 +467,7 @@ class TransitionView(CaseAccessMixin, CaseFormView):
     def success_message(self, case):
         return _("%(action)s: case %(number)s is now “%(state)s”.") % {
             "action": self.step.label,
-            "number": case.number,
+            "number": case,
             "state": CaseState(case.state).label,
         }
 
@@ -494,7 +499,7 @@ class CaseActionView(CaseAccessMixin, CaseFormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_page_subtitle(self):
-        return self.case.number
+        return str(self.case)
 
     def get_breadcrumbs_items(self):
         return self.case_breadcrumbs({"url": "", "label": self.get_page_title()})

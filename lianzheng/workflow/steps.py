@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
+from lianzheng import clock
 from lianzheng.choices import CaseRole, CaseState, PostponementDecision, RectificationStatus
 from lianzheng.choices import Transition as T
 from lianzheng.models.case_parts import (
@@ -63,6 +64,11 @@ class Submit(Step):
     target = S.SUBMITTED
     askers = PROPOSERS
 
+    def apply(self, case, context):
+        # The number is taken here, once the rules have passed ("Case numbers" in rules.md);
+        # a case sent back and submitted again keeps the number it took the first time.
+        case.take_number(clock.today().year)
+
 
 class Consent(Step):
     """The principal head's consent (第六条（一）), with his delegation when he gives one."""
@@ -82,7 +88,7 @@ class Consent(Step):
 
     def apply(self, case, context):
         case.consented_by_id = context.actor.person_id
-        case.consented_at = timezone.now()
+        case.consented_at = clock.now()
         case.consent_comment = context.proposal["comment"]
         if context.proposal["delegate"]:
             case.delegated_by_id = context.actor.person_id
@@ -135,7 +141,7 @@ class ApproveShortNotice(Step):
     def apply(self, case, context):
         case.short_notice_reason = context.reason
         case.short_notice_approved_by_id = context.actor.person_id
-        case.short_notice_approved_at = timezone.now()
+        case.short_notice_approved_at = clock.now()
 
 
 class Notify(Step):
@@ -153,7 +159,7 @@ class Notify(Step):
         scheduled_at = _required_datetime(
             data, "scheduled_at", "须确定约谈时间", "set the time of the talk"
         )
-        written_on = _date(data, "written_on", timezone.localdate())
+        written_on = _date(data, "written_on", clock.today())
         place = (data.get("place") or "").strip()
         default_content = (data.get("content") or "").strip()
         contents = data.get("contents") or {}
@@ -235,7 +241,7 @@ class RequestPostponement(Step):
         proposal = {
             "application": application,
             "subject_person_id": subject_id,
-            "applied_on": _date(data, "applied_on", timezone.localdate()),
+            "applied_on": _date(data, "applied_on", clock.today()),
         }
         return proposal, {"reason": application}
 
@@ -280,7 +286,7 @@ class _DecidePostponement(Step):
             )
         row.decision = self.decision
         row.decided_by_id = context.actor.person_id
-        row.decided_at = timezone.now()
+        row.decided_at = clock.now()
         row.decision_note = context.proposal["note"]
         if self.decision == PostponementDecision.APPROVED:
             row.new_scheduled_at = context.proposal["new_scheduled_at"]
@@ -458,7 +464,7 @@ class Close(Step):
     askers = OFFICE
 
     def apply(self, case, context):
-        case.closed_at = timezone.now()
+        case.closed_at = clock.now()
 
 
 class Escalate(Step):
@@ -485,7 +491,7 @@ class Escalate(Step):
             ground=context.proposal["ground"],
             detail=context.proposal["detail"],
             decided_by_id=context.actor.person_id,
-            decided_at=timezone.now(),
+            decided_at=clock.now(),
         ).save()
 
 

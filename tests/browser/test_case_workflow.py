@@ -66,8 +66,8 @@ def test_a_warning_talk_from_draft_to_closed(live_server, page, screenshot):
     submit_form(page, "立案")
     assert "已立案" in page.content()
     case_url = page.url
-    number = page.locator(".lz-number").inner_text()
-    assert number.startswith("阿州住建廉约〔")
+    # A draft takes no number yet ("Case numbers" in rules.md): it is taken at submission.
+    assert page.locator(".lz-number").inner_text() == "未编号草稿"
 
     # Participants as 第六条（二） asks, then submit for consent.
     page.get_by_role("link", name="采用以上人员").click()
@@ -75,6 +75,7 @@ def test_a_warning_talk_from_draft_to_closed(live_server, page, screenshot):
     act(page, "提交审批")
     submit_form(page, "提交审批")
     assert state_of(page) == "待审批"
+    assert page.locator(".lz-number").inner_text().startswith("阿州住建廉约〔")
     screenshot("2-submitted")
 
     # The principal head consents.

@@ -129,9 +129,9 @@ def assert_restored_copy_works(client, cast, cases, original_rows, original_file
     client.force_login(cast.clerk.user)
     listing = text(client.get(url("list")))
     for case in cases:
-        assert case.number in listing
+        assert str(case) in listing
         page = client.get(url("inspect", case.pk))
-        assert page.status_code == 200 and case.number in text(page)
+        assert page.status_code == 200 and str(case) in text(page)
     documents = list(GeneratedDocument.objects.all())
     assert len(documents) == 6
     for document in documents:

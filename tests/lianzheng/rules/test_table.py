@@ -13,6 +13,7 @@ import pytest
 
 from lianzheng.choices import (
     Act,
+    AppointmentKind,
     CaseRole,
     CaseSource,
     CaseState,
@@ -135,6 +136,8 @@ def conforming(transition: str, talk_type: str = TalkType.WARNING, **changes) ->
         regulation_revision_id=1,
         appointment_effective_date=TODAY + timedelta(days=60),
         appointment_person_id=subjects[0].person_id if subjects else None,
+        appointment_kind=AppointmentKind.PROMOTION,
+        appointment_rank=Rank.DEPUTY_SECTION_CHIEF,
         consented_by_principal=True,
         subjects=subjects,
         participants=participants(talk_type),
@@ -266,7 +269,25 @@ class TestR4_2PreAppointment:
 
     def test_refuses_an_appointment_of_someone_else(self):
         facts = conforming(T.SUBMIT, TalkType.PRE_APPOINTMENT, appointment_person_id=42)
-        refusals_of("R4.2", facts)
+        (refusal,) = refusals_of("R4.2", facts)
+        assert refusal.field == "appointment"
+
+    def test_allows_a_promotion_to_either_section_rank(self):
+        for rank in (Rank.DEPUTY_SECTION_CHIEF, Rank.SECTION_CHIEF):
+            facts = conforming(T.SUBMIT, TalkType.PRE_APPOINTMENT, appointment_rank=rank)
+            assert RULES["R4.2"](facts) == []
+
+    def test_refuses_an_appointment_that_is_not_a_promotion_to_section_rank(self):
+        """第四条（二）: 新提拔的科级干部 — not a transfer at the same rank, not an appointment
+        as 科员."""
+        same_rank = conforming(
+            T.SUBMIT, TalkType.PRE_APPOINTMENT, appointment_kind=AppointmentKind.APPOINTMENT
+        )
+        as_clerk = conforming(T.SUBMIT, TalkType.PRE_APPOINTMENT, appointment_rank=Rank.CLERK)
+        for facts in (same_rank, as_clerk):
+            (refusal,) = refusals_of("R4.2", facts)
+            assert refusal.field == "appointment" and "提拔为科级" in refusal.message
+            assert refusal.zh.startswith("不符合第四条")
 
     def test_does_not_concern_other_talks(self):
         facts = conforming(T.SUBMIT, TalkType.WARNING, appointment_effective_date=None)

@@ -283,13 +283,24 @@ def test_postgres_statement_timeout_while_writing_history(cast):
 
 
 def test_a_case_whose_subject_cannot_be_recorded_is_not_opened(cast):
-    """case_create writes the case (taking the year's next number), then its subjects: a
-    refused subject history row leaves no case and gives the number back."""
+    """case_create writes the case, then its subjects: a refused subject history row leaves
+    no case."""
     before = Snapshot.take()
     with insert_refused(table(CaseSubject.history.model)), pytest.raises(DatabaseError):
         new_case(cast)
     assert_unchanged(before)
-    assert new_case(cast).sequence == 1
+
+
+def test_a_submission_undone_gives_its_number_back(cast):
+    """The number is taken inside the submission's transaction: a submission whose history row
+    is refused takes none, and the next one submitted is number 1."""
+    user = cast.clerk.user
+    case = new_case(cast)
+    with insert_refused(table(CASE_HISTORY)):
+        attempt(case, user, "submit", {})
+    assert TalkCase.objects.get(pk=case.pk).number is None
+    succeeds(case, user, "submit", {})
+    assert TalkCase.objects.get(pk=case.pk).sequence == 1
 
 
 def test_participants_half_replaced_are_put_back(cast):

@@ -153,11 +153,8 @@ def test_full_life_from_draft_to_closed(cast, talk_type):
     corrective = talk_type in (TalkType.WARNING, TalkType.ADMONITION)
     case = new_case(cast, talk_type)
 
-    match = NUMBER.match(case.number)
-    assert match, case.number
-    assert int(match[1]) == timezone.localdate().year == case.year
-    assert int(match[2]) == case.sequence
     assert case.state == CaseState.DRAFT
+    assert case.number is None and case.sequence is None  # numbered when first submitted
 
     steps = []
 
@@ -169,6 +166,10 @@ def test_full_life_from_draft_to_closed(cast, talk_type):
         assert stored(case).state == case.state
 
     step("submit", office)
+    match = NUMBER.match(case.number)
+    assert match, case.number
+    assert int(match[1]) == timezone.localdate().year == case.year
+    assert int(match[2]) == case.sequence
     step("consent", principal, comment="同意约谈。")
     step(
         "notify",
@@ -216,12 +217,41 @@ def test_full_life_from_draft_to_closed(cast, talk_type):
 
 
 def test_case_numbers_are_sequential_within_the_year(cast):
-    """Numbers follow 阿州住建廉约〔YYYY〕N号 and run 1, 2, 3 … in the order cases are opened,
-    whatever their type."""
+    """Numbers follow 阿州住建廉约〔YYYY〕N号 and run 1, 2, 3 … in the order cases are first
+    submitted, whatever their type ("Case numbers" in rules.md)."""
     year = timezone.localdate().year
-    numbers = [new_case(cast, talk_type).number for talk_type in TalkType]
+    drafts = [new_case(cast, talk_type) for talk_type in TalkType]
+    assert [str(case) for case in drafts] == ["未编号草稿"] * len(TalkType)
+    numbers = [
+        case_transition(case=case, transition="submit", user=cast.clerk.user).number
+        for case in reversed(drafts)
+    ]
 
     assert numbers == [f"阿州住建廉约〔{year}〕{n}号" for n in range(1, len(TalkType) + 1)]
+
+
+def test_a_refused_or_abandoned_draft_takes_no_number(cast):
+    """A submission the rules refuse, and a draft withdrawn, leave no gap: the next case
+    submitted takes number 1. A case declined and submitted again keeps its number."""
+    office = cast.clerk.user
+    incomplete = new_case(cast, purpose="")
+    refused(incomplete, "submit", office)
+    assert stored(incomplete).number is None
+    abandoned = new_case(cast)
+    case_transition(
+        case=abandoned, transition="withdraw", user=office, reason="情况已查清，无须约谈。"
+    )
+    assert stored(abandoned).number is None
+
+    case = case_transition(case=new_case(cast), transition="submit", user=office)
+    assert case.sequence == 1
+    case = case_transition(
+        case=case, transition="decline", user=cast.principal.user, reason="情况尚需核实。"
+    )
+    case = case_transition(case=case, transition="revise", user=office)
+    assert str(case).endswith("〕1号")  # a revised draft keeps its number
+    case = case_transition(case=case, transition="submit", user=office)
+    assert case.sequence == 1 and stored(case).number.endswith("〕1号")
 
 
 # -- decline, revise, submit again -------------------------------------------------------------

@@ -182,7 +182,9 @@ def transition(name: str, state: str, who: str, fields=None, valid=None, shown=(
             case=case,
             shown=shown if callable(shown) else (lambda d, s=shown: nonblank(d, *s)),
             shown_times=kw.get("shown_times", ()),
-            frozen=("number", "year", "sequence", "talk_type", "purpose", "created_by_id"),
+            # A submission that goes through takes the case's number ("Case numbers").
+            frozen=("talk_type", "purpose", "created_by_id")
+            + (() if name == "submit" else ("number", "year", "sequence")),
         )
 
     build.__name__ = name

@@ -40,7 +40,9 @@ def test_the_office_reads_every_case_talk_and_item_in_order_with_links(client, c
     assert response.status_code == 200
     page = text(response)
     assert page.index(first.number) < page.index(second.number)
-    assert draft.number not in page  # a draft was never said to the person: not filed
+    links = response.content.decode()
+    assert f"/inspect/{first.pk}/" in links
+    assert f"/inspect/{draft.pk}/" not in links  # a draft was never said to the person
     for record in TalkRecord.objects.filter(subject__person=cast.staff):
         assert record.statement in page
     assert second.rectification_items.get().description in page
