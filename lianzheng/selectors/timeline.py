@@ -15,26 +15,24 @@ from lianzheng.models import (
     ConfidentialAccess,
     Escalation,
     GeneratedDocument,
-    Ground,
     Notice,
-    Person,
     Postponement,
     RectificationCheck,
     RectificationItem,
     TalkCase,
     TalkRecord,
 )
-from lianzheng.selectors.changes import field_changes
+from lianzheng.selectors.changes import Related, m2m_snapshots, row_changes, row_key
 from lianzheng.selectors.reminders import ARTICLES as REMINDER_ARTICLES
-
-HISTORY_TYPES = {"+": "新增 added", "~": "修改 changed", "-": "删除 removed"}
 
 
 @dataclass(frozen=True)
 class TimelineEntry:
     """One line of the timeline. ``kind`` is "transition", "change" (of the case itself),
     "part" (of a subject, notice, record…), "confidential" (a view of the report) or
-    "reminder"; ``changes`` are (label, old, new)."""
+    "reminder"; ``changes`` are (label, old, new). A part's line says it all in its title,
+    the reason included: 「删除参加人：周专干（纪检专干），理由：……」, the name and part read
+    from the history row, which a deleted part still has."""
 
     when: datetime
     who: str
@@ -64,9 +62,45 @@ CASE_PARTS = (
 def case_timeline(case: TalkCase, *, item_ids=None) -> list[TimelineEntry]:
     """The case's timeline, newest first. ``item_ids``: the case's rectification items, when
     the caller has read them."""
-    entries = []
     records = list(case.history.order_by("history_date", "history_id"))
-    previous = None
+    part_rows = []
+    for model, key in CASE_PARTS:
+        history = model.history.model.objects
+        if key == "item__case_id":
+            if item_ids is None:
+                item_ids = list(case.rectification_items.values_list("pk", flat=True))
+            rows = history.filter(item_id__in=item_ids)
+        else:
+            rows = history.filter(**{key: case.pk})
+        part_rows += list(rows.order_by("chain_seq"))
+    related = Related(case)
+    previous_of, last = {}, {}
+    for row in part_rows:
+        key = (type(row), row.id)
+        previous_of[row_key(row)] = last.get(key)
+        last[key] = row
+    for row in last.values():
+        related.know(row.instance)
+    edits = [row for row in part_rows if row.history_type == "~"]
+    m2m = m2m_snapshots([*edits, *(previous_of[row_key(row)] for row in edits)])
+
+    case_changes, previous = {}, None
+    for record in records:
+        if record.history_type == "~" and previous is not None:
+            case_changes[record.history_id] = row_changes(record, previous, editable_only=True)
+            related.want_changes(case_changes[record.history_id])
+        previous = record
+    part_changes, instances = {}, {}
+    for row in part_rows:
+        instances[row_key(row)] = instance = row.instance
+        related.want_name(instance)
+        if row.history_type == "~":
+            changes = row_changes(row, previous_of[row_key(row)], m2m=m2m)
+            part_changes[row_key(row)] = changes
+            related.want_changes(changes)
+    related.load()
+
+    entries = []
     for record in records:
         if record.history_transition:
             title = (
@@ -86,33 +120,20 @@ def case_timeline(case: TalkCase, *, item_ids=None) -> list[TimelineEntry]:
                 transition=record.history_transition,
                 reason=record.history_change_reason or "",
                 articles=tuple(record.history_articles.split()),
-                changes=tuple(field_changes(record, previous))
-                if record.history_type == "~"
-                else (),
+                changes=related.changes_text(case_changes.get(record.history_id, ())),
             )
         )
-        previous = record
-    part_rows = []
-    for model, key in CASE_PARTS:
-        history = model.history.model.objects
-        if key == "item__case_id":
-            if item_ids is None:
-                item_ids = list(case.rectification_items.values_list("pk", flat=True))
-            rows = history.filter(item_id__in=item_ids)
-        else:
-            rows = history.filter(**{key: case.pk})
-        part_rows += [(model, row) for row in rows.order_by("history_date", "history_id")]
-    known = _related_objects(case, [row for _model, row in part_rows])
-    for model, row in part_rows:
+    for row in part_rows:
         entries.append(
             TimelineEntry(
                 when=row.history_date,
                 who=row.history_user_display,
                 kind="part",
-                title=f"{model._meta.verbose_name}：{HISTORY_TYPES[row.history_type]}",
-                reason=row.history_change_reason or "",
+                title=related.part_sentence(
+                    row.history_type, instances[row_key(row)], row.history_change_reason or ""
+                ),
                 articles=tuple(row.history_articles.split()),
-                object=_described(row.instance, known) if row.history_type != "-" else "",
+                changes=related.changes_text(part_changes.get(row_key(row), ())),
             )
         )
     for view in ConfidentialAccess.objects.filter(case=case):
@@ -129,40 +150,6 @@ def case_timeline(case: TalkCase, *, item_ids=None) -> list[TimelineEntry]:
     entries += reminder_entries(case)
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries
-
-
-def _related_objects(case: TalkCase, rows) -> dict:
-    """The objects the parts' names are made of (people, subjects, items, grounds, the case),
-    read once for the timeline instead of once per line."""
-    subjects = {}
-    for row in rows:
-        if isinstance(row, CaseSubject.history.model):
-            subjects[row.id] = CaseSubject(id=row.id, case_id=row.case_id, person_id=row.person_id)
-    person_ids = {getattr(row, "person_id", None) for row in rows}
-    person_ids |= {s.person_id for s in subjects.values()}
-    people = Person.objects.in_bulk(person_ids - {None})
-    for subject in subjects.values():
-        if subject.person_id in people:
-            subject.person = people[subject.person_id]
-    return {
-        Person: people,
-        CaseSubject: subjects,
-        TalkCase: {case.pk: case},
-        RectificationItem: RectificationItem.objects.in_bulk(
-            {getattr(row, "item_id", None) for row in rows} - {None}
-        ),
-        Ground: Ground.objects.in_bulk(),
-    }
-
-
-def _described(instance, known: dict) -> str:
-    """The part as its ``str()`` names it, its links taken from ``known`` where they are."""
-    for field in instance._meta.concrete_fields:
-        if field.is_relation and field.related_model in known:
-            related = known[field.related_model].get(getattr(instance, field.attname))
-            if related is not None:
-                setattr(instance, field.name, related)
-    return str(instance)
 
 
 def reminder_entries(case: TalkCase) -> list[TimelineEntry]:

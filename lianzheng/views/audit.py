@@ -15,6 +15,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from openpyxl import Workbook
@@ -34,6 +35,7 @@ from lianzheng.selectors.audit import (
     audit_log,
     case_versions,
     chain_status,
+    compare_parts,
     compare_versions,
     model_choices,
 )
@@ -46,6 +48,17 @@ AUDIT_READERS = frozenset(
     {Role.AUDITOR, Role.DISCIPLINE_OFFICER, Role.DEPUTY_HEAD_DISCIPLINE, Role.PRINCIPAL_HEAD}
 )
 EXPORT_LIMIT = 50_000
+
+
+def changes_cell(changes) -> str:
+    """「字段：旧值 → 新值」, a line a field; what the log does not show, said so."""
+    if changes is None:
+        return gettext("not shown: confidential information (第七条（四）)")
+    return "\n".join(
+        gettext("%(field)s: %(old)s → %(new)s")
+        % {"field": label, "old": old or "—", "new": new or "—"}
+        for label, old, new in changes
+    )
 
 
 def user_can_read_audit(user) -> bool:
@@ -150,23 +163,24 @@ class AuditLogView(WagtailAdminTemplateMixin, TemplateView):
         return context
 
     COLUMNS = (
-        ("seq", "序号 sequence"),
-        ("when", "时间 time"),
-        ("who", "操作人 user"),
-        ("model", "记录 record"),
-        ("object", "对象 object"),
-        ("type", "类型 type"),
-        ("transition", "办理环节 transition"),
-        ("from", "办理前 from"),
-        ("to", "办理后 to"),
-        ("reason", "理由 reason"),
-        ("articles", "依据 articles"),
-        ("hash", "哈希 hash"),
+        ("seq", _("sequence")),
+        ("when", _("time")),
+        ("who", _("user")),
+        ("model", _("record of")),
+        ("object", _("object")),
+        ("type", _("type of change")),
+        ("transition", _("transition")),
+        ("from", _("state before")),
+        ("to", _("state after")),
+        ("changes", _("fields changed")),
+        ("reason", _("reason")),
+        ("articles", _("articles cited")),
+        ("hash", _("hash")),
     )
 
     def export(self, entries, kind):
-        rows = [[self._cell(e[key]) for key, _label in self.COLUMNS] for e in entries]
-        headings = [label for _key, label in self.COLUMNS]
+        rows = [[self._cell(key, e[key]) for key, _label in self.COLUMNS] for e in entries]
+        headings = [str(label) for _key, label in self.COLUMNS]
         if kind == "csv":
             buffer = io.StringIO()
             writer = csv.writer(buffer)
@@ -191,7 +205,9 @@ class AuditLogView(WagtailAdminTemplateMixin, TemplateView):
         return response
 
     @staticmethod
-    def _cell(value):
+    def _cell(key, value):
+        if key == "changes":
+            return changes_cell(value)
         if hasattr(value, "tzinfo") and value is not None:
             return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
         return "" if value is None else str(value)
@@ -226,7 +242,8 @@ class VerifyView(WagtailAdminTemplateMixin, TemplateView):
 
 
 class CaseCompareView(WagtailAdminTemplateMixin, TemplateView):
-    """Any two versions of a case, field by field, in the fields' Chinese labels."""
+    """Any two versions of a case, field by field, in the fields' Chinese labels, and what
+    was added, removed and changed among its parts between them."""
 
     template_name = "lianzheng/admin/audit/compare.html"
     page_title = _("Compare versions")
@@ -247,17 +264,16 @@ class CaseCompareView(WagtailAdminTemplateMixin, TemplateView):
         for v in versions:
             # The step's name (提交审批, 同意…), not its code (submit, consent…).
             v.step_label = Transition(v.history_transition).label if v.history_transition else ""
-        ids = {v.history_id for v in versions}
-        a = int_param(self.request.GET.get("a"))
-        b = int_param(self.request.GET.get("b"))
-        a = a if a in ids else versions[0].history_id
-        b = b if b in ids else versions[-1].history_id
+        by_id = {v.history_id: v for v in versions}
+        a = by_id.get(int_param(self.request.GET.get("a")), versions[0])
+        b = by_id.get(int_param(self.request.GET.get("b")), versions[-1])
         context.update(
             case=self.case,
             versions=versions,
-            a=a,
-            b=b,
+            a=a.history_id,
+            b=b.history_id,
             rows=compare_versions(self.case, a, b),
+            parts=compare_parts(self.case, a, b),
             case_page=case_url("inspect", self.case.pk),
         )
         return context
