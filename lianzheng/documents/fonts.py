@@ -3,17 +3,28 @@
 Official documents (GB/T 9704) name typefaces by role: 仿宋 for the body, 小标宋 for titles and the
 issuing organ's mark, 黑体 for first-level headings, 楷体 for second-level ones. Those typefaces
 are licensed; a bureau that holds them points ``LIANZHENG_PDF_FONTS`` at its files. Everyone else
-gets Debian's free TrueType fonts: AR PL UMing (a Song face with GB-style punctuation), LXGW WenKai
-(楷) and WenQuanYi Zen Hei (黑), which the project's set-up installs.
+gets Debian's free fonts: AR PL UMing (a Song face with GB-style punctuation), LXGW WenKai (楷),
+WenQuanYi Zen Hei (黑) and, for titles, Noto Serif CJK SC Bold — a heavy Song like 小标宋, where
+the sans-serif Zen Hei stood in before — which the project's set-up installs.
 
-Only TrueType outlines are accepted: reportlab embeds and subsets them (``FontFile2`` in the PDF).
-It cannot embed the CFF-based Noto/Source Han ``.otf`` files, and Adobe's non-embedded
-``STSong-Light`` leaves the reader to guess a font — neither is acceptable for a record. With no
-usable font we refuse to generate, naming what to install; we never draw boxes.
+reportlab embeds and subsets TrueType outlines only (``FontFile2`` in the PDF); Adobe's
+non-embedded ``STSong-Light`` leaves the reader to guess a font, which is not acceptable for a
+record. A face with CFF outlines (Noto and Source Han, in ``.otf``/``.ttc``) is rewritten once
+with TrueType outlines by ``cff2ttf`` and kept in a cache file (``font_cache_dir``), so the first
+document on a machine waits about a minute and none after it. With no usable font for a role that
+has no stand-in we refuse to generate, naming what to install; we never draw boxes.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import logging
+import os
+import struct
+import subprocess
+import sys
+import tempfile
 import threading
 import zlib
 from dataclasses import dataclass
@@ -23,11 +34,15 @@ from django.conf import settings
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
+from lianzheng.documents import cff2ttf
+
+logger = logging.getLogger(__name__)
+
 # The typeface roles of GB/T 9704 and what stands in for each when a bureau has not configured it.
 ROLES = ("song", "fangsong", "xiaobiaosong", "hei", "kai")
-STAND_INS = {"fangsong": "song", "xiaobiaosong": "hei"}
+STAND_INS = {"fangsong": "song", "xiaobiaosong": "song"}  # serif for serif
 
-DEBIAN_PACKAGES = "fonts-arphic-uming fonts-lxgw-wenkai fonts-wqy-zenhei"
+DEBIAN_PACKAGES = "fonts-arphic-uming fonts-lxgw-wenkai fonts-wqy-zenhei fonts-noto-cjk"
 DEFAULT_FILES = {
     "song": ["/usr/share/fonts/truetype/arphic/uming.ttc#0"],  # face 0 is AR PL UMing CN
     "kai": [
@@ -35,7 +50,10 @@ DEFAULT_FILES = {
         "/usr/share/fonts/opentype/lxgw-wenkai/LXGWWenKai-Regular.ttf",
     ],
     "hei": ["/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc#0"],
+    # Face 2 of the collection is SC (JP, KR, SC, TC, HK): CFF outlines, converted once.
+    "xiaobiaosong": ["/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc#2"],
 }
+CONVERSION_TIMEOUT = 30 * 60  # seconds; a minute is usual on two cores
 
 # When a character is missing from a role's font, these are tried next, in order.
 FALLBACK_ORDER = ("song", "hei", "kai")
@@ -113,6 +131,64 @@ def configured_files() -> dict[str, list[str]]:
     return files
 
 
+def font_cache_dir() -> Path:
+    """Where converted faces are kept: ``LIANZHENG_FONT_CACHE`` (setting or environment), else
+    the user's cache directory. Not the media folder: what is there is backed up as the bureau's
+    records, and the tests give every run a new one."""
+    configured = getattr(settings, "LIANZHENG_FONT_CACHE", None) or os.environ.get(
+        "LIANZHENG_FONT_CACHE"
+    )
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "lianzheng" / "fonts"
+
+
+def truetype_copy(path: str, index: int) -> Path:
+    """The TrueType rewrite of a CFF face, made once and kept. Its name carries the source's
+    identity (path, size, time) and the converter's version, so a changed source or converter
+    makes a new one. Processes that ask at once (the test workers, a server's) wait on a lock
+    for the one that converts, and the file appears whole or not at all."""
+    source = Path(path).resolve()
+    stat = source.stat()
+    identity = f"{source}|{index}|{stat.st_size}|{stat.st_mtime_ns}|{cff2ttf.VERSION}"
+    digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
+    folder = font_cache_dir()
+    target = folder / f"{source.stem}-{index}-{digest}.ttf"
+    if target.is_file():
+        return target
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if target.is_file():
+            return target
+        logger.warning("Converting %s#%s to TrueType for the documents, once", source, index)
+        handle, partial = tempfile.mkstemp(dir=folder, suffix=".part")
+        os.close(handle)
+        try:
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "lianzheng.documents.cff2ttf",
+                    str(source),
+                    str(index),
+                    partial,
+                ],
+                check=True,
+                capture_output=True,
+                timeout=CONVERSION_TIMEOUT,
+            )
+            os.chmod(partial, 0o644)  # mkstemp's 0600 would keep it from a server's other user
+            os.replace(partial, target)
+        finally:
+            Path(partial).unlink(missing_ok=True)
+        for old in folder.glob(f"{source.stem}-{index}-*.ttf"):
+            if old != target:
+                old.unlink(missing_ok=True)
+    return target
+
+
 def _load(role: str, spec: str) -> tuple[TTFont | None, str]:
     """One candidate file: the registered font, or why it cannot be used."""
     path, _, index = spec.partition("#")
@@ -120,10 +196,19 @@ def _load(role: str, spec: str) -> tuple[TTFont | None, str]:
         return None, f"{path}: not found"
     name = f"lz-{role}-{zlib.crc32(spec.encode()):08x}"
     try:
-        font = TTFont(name, path, subfontIndex=int(index or 0))
-    except (TTFError, OSError, ValueError) as exc:
-        # reportlab refuses CFF outlines ("postscript outlines are not supported") and fonts
-        # whose licence forbids embedding; say which file and why.
+        subfont = int(index or 0)
+        if cff2ttf.is_cff(path, subfont):
+            try:
+                converted = truetype_copy(path, subfont)
+            except (OSError, subprocess.SubprocessError) as exc:
+                detail = getattr(exc, "stderr", b"") or b""
+                return None, f"{path}: CFF outlines, not converted ({exc} {detail[-300:]!r})"
+            font = TTFont(name, str(converted))
+        else:
+            font = TTFont(name, path, subfontIndex=subfont)
+    except (TTFError, OSError, ValueError, struct.error) as exc:
+        # reportlab refuses fonts whose licence forbids embedding, and broken files; say which
+        # file and why.
         return None, f"{path}: {exc}"
     return font, ""
 
@@ -150,6 +235,9 @@ def load_fonts() -> FontSet:
         for role, stand_in in STAND_INS.items():
             if role not in faces and stand_in in faces:
                 faces[role] = faces[stand_in]
+                tried = [p for p in problems if p.startswith(f"{role}:")]
+                if tried:
+                    logger.warning("Font role %s stands in with %s: %s", role, stand_in, tried)
         missing = [role for role in ROLES if role not in faces]
         if missing:
             raise FontsUnavailable(

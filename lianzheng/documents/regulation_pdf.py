@@ -55,7 +55,7 @@ from lianzheng.documents.typeset import CJKParagraph, Rule, TextStyle, shape
 from lianzheng.regulation import Article, Regulation, format_date
 
 # Bumped whenever the layout changes, so that PDFs cached under the old layout are not served.
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 
 IDEOGRAPHIC_SPACE = "\u3000"
 MARK_TOP = 35 * mm  # 发文机关标志上边缘至版心上边缘 (80 mm for 上行文, which this is not)
