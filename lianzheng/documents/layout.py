@@ -3,7 +3,9 @@
 Every document we print — the regulation, notices, records, commitments, integrity files — uses
 the same page: A4, top margin 37 mm, left margin 28 mm, a type area of 156 x 225 mm holding 22
 lines of 三号 (16 pt) text, and page numbers "— n —" in 四号 (14 pt) 7 mm below the type area,
-one character in from its right edge on odd pages and from its left edge on even pages.
+one character in from its right edge on odd pages and from its left edge on even pages. Records
+that are signed and filed (talk records, commitments, rectification reports, integrity files)
+say 「第x页 共y页」 there instead, centred, so that a missing or added page shows.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from dataclasses import dataclass, replace
 from reportlab.lib.colors import Color
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, FrameBreak, PageTemplate
+from reportlab.platypus.flowables import _ContainerSpace
 
 from lianzheng.documents.fonts import FontSet
-from lianzheng.documents.typeset import TextStyle
+from lianzheng.documents.typeset import CJKParagraph, TextStyle
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 TOP_MARGIN = 37 * mm
@@ -133,6 +137,59 @@ class FootOfPage(Flowable):
             flowable.drawOn(self.canv, 0, at)
 
 
+class KeptWithTail(_ContainerSpace, Flowable):
+    """A closing block — the signatures, the issuer and the date — set on one page with at
+    least the last ``lines`` lines of the text before it, so that it never opens a page alone:
+    a signature or a date must stand beside what it signs or dates. The text gives up lines to
+    the next page rather than the block going there by itself."""
+
+    def __init__(self, text: CJKParagraph, block: list[Flowable], lines: int = 2):
+        super().__init__()
+        self.text = text
+        self.block = block
+        self.lines = lines
+        self._content = [text, *block]
+        self._placed: list[tuple[Flowable, float]] = []
+
+    def _stack(self, width: float) -> float:
+        """Wrap the content top down; remember where each piece goes; the total height."""
+        y, self._placed = 0.0, []
+        for number, flowable in enumerate(self._content):
+            if number:
+                y += flowable.getSpaceBefore()
+            _w, h = flowable.wrapOn(self.canv, width, 0xFFFFFFF)
+            y += h
+            self._placed.append((flowable, y))
+            if number < len(self._content) - 1:
+                y += flowable.getSpaceAfter()
+        return y
+
+    def wrap(self, availWidth, availHeight):
+        self.width = availWidth
+        self.height = self._stack(availWidth)
+        if self.height > availHeight + 1e-6:
+            return availWidth, 0xFFFFFF  # does not fit: the frame asks split() what to do
+        return availWidth, self.height
+
+    def split(self, availWidth, availHeight):
+        if self._stack(availWidth) <= availHeight + 1e-6:
+            return list(self._content)
+        leading = self.text.style.leading
+        count = round(self.text.height / leading)
+        here = min(int((availHeight + 1e-6) // leading), count - self.lines)
+        if here >= 1:
+            first, rest = self.text.split(availWidth, here * leading)
+            return [first, KeptWithTail(rest, self.block, self.lines)]
+        frame = getattr(self, "_frame", None)
+        if frame is not None and frame._atTop:
+            return list(self._content)  # more than a page whatever we do: set as it comes
+        return [FrameBreak(), KeptWithTail(self.text, self.block, self.lines)]
+
+    def draw(self):
+        for flowable, bottom in self._placed:
+            flowable.drawOn(self.canv, 0, self.height - bottom)
+
+
 class _PageFiller(Flowable):
     """Takes the rest of the page, so what follows starts on the next."""
 
@@ -171,8 +228,46 @@ def _draw_page_number(canvas, doc, fonts: FontSet) -> None:
     canvas.restoreState()
 
 
+def page_of_total(number: int, total: int) -> str:
+    return f"第{number}页 共{total}页"
+
+
+def _counting_canvas(fonts: FontSet) -> type[Canvas]:
+    """A canvas that holds its pages back until the last, then labels each 「第x页 共y页」."""
+
+    class CountingCanvas(Canvas):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._held: list[dict] = []
+
+        def showPage(self):
+            self._held.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            total = len(self._held)
+            for state in self._held:
+                self.__dict__.update(state)
+                self.saveState()
+                self.setFont(fonts.face("song").name, SMALL_SIZE)
+                self.setFillColorRGB(0, 0, 0)
+                y = BOTTOM_MARGIN - PAGE_NUMBER_GAP - 0.3 * SMALL_SIZE
+                label = page_of_total(self.getPageNumber(), total)
+                self.drawCentredString(LEFT_MARGIN + TYPE_WIDTH / 2, y, label)
+                self.restoreState()
+                super().showPage()
+            super().save()
+
+    return CountingCanvas
+
+
 def build_pdf(
-    story: list[Flowable], meta: Meta, fonts: FontSet, *, standard_grid: bool = False
+    story: list[Flowable],
+    meta: Meta,
+    fonts: FontSet,
+    *,
+    standard_grid: bool = False,
+    count_pages: bool = False,
 ) -> bytes:
     """The story set on official-document pages; the bytes of the PDF.
 
@@ -183,6 +278,8 @@ def build_pdf(
     With ``standard_grid`` the frame reaches ``FIRST_LINE_DROP`` above the type area, so the
     characters of a page's first body line start on its top edge (37 mm), as the standard
     measures; the frame's bottom, where ``FootOfPage`` puts the 版记, stays on the type area's.
+
+    With ``count_pages`` each page is labelled 「第x页 共y页」 instead of "— n —".
     """
     out = io.BytesIO()
     doc = BaseDocTemplate(
@@ -218,9 +315,14 @@ def build_pdf(
                 id="official",
                 frames=[frame],
                 # At the page's end, when its flowables may have asked for no number.
-                onPageEnd=lambda canvas, d: _draw_page_number(canvas, d, fonts),
+                onPageEnd=(lambda canvas, d: None)
+                if count_pages
+                else lambda canvas, d: _draw_page_number(canvas, d, fonts),
             )
         ]
     )
-    doc.build(story)
+    if count_pages:
+        doc.build(story, canvasmaker=_counting_canvas(fonts))
+    else:
+        doc.build(story)
     return out.getvalue()

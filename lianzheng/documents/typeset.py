@@ -11,15 +11,18 @@ reportlab's Paragraph has three traps for Chinese text, each of which would spoi
 
 So this module breaks lines itself (``break_lines``, a pure function the tests check on its own):
 every character is kept, no line starts with a closing mark or ends with an opening one (the
-previous character moves down with it: 避头尾 by pushing, never by hanging), Latin words and
-numbers stay whole when they fit on a line, and full lines are justified to the type area by
-spacing the characters. Each character is drawn in its role's font or, failing that, the first
+previous character moves down with it: 避头尾 by pushing, never by hanging), Latin words,
+numbers, dates, document numbers (文号) and the names the caller gives stay whole when they fit on
+a line (``unbreakable_spans``), and full lines are justified to the type area by spacing the
+characters. Each character is drawn in its role's font or, failing that, the first
 fallback font that has it (``fonts.FontSet.for_char``); a character no font has stops generation.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from reportlab.lib.colors import Color, black
@@ -94,8 +97,48 @@ def _latin(char: str) -> bool:
     return char.isascii() and (char.isalnum() or char in "-_./@:#+")
 
 
+# What is read as one thing and must not be cut at a line's end: a document number (文号: the
+# issuer's short name, the year in 〔〕, the serial and 号), an article cited (第八条（一）), a
+# date or time (2026年12月5日, 上午9时30分), a number with its separators or percent sign.
+UNBREAKABLE = re.compile(
+    r"[\u4e00-\u9fff]{0,6}〔\d{4}〕第?\d+号"
+    r"|第[一二三四五六七八九十百零]+条(?:（[一二三四五六七八九十]+）)?"
+    r"|(?:[上下]午)?(?:\d+[年月日时分秒])+"
+    r"|\d+(?:[.:：,/\-]\d+)*(?:\s?[%％‰])?"
+)
+
+
+def unbreakable_spans(text: str, words: Iterable[str] = ()) -> list[tuple[int, int]]:
+    """The (start, end) spans of ``text`` no line may break inside: every occurrence of
+    ``words`` (people's names, the case number) and everything ``UNBREAKABLE`` matches.
+    Overlapping spans are merged."""
+    spans = [m.span() for m in UNBREAKABLE.finditer(text) if m.end() - m.start() > 1]
+    for word in {w for w in words if len(w) > 1}:
+        spans += [(m.start(), m.start() + len(word)) for m in re.finditer(re.escape(word), text)]
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if merged and a < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _inside(n: int, spans: Sequence[tuple[int, int]]) -> list[int]:
+    """For each break position, the start of the span it would cut, or -1."""
+    inside = [-1] * (n + 1)
+    for a, b in spans:
+        for i in range(a + 1, b):
+            inside[i] = a
+    return inside
+
+
 def break_lines(
-    chars: str, widths: list[float], width: float, first_width: float | None = None
+    chars: str,
+    widths: list[float],
+    width: float,
+    first_width: float | None = None,
+    keep: Sequence[tuple[int, int]] = (),
 ) -> list[tuple[int, int]]:
     """Where the lines of one paragraph start and end, as (start, end) index pairs.
 
@@ -103,12 +146,14 @@ def break_lines(
     this one if squeezing the line's full-width punctuation by at most half its width makes room
     (标点挤压, at most three marks: the line is then drawn with tighter spacing, never beyond the
     width); otherwise they pull the character before them down too. An opening mark that would
-    end this line goes down with what it opens; a Latin word or number is not cut if it can move
-    down whole. Every line is at least one character, so any input terminates, however narrow
-    the width.
+    end this line goes down with what it opens; a Latin word or number, or a span of ``keep``
+    (a name, a date, a 文号: ``unbreakable_spans``), is not cut if it can move down whole and
+    fits on a line. Every line is at least one character, so any input terminates, however
+    narrow the width.
     """
     if len(chars) != len(widths):
         raise ValueError("one width per character")
+    inside = _inside(len(chars), [(a, b) for a, b in keep if sum(widths[a:b]) <= width + 1e-6])
     lines: list[tuple[int, int]] = []
     start, n = 0, len(chars)
     limit = width if first_width is None else first_width
@@ -127,7 +172,7 @@ def break_lines(
         if end < n:
             brk = end
             while True:  # each step moves the break back; none passes start + 1
-                moved = _adjust_break(chars, start, brk)
+                moved = _adjust_break(chars, start, brk, inside)
                 if moved == brk:
                     break
                 brk = moved
@@ -152,7 +197,9 @@ def _good_title_break(chars: str, i: int) -> bool:
     return chars[i] == "的" and chars[i + 1 :].startswith(_KINDS)
 
 
-def balance_lines(chars: str, widths: list[float], width: float) -> list[tuple[int, int]]:
+def balance_lines(
+    chars: str, widths: list[float], width: float, keep: Sequence[tuple[int, int]] = ()
+) -> list[tuple[int, int]]:
     """Title lines: as few as ``break_lines`` needs, as even in length as the text allows.
 
     GB/T 9704 7.3.1 asks that a title broken over lines keep words whole and its lines balanced
@@ -160,7 +207,7 @@ def balance_lines(chars: str, widths: list[float], width: float) -> list[tuple[i
     choose those that minimise the squared spread of line lengths (in characters) plus a cost for
     each break that is not at a good place (``_good_title_break``).
     """
-    greedy = break_lines(chars, widths, width)
+    greedy = break_lines(chars, widths, width, keep=keep)
     count = len(greedy)
     if count < 2:
         return greedy
@@ -171,8 +218,10 @@ def balance_lines(chars: str, widths: list[float], width: float) -> list[tuple[i
         prefix.append(prefix[-1] + w)
     mean = prefix[n] / count
 
+    inside = _inside(n, [(a, b) for a, b in keep if prefix[b] - prefix[a] <= width + 1e-6])
+
     def allowed(i: int) -> bool:
-        return _adjust_break(chars, 0, i) == i
+        return _adjust_break(chars, 0, i, inside) == i
 
     def cost(a: int, b: int) -> float | None:
         used = prefix[b] - prefix[a]
@@ -214,12 +263,14 @@ def squeezable(chars: str, widths: list[float], start: int, end: int) -> float:
     return sum(widths[i] / 2 for i in range(start, end) if chars[i] in FULL_WIDTH_MARKS)
 
 
-def _adjust_break(chars: str, start: int, brk: int) -> int:
+def _adjust_break(chars: str, start: int, brk: int, inside: Sequence[int] = ()) -> int:
     """One step back from a bad break, or the break itself when it is good (or cannot move)."""
     if brk <= start + 1:
         return brk
     if chars[brk] in CANNOT_START or chars[brk - 1] in CANNOT_END:
         return brk - 1
+    if inside and inside[brk] > start:
+        return inside[brk]
     if _latin(chars[brk - 1]) and _latin(chars[brk]):
         word = brk
         while word > start and _latin(chars[word - 1]):
@@ -229,7 +280,8 @@ def _adjust_break(chars: str, start: int, brk: int) -> int:
 
 
 class CJKParagraph(Flowable):
-    """One paragraph of Chinese text, set by ``break_lines`` and drawn line by line."""
+    """One paragraph of Chinese text, set by ``break_lines`` and drawn line by line. ``keep``:
+    words no line may cut (the names of the people the document is about)."""
 
     def __init__(
         self,
@@ -237,6 +289,7 @@ class CJKParagraph(Flowable):
         style: TextStyle,
         fonts: FontSet,
         *,
+        keep: Iterable[str] = (),
         _lines: list[Line] | None = None,
     ):
         super().__init__()
@@ -246,6 +299,7 @@ class CJKParagraph(Flowable):
         self.style = style
         self.fonts = fonts
         self.keepWithNext = style.keep_with_next
+        self.keep = tuple(keep)
         self._glyphs = shape(self.runs, style, fonts) if _lines is None else []
         self._lines = _lines
         self._width = None
@@ -258,10 +312,11 @@ class CJKParagraph(Flowable):
         indent = st.first_indent * st.size
         chars = "".join(g.char for g in self._glyphs)
         widths = [g.width for g in self._glyphs]
+        keep = unbreakable_spans(chars, self.keep)
         if st.balance and not indent:
-            spans = balance_lines(chars, widths, width)
+            spans = balance_lines(chars, widths, width, keep)
         else:
-            spans = break_lines(chars, widths, width, width - indent)
+            spans = break_lines(chars, widths, width, width - indent, keep)
         lines = [Line(self._glyphs[a:b], full=b < len(chars)) for a, b in spans]
         if lines:
             lines[0].indent = indent
@@ -348,10 +403,14 @@ def _runs_by_font(glyphs: list[Glyph]) -> list[tuple[str, str]]:
     return runs
 
 
-def paragraphs(text: str, style: TextStyle, fonts: FontSet) -> list[CJKParagraph]:
+def paragraphs(
+    text: str, style: TextStyle, fonts: FontSet, keep: Iterable[str] = ()
+) -> list[CJKParagraph]:
     """Multi-line user text as paragraphs: one per non-empty line, each indented."""
     return [
-        CJKParagraph(line, style, fonts) for line in clean_text(text).split("\n") if line.strip()
+        CJKParagraph(line, style, fonts, keep=keep)
+        for line in clean_text(text).split("\n")
+        if line.strip()
     ]
 
 
@@ -375,3 +434,37 @@ class Rule(Flowable):
         self.canv.setLineWidth(self.thickness)
         y = self.thickness / 2
         self.canv.line(0, y, self.width, y)
+
+
+class CutLine(Flowable):
+    """A dashed line across the width with a label in its middle (「✂（沿此线剪下）」): where a
+    slip such as the 送达回执 is cut from the page."""
+
+    def __init__(self, label: str, fonts: FontSet, *, size: float = 12, space_after: float = 0):
+        super().__init__()
+        self.glyphs = shape([(label, "song")], TextStyle(size=size), fonts)
+        self.size = size
+        self.spaceAfter = space_after
+
+    def wrap(self, availWidth, availHeight):
+        self.width = availWidth
+        self.height = self.size * 1.5
+        return self.width, self.height
+
+    def draw(self):
+        canvas = self.canv
+        label = sum(g.width for g in self.glyphs)
+        gap = self.size / 2
+        middle = self.height / 2
+        left = (self.width - label) / 2
+        canvas.saveState()
+        canvas.setDash(4, 3)
+        canvas.setLineWidth(0.6)
+        canvas.line(0, middle, left - gap, middle)
+        canvas.line(left + label + gap, middle, self.width, middle)
+        canvas.restoreState()
+        text = canvas.beginText(left, middle - 0.38 * self.size)
+        for font, chunk in _runs_by_font(self.glyphs):
+            text.setFont(font, self.size)
+            text.textOut(chunk)
+        canvas.drawText(text)

@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 from django.utils import timezone, translation
 
-from lianzheng.choices import CaseRole, CaseState, TalkType
+from lianzheng.choices import CaseRole, CaseState, DeliveryMethod, TalkType
 from lianzheng.models import (
     CaseSubject,
     DocumentSettings,
@@ -101,6 +101,11 @@ class NoticeData:
     contact_phone: str
     short_notice: bool
     phone_notified: str
+
+
+def delivery_methods() -> tuple[str, ...]:
+    """当面送达, 邮寄, 电子送达: the ways a notice is delivered, as its receipt offers them."""
+    return tuple(zh(label) for label in DeliveryMethod.labels)
 
 
 def user_line(user) -> PersonLine | None:
@@ -267,7 +272,7 @@ def rectification_data(case: TalkCase) -> RectificationData:
 class FiledCase:
     case: CaseHeader
     proposed_on: str
-    scheduled: str
+    held: str  # when the talk was held (its record's time), or why there is no such time
     interviewers: tuple[str, ...]
     record: RecordData | None
     items: tuple[ItemLine, ...]
@@ -282,6 +287,18 @@ class IntegrityFileData:
     category: str
     cases: tuple[FiledCase, ...]
     today: str
+
+
+TALK_PASSED = frozenset({CaseState.HELD, CaseState.RECTIFYING, CaseState.CLOSED})
+
+
+def not_held(case: TalkCase) -> str:
+    """What the file says of a talk with no record of this person: where the case stands, not
+    the time it was planned for — a planned time is not a talk (第九条 files what happened)."""
+    state = zh(CaseState(case.state).label)
+    if case.state in TALK_PASSED:
+        return f"无本人谈话记录（{state}）"
+    return f"未举行（{state}）"
 
 
 def integrity_file_data(person: Person) -> IntegrityFileData:
@@ -312,7 +329,7 @@ def integrity_file_data(person: Person) -> IntegrityFileData:
             FiledCase(
                 case=_header(case),
                 proposed_on=date_zh(timezone.localtime(case.created_at).date()),
-                scheduled=datetime_zh(case.scheduled_at),
+                held=datetime_zh(record.held_at) if record else not_held(case),
                 interviewers=tuple(
                     p.person.name
                     for p in sorted(case.participants.all(), key=lambda p: (p.role != "lead", p.pk))

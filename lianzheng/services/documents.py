@@ -26,6 +26,7 @@ from lianzheng.documents.fonts import FontsUnavailable, MissingGlyph, load_fonts
 from lianzheng.history import Change, recording
 from lianzheng.models import (
     CaseSubject,
+    DocumentSettings,
     GeneratedDocument,
     Person,
     RectificationCheck,
@@ -39,6 +40,13 @@ from lianzheng.services.errors import pdf_failed
 from lianzheng.services.files import files_kept_with_rows
 
 CASE_KINDS = (DocumentKind.RECTIFICATION_NOTICE, DocumentKind.RECTIFICATION_REPORT)
+# Signed or filed records, not 公文: their pages say 「第x页 共y页」, so that none goes missing.
+PAGE_OF_TOTAL = (
+    DocumentKind.RECORD,
+    DocumentKind.COMMITMENT,
+    DocumentKind.RECTIFICATION_REPORT,
+    DocumentKind.INTEGRITY_FILE,
+)
 SUBJECT_KINDS = (DocumentKind.NOTICE, DocumentKind.RECORD, DocumentKind.COMMITMENT)
 
 
@@ -106,6 +114,13 @@ NO_COMMITMENT = (
     "the talk record holds no integrity commitment yet (Article 4(2))",
 )
 NO_ITEMS = ("尚无整改事项（第九条）", "no rectification items yet (Article 9)")
+NO_PHONE = (
+    "尚未设置办公室电话：通知书须告诉约谈对象如何联系办公室（如申请推后补谈），请先在“设置 › "
+    "公文设置”中填写办公室电话，再生成通知书（第六条（三）、第八条（一））",
+    "the office telephone is not set: the notice must tell the subject how to reach the office "
+    "(to apply for a postponement, say); enter it under Settings › Document settings, then "
+    "generate the notice (Articles 6(3) and 8(1))",
+)
 
 
 def _why(ok: bool, problem: tuple[str, str]) -> tuple[str, str]:
@@ -127,15 +142,17 @@ def case_document_options(
     if notices is None:
         notices = case.notices.filter(superseded=False)
     noticed = {n.subject_id for n in notices if not n.superseded}
+    phone_set = None
     for subject in subjects:
         person = subject.person
+        problem = _why(subject.pk in noticed, NO_NOTICE)
+        if not problem[0]:
+            # Asked here, before generating, so that the case page says why, not the refusal.
+            if phone_set is None:
+                phone_set = bool(DocumentSettings.load().contact_phone.strip())
+            problem = _why(phone_set, NO_PHONE)
         options.append(
-            DocumentOption(
-                DocumentKind.NOTICE,
-                person,
-                _label(DocumentKind.NOTICE),
-                *_why(subject.pk in noticed, NO_NOTICE),
-            )
+            DocumentOption(DocumentKind.NOTICE, person, _label(DocumentKind.NOTICE), *problem)
         )
         record = records.get(subject.pk)
         options.append(
@@ -159,9 +176,7 @@ def case_document_options(
     items = getattr(case, "open_items", None)
     has_items = bool(items) or case.rectification_items.exists()
     for kind in CASE_KINDS:
-        options.append(
-            DocumentOption(kind, None, _label(kind), "" if has_items else "尚无整改事项（第九条）")
-        )
+        options.append(DocumentOption(kind, None, _label(kind), *_why(has_items, NO_ITEMS)))
     return options
 
 
@@ -249,7 +264,8 @@ def document_generate(
             person = Person.objects.select_for_update().get(pk=person.pk)
         try:
             story, for_subject = _story_for(kind, case, person, fonts)
-            pdf = docs.render(story, _title(kind, case, person), fonts)
+            title = _title(kind, case, person)
+            pdf = docs.render(story, title, fonts, counted=kind in PAGE_OF_TOTAL)
         except MissingGlyph as exc:
             raise TransitionRefused([input_problem(str(exc), "unprintable character")]) from exc
         except LayoutError as exc:

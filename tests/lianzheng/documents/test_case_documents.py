@@ -3,13 +3,29 @@ fonts are embedded, and nothing confidential reaches it (R7.4)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from lianzheng.choices import DocumentKind
-from lianzheng.models import TalkRecord
-from lianzheng.services.documents import case_document_options, document_generate, document_read
-from tests.lianzheng.documents.conftest import CONTACT, MATERIAL, WHISTLEBLOWER
+from lianzheng.choices import CaseState, DocumentKind, TalkType
+from lianzheng.models import DocumentSettings, GeneratedDocument, TalkRecord
+from lianzheng.refusals import TransitionRefused
+from lianzheng.selectors.documents import datetime_zh
+from lianzheng.services.documents import (
+    NO_PHONE,
+    case_document_options,
+    document_generate,
+    document_read,
+)
+from tests.lianzheng.documents.conftest import (
+    CONTACT,
+    MATERIAL,
+    OFFICE_PHONE,
+    WHISTLEBLOWER,
+    poppler_pages,
+)
 from tests.pdfcheck import flat_text, fonts
+from tests.workflow_helpers import advance, new_case
 
 
 def generate(cast, kind, case=None, person=None):
@@ -44,6 +60,15 @@ def test_notice_names_interviewers_subject_time_place_content_and_requirements(
     assert "诫勉约谈" in text
     assert all(fonts(pdf).values()) and fonts(pdf)
     assert_no_confidential(pdf)
+
+
+def test_the_notice_and_its_receipt_slip_are_one_page(rectifying_case, cast):
+    document, pdf = generate(cast, DocumentKind.NOTICE, rectifying_case, cast.staff)
+    pages = poppler_pages(pdf)
+    assert document.pages == len(pages) == 1
+    for words in ("沿此线剪下", "送达回执", "当面送达", "邮寄", "送达时间", "受送达人签收"):
+        assert words in pages[0], words
+    assert f"联系电话：{OFFICE_PHONE}" in flat_text(pdf)
 
 
 def test_record_holds_participants_with_unit_and_post_statement_and_signatures(
@@ -129,15 +154,41 @@ def test_every_subject_facing_document_leaves_out_the_whistleblower(
     assert_no_confidential(pdf)
 
 
-def test_the_notice_gives_the_office_telephone_once_it_is_set(rectifying_case, cast):
-    """Without a number the notice names the contact only; with one, the subject can call."""
-    from lianzheng.models import DocumentSettings
-
-    _doc, pdf = generate(cast, DocumentKind.NOTICE, rectifying_case, cast.staff)
-    assert "联系电话" not in flat_text(pdf)
+def test_without_the_office_telephone_the_notice_is_refused_before_it_is_generated(
+    rectifying_case, cast
+):
+    """The case page says why before anyone clicks; generating anyway is refused with the
+    same words and leaves no document. Once the office sets its number, the notice gives it."""
     settings = DocumentSettings.load()
-    settings.contact_phone = "0837-2822123"
+    settings.contact_phone = ""
+    settings.save()
+    notice = next(
+        o for o in case_document_options(rectifying_case) if o.kind == DocumentKind.NOTICE
+    )
+    assert not notice.available
+    assert notice.problem == NO_PHONE[0] and "公文设置" in notice.problem
+    assert "Settings › Document settings" in notice.problem_en
+    with pytest.raises(TransitionRefused) as refused:
+        generate(cast, DocumentKind.NOTICE, rectifying_case, cast.staff)
+    assert "尚未设置办公室电话" in str(refused.value)
+    assert not GeneratedDocument.objects.filter(kind=DocumentKind.NOTICE).exists()
+    settings.contact_phone = "0837-2822999"
     settings.save()
     _doc, pdf = generate(cast, DocumentKind.NOTICE, rectifying_case, cast.staff)
+    assert "联系电话：0837-2822999" in flat_text(pdf)
+
+
+def test_the_integrity_file_gives_when_a_talk_was_held_and_a_state_when_it_was_not(
+    rectifying_case, cast
+):
+    """The talk began two hours late: the file says when it was held, not when it was planned;
+    a later talk still only notified shows that it has not been held."""
+    record = TalkRecord.objects.get(case=rectifying_case)
+    held = rectifying_case.scheduled_at + timedelta(hours=2)
+    TalkRecord.objects.filter(pk=record.pk).update(held_at=held)
+    advance(cast, new_case(cast, TalkType.WARNING), CaseState.NOTIFIED)
+    _doc, pdf = generate(cast, DocumentKind.INTEGRITY_FILE, person=cast.staff)
     text = flat_text(pdf)
-    assert "联系电话" in text and "0837-2822123" in text
+    assert f"约谈时间：{datetime_zh(held)}" in text
+    assert datetime_zh(rectifying_case.scheduled_at) not in text
+    assert "约谈时间：未举行（已通知）" in text

@@ -13,8 +13,10 @@ from lianzheng.documents.typeset import (
     CANNOT_END,
     CANNOT_START,
     CJKParagraph,
+    balance_lines,
     break_lines,
     squeezable,
+    unbreakable_spans,
 )
 from tests.pdfcheck import fonts, page_texts, word_boxes
 
@@ -59,6 +61,75 @@ def test_numbers_and_latin_words_stay_whole_when_they_fit():
     text = "电话0837-2822123联系"
     spans = break_lines(text, widths_of(text), 6 * 16.0)
     assert [text[a:b] for a, b in spans][:2] == ["电话", "0837-2822123"]
+
+
+def pieces(text: str, spans) -> list[str]:
+    return [text[a:b] for a, b in spans]
+
+
+def test_names_numbers_dates_and_document_numbers_are_unbreakable_runs():
+    text = (
+        "秦岭同志：阿州住建廉约〔2026〕3号定于2026年12月5日上午9时30分，"
+        "电话0837-2822123，第八条（一）"
+    )
+    found = pieces(text, unbreakable_spans(text, ["秦岭"]))
+    assert found == [
+        "秦岭",
+        "阿州住建廉约〔2026〕3号",
+        "2026年12月5日",
+        "上午9时30分",
+        "0837-2822123",
+        "第八条（一）",
+    ]
+
+
+def test_a_name_that_would_straddle_the_line_end_moves_down_whole():
+    text = "一二三四五六七八九秦岭同志"
+    keep = unbreakable_spans(text, ["秦岭"])
+    assert pieces(text, break_lines(text, widths_of(text), 10 * 16.0)) == [
+        "一二三四五六七八九秦",
+        "岭同志",
+    ]
+    assert pieces(text, break_lines(text, widths_of(text), 10 * 16.0, keep=keep)) == [
+        "一二三四五六七八九",
+        "秦岭同志",
+    ]
+
+
+def test_a_date_is_not_cut_between_month_and_day():
+    text = "整改期限为2026年12月5日前"
+    spans = break_lines(text, widths_of(text), 10 * 16.0, keep=unbreakable_spans(text))
+    assert pieces(text, spans) == ["整改期限为", "2026年12月5日前"]
+
+
+def test_a_run_longer_than_a_line_is_cut_rather_than_left_alone():
+    text = "一二" + "秦" * 12
+    spans = break_lines(text, widths_of(text), 10 * 16.0, keep=[(2, 14)])
+    assert pieces(text, spans)[0] == "一二" + "秦" * 8
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=ALPHABET, min_size=1, max_size=120),
+    st.integers(min_value=16, max_value=400),
+    st.lists(st.tuples(st.integers(0, 119), st.integers(2, 6)), max_size=8),
+)
+def test_no_line_breaks_inside_a_run_that_fits_on_a_line(text, width, runs):
+    keep = sorted({(a, min(a + n, len(text))) for a, n in runs if a < len(text) - 1})
+    merged: list[tuple[int, int]] = []
+    for a, b in keep:
+        if merged and a < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    widths = widths_of(text)
+    for breaker in (break_lines, balance_lines):
+        spans = breaker(text, widths, float(width), keep=merged)
+        assert "".join(pieces(text, spans)) == text
+        for start, end in spans[:-1]:
+            for a, b in merged:
+                if sum(widths[a:b]) <= width and start < a < end < b:
+                    raise AssertionError((text[start:end], text[a:b]))
 
 
 @pytest.fixture(scope="module")

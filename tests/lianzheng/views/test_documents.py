@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from lianzheng.choices import CaseState, DocumentKind, TalkType
 from lianzheng.documents import fonts as font_module
-from lianzheng.models import DocumentImmutable, GeneratedDocument
+from lianzheng.models import DocumentImmutable, DocumentSettings, GeneratedDocument
 from tests.factories import UserFactory
 from tests.lianzheng.views.test_cases import text, url
 from tests.workflow_helpers import advance, new_case
@@ -27,7 +27,15 @@ def media(settings, tmp_path):
 
 
 @pytest.fixture
-def held(cast, media):
+def phone_set(db):
+    """The office has given its telephone (Settings › Document settings), as notices need."""
+    settings = DocumentSettings.load()
+    settings.contact_phone = "0837-2822123"
+    settings.save()
+
+
+@pytest.fixture
+def held(cast, media, phone_set):
     return advance(cast, new_case(cast, TalkType.WARNING), CaseState.HELD)
 
 
@@ -111,6 +119,24 @@ def test_a_document_the_case_cannot_produce_yet_is_refused_with_its_article(clie
     assert "第六条（三）" in text(client.get(response.url))
     assert not GeneratedDocument.objects.exists()
     assert not any(media.rglob("*.pdf"))
+
+
+def test_without_the_office_telephone_the_case_page_says_why_and_no_notice_is_made(
+    client, cast, media
+):
+    """The office learns before generating that the notice needs its telephone, and where to
+    set it; a request anyway is refused with the same words and stores nothing."""
+    case = advance(cast, new_case(cast, TalkType.WARNING), CaseState.HELD)
+    client.force_login(cast.clerk.user)
+    page = text(client.get(url("inspect", case.pk)))
+    assert "尚未设置办公室电话" in page and "公文设置" in page
+    response = generate(client, case, DocumentKind.NOTICE, cast.staff)
+    assert response.status_code == 302
+    assert "尚未设置办公室电话" in text(client.get(response.url))
+    assert not GeneratedDocument.objects.exists()
+    assert not any(media.rglob("*.pdf"))
+    assert generate(client, case, DocumentKind.RECORD, cast.staff).status_code == 302
+    assert GeneratedDocument.objects.get().kind == DocumentKind.RECORD  # only the notice waits
 
 
 def test_hostile_input_is_refused_without_a_500(client, cast, held):

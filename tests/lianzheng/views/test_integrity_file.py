@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from lianzheng.choices import CaseState, DocumentKind, TalkType
-from lianzheng.models import ConfidentialReport, TalkRecord
+from lianzheng.models import ConfidentialReport, DocumentSettings, TalkRecord
 from lianzheng.services.documents import document_generate
 from tests.factories import UserFactory
 from tests.lianzheng.views.test_cases import text
@@ -19,8 +19,12 @@ SECRET = "举报人慕容保密"
 
 @pytest.fixture
 def two_cases(cast, settings, tmp_path):
-    """Two filed cases of the same person, one with a whistleblower, and a draft."""
+    """Two filed cases of the same person, one with a whistleblower, and a draft; the office
+    has given its telephone, which notices need."""
     settings.MEDIA_ROOT = str(tmp_path)
+    document_settings = DocumentSettings.load()
+    document_settings.contact_phone = "0837-2822123"
+    document_settings.save()
     first = advance(cast, new_case(cast, TalkType.ROUTINE), CaseState.HELD)
     second = new_case(cast, TalkType.ADMONITION)
     ConfidentialReport.objects.create(case=second, whistleblower=SECRET, material="举报材料甲")
