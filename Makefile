@@ -11,7 +11,7 @@ TEST_STAMP := $(VENV)/.test-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast lint format install system test-system setup serve lock messages clean
+.PHONY: run test test-fast lint format install system test-system fonts setup serve lock messages clean
 
 $(SITE_STAMP): requirements.lock pyproject.toml setup.py
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -35,7 +35,12 @@ system:
 test-system:
 	@.ci/system-packages site test
 
-setup: system $(SITE_STAMP)
+# The serif title face is rewritten as TrueType once per machine (about a minute; then cached):
+# here, so that neither the first document nor the first test waits for it.
+fonts: system $(SITE_STAMP)
+	$(PY) manage.py shell --no-imports -c "from lianzheng.documents.fonts import load_fonts; load_fonts()"
+
+setup: fonts
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py lianzheng_setup --demo
 
@@ -44,7 +49,7 @@ run: setup
 
 # Everything: the pure tier, the database tier and the browser tests, on every CPU (each
 # worker its own test database; the tests of a bench group stay together).
-test: test-system $(TEST_STAMP)
+test: test-system fonts $(TEST_STAMP)
 	$(PY) -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 
 # The tests that need no database (the rules on hand-built facts, the calendar, line breaking,

@@ -118,7 +118,7 @@ def integrity_file(cases: int) -> ctx.IntegrityFileData:
         ctx.FiledCase(
             case=header(n),
             proposed_on="2026年3月1日",
-            scheduled="2026年3月9日（星期一）上午9时",
+            held="2026年3月9日（星期一）上午9时",
             interviewers=("王局长", "孙主任", "周专干"),
             record=record(n),
             items=items,

@@ -46,7 +46,7 @@ PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 PG_NAME = "lianzheng_bench"
 
 # Bump when the generated data changes, so that an old bench database is loaded again.
-LOADER_VERSION = "5"
+LOADER_VERSION = "6"
 CASES = FULL_CASES = 100_000
 PEOPLE = FULL_PEOPLE = 20_000
 YEARS = (2022, 2023, 2024, 2025, 2026)
@@ -236,6 +236,8 @@ CONSENTED = {
     "escalated",
 }
 SCHEDULED = CONSENTED
+# The states whose talk time has come.
+TALK_PASSED = {"absent", "held", "rectifying", "closed", "escalated"}
 HISTORY_ROWS = 5
 
 PURPOSE = "了解有关情况，提醒约谈对象端正思想认识，认真整改存在的问题。"
@@ -463,6 +465,11 @@ class Loader:
                 scheduled = opened + timedelta(days=rng.randint(5, 25))
             else:
                 scheduled = None
+            if state in TALK_PASSED and scheduled > self.now - timedelta(hours=2):
+                # A talk held (or missed) has its time behind us, and the case was opened and
+                # consented before it (R6.5): no draw from ``rng``, so the rest stays as it was.
+                scheduled = self.now - timedelta(hours=2)
+                opened = min(opened, scheduled - timedelta(days=5))
             subject_people = (
                 [rng.choice(self.principals)]
                 if talk_type in ("warning", "admonition") and rng.random() < 0.3

@@ -181,6 +181,7 @@ class Act(models.TextChoices):
     """What the rules are asked about besides the steps of a case."""
 
     VIEW_CONFIDENTIAL = "view_confidential", _("See the confidential report")
+    EDIT_CONFIDENTIAL = "edit_confidential", _("Enter or amend the confidential report")
 
 
 class CaseRole(models.TextChoices):
@@ -220,9 +221,9 @@ class RequestForm(models.TextChoices):
 class DeliveryMethod(models.TextChoices):
     """How a written notice reached the subject (第六条（三））."""
 
-    IN_PERSON = "in_person", _("Delivered in person (当面送达)")
-    POST = "post", _("By post (邮寄)")
-    ELECTRONIC = "electronic", _("Electronically (电子)")
+    IN_PERSON = "in_person", _("Delivered in person")
+    POST = "post", _("By post")
+    ELECTRONIC = "electronic", _("Electronically")
 
 
 class PostponementDecision(models.TextChoices):

@@ -33,7 +33,9 @@ from lianzheng.fields import (
     working_days_field,
 )
 from lianzheng.models import Appointment, Ground, Person
+from lianzheng.rules.table import PROPOSING_LEADERS
 from lianzheng.widgets import SnippetChooser
+from lianzheng.workflow.forms import responsible_field, subject_choices, subject_field
 
 
 class ChooserFormMixin:
@@ -55,6 +57,13 @@ class ConfirmForm(RefusalFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
 
 
+class RemovalForm(ConfirmForm):
+    """Taking a subject or a participant off a case: the reason goes into the history, so the
+    timeline and the audit log say why he was removed."""
+
+    reason = text_field(_("reason"), required=True, rows=2)
+
+
 class CaseForm(ChooserFormMixin, RefusalFormMixin, forms.Form):
     """A case's content. Fields the case's state no longer allows are shown, disabled."""
 
@@ -74,6 +83,15 @@ class CaseForm(ChooserFormMixin, RefusalFormMixin, forms.Form):
     )
     origin = forms.ChoiceField(
         label=_("proposed"), choices=ProposalOrigin.choices, initial=ProposalOrigin.DIRECT
+    )
+    proposed_by = forms.ModelChoiceField(
+        label=_("proposed by (约谈主体)"),
+        required=False,
+        queryset=Person.objects.filter(roles__role__in=PROPOSING_LEADERS).distinct(),
+        help_text=_(
+            "The bureau leader who proposes the talk; leave empty when it is raised from what "
+            "the office has learned."
+        ),
     )
     special_trigger = forms.ChoiceField(
         label=_("special-talk trigger"),
@@ -108,6 +126,7 @@ class CaseForm(ChooserFormMixin, RefusalFormMixin, forms.Form):
         "talk_type",
         "purpose",
         "origin",
+        "proposed_by",
         "special_trigger",
         "appointment",
         "source",
@@ -206,7 +225,14 @@ class CheckForm(RefusalFormMixin, forms.Form):
 
 
 class ItemForm(RefusalFormMixin, forms.Form):
+    """An item added while rectifying: whose it is, among the case's subjects (R9.1)."""
+
     description = text_field(_("what"), required=True, rows=2)
     deadline = DateField(label=_("deadline"), required=False, widget=AdminDateInput)
     working_days = working_days_field()
-    responsible = line_field(_("responsible"), required=True, max_length=100)
+    subject_person_id = subject_field([])
+    responsible = responsible_field()
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subject_person_id"] = subject_field(subject_choices(case))

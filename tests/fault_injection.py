@@ -20,7 +20,7 @@ from django.utils import timezone
 from lianzheng.choices import CaseState, EscalationGround, TalkType
 from lianzheng.models import TalkCase
 from lianzheng.services.workflow import case_transition
-from tests.workflow_helpers import ITEM, advance, new_case, record_data, talk_time
+from tests.workflow_helpers import ITEM, advance, deliver, new_case, record_data, talk_time
 
 FAULT_MESSAGE = "injected fault"
 
@@ -211,12 +211,6 @@ def storage_unwritable(monkeypatch):
 # -- a case ready for each transition ------------------------------------------------------------
 
 
-def _past(case: TalkCase) -> TalkCase:
-    """The talk time has passed (only the time moves, never the state)."""
-    TalkCase.objects.filter(pk=case.pk).update(scheduled_at=timezone.now() - timedelta(hours=2))
-    return TalkCase.objects.get(pk=case.pk)
-
-
 def ready_for(cast, transition: str):
     """(case, user, data) with which ``transition`` succeeds. Two subjects, so that the
     transitions writing a row per subject write several."""
@@ -248,7 +242,10 @@ def ready_for(cast, transition: str):
             office,
             {"scheduled_at": talk_time(), "place": "局三楼会议室", "content": "请按时参加。"},
         )
-    case = advance(cast, case, CaseState.NOTIFIED)
+    # The talk, held or missed, was notified for a time now past (R6.5); a postponement is
+    # asked for a talk still ahead.
+    talk_passed = transition in ("hold", "record_absence", "reschedule", "escalate")
+    case = advance(cast, case, CaseState.NOTIFIED, past=talk_passed)
     application = {"application": "因参加省厅培训，申请推后约谈。"}
     if transition == "request_postponement":
         return case, office, application
@@ -260,7 +257,7 @@ def ready_for(cast, transition: str):
     if transition == "hold":
         return case, office, {"records": record_data(cast, case)}
     if transition in ("record_absence", "reschedule", "escalate"):
-        case = _past(case)
+        case = deliver(cast, case)  # a missed talk rests on a delivered notice (R6.3)
         if transition == "record_absence":
             return case, office, {}
         case = take("record_absence", office)
@@ -274,7 +271,16 @@ def ready_for(cast, transition: str):
     case = advance(cast, case, CaseState.HELD)
     if transition == "start_rectification":
         deadline = timezone.localdate() + timedelta(days=30)
-        return case, office, {"items": [{**ITEM, "deadline": deadline}]}
+        return (
+            case,
+            office,
+            {
+                "items": [
+                    {**ITEM, "deadline": deadline, "subject_person_id": cast.staff.pk},
+                    {**ITEM, "deadline": deadline, "subject_person_id": cast.staff2.pk},
+                ]
+            },
+        )
     assert transition == "close", transition
     return case, office, {}
 

@@ -3,11 +3,13 @@ can start from any state and then break exactly one rule."""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
+from lianzheng import clock
 from lianzheng.choices import (
     CaseRole,
     CaseSource,
@@ -21,6 +23,7 @@ from lianzheng.choices import (
 from lianzheng.history import Change, recording
 from lianzheng.models import (
     Appointment,
+    DocumentSettings,
     Escalation,
     Ground,
     Notice,
@@ -34,7 +37,7 @@ from lianzheng.models.cases import state_write_allowed
 from lianzheng.rules import rules_for
 from lianzheng.rules.table import NOTICE
 from lianzheng.selectors.calendar import load_calendar
-from lianzheng.services.cases import case_create
+from lianzheng.services.cases import case_create, case_update
 from lianzheng.services.workflow import case_transition
 from lianzheng.workflow.steps import step_named
 
@@ -109,8 +112,14 @@ def new_case(cast: Cast, talk_type: str = TalkType.WARNING, subjects=None, **ove
     if talk_type == TalkType.ADMONITION:
         fields["source"] = CaseSource.PETITION
     fields["participants"] = participants_for(cast, talk_type, subjects)
+    # The 约谈主体 is the leader who will lead it, proposing directly (R6.1); the clerk types it.
+    fields["proposed_by"] = fields["participants"][0][0] if fields["participants"] else None
+    confidential = overrides.pop("confidential", None)
     fields.update(overrides)
-    return case_create(user=cast.clerk.user, talk_type=talk_type, subjects=subjects, **fields)
+    case = case_create(user=cast.clerk.user, talk_type=talk_type, subjects=subjects, **fields)
+    if confidential:  # entered by the discipline officer (R7.4), not the clerk
+        case = case_update(case=case, user=cast.discipline.user, confidential=confidential)
+    return case
 
 
 def record_data(cast: Cast, case: TalkCase, **changes) -> dict:
@@ -134,60 +143,125 @@ def record_data(cast: Cast, case: TalkCase, **changes) -> dict:
 ITEM = {"description": "建立办事台账并公开办理时限", "responsible": "约谈对象本人"}
 
 
-def advance(cast: Cast, case: TalkCase, to: str) -> TalkCase:
-    """Take the case from draft along the ordinary path until it reaches state ``to``."""
+def notice_moment(scheduled: datetime) -> datetime:
+    """09:00 on the last day a notice for a talk at ``scheduled`` can go out (R6.3)."""
+    day = NOTICE.last_day(load_calendar(), timezone.localtime(scheduled).date())
+    return timezone.make_aware(datetime.combine(day, time(9)))
+
+
+def advance(cast: Cast, case: TalkCase, to: str, past: bool | None = None) -> TalkCase:
+    """Take the case from draft along the ordinary path until it reaches state ``to``.
+
+    A case taken to a state after its talk (``past``, the default for those states) has its
+    talk two working days ago: submitted, consented and notified on the last day the notice
+    could go out, with the clock moved back, and held at its notified time (R6.5), as a case
+    that happened would have been. Otherwise the talk is five working days ahead."""
+    if past is None:
+        past = to in TALK_PASSED
     office = cast.clerk.user
     principal = cast.principal.user
+    scheduled = past_talk_time() if past else talk_time()
+
+    # Each step enters its own block (a context manager is entered once).
+    def before_talk():
+        return clock.at(notice_moment(scheduled)) if past else nullcontext()
+
+    def at_talk():
+        return clock.at(case.scheduled_at + timedelta(hours=1)) if past else nullcontext()
+
     path = [
-        (CaseState.SUBMITTED, lambda c: case_transition(case=c, transition="submit", user=office)),
+        (
+            CaseState.SUBMITTED,
+            before_talk,
+            lambda c: case_transition(case=c, transition="submit", user=office),
+        ),
         (
             CaseState.APPROVED,
+            before_talk,
             lambda c: case_transition(
                 case=c, transition="consent", user=principal, comment="同意。"
             ),
         ),
         (
             CaseState.NOTIFIED,
+            before_talk,
             lambda c: case_transition(
                 case=c,
                 transition="notify",
                 user=office,
-                scheduled_at=talk_time(),
+                scheduled_at=scheduled,
                 place="局三楼会议室",
                 content="请按时参加廉政约谈，就有关问题作出说明。",
             ),
         ),
         (
             CaseState.HELD,
+            at_talk,
             lambda c: case_transition(
                 case=c, transition="hold", user=office, records=record_data(cast, c)
             ),
         ),
         (
             CaseState.RECTIFYING,
+            nullcontext,
             lambda c: case_transition(
                 case=c,
                 transition="start_rectification",
                 user=office,
-                items=[{**ITEM, "deadline": timezone.localdate() + timedelta(days=30)}],
+                items=[
+                    {
+                        **ITEM,
+                        "deadline": timezone.localdate() + timedelta(days=30),
+                        # each item is one subject's (R9.1): the first subject's here
+                        "subject_person_id": c.subjects.order_by("sort_order", "pk")[0].person_id,
+                    }
+                ],
             ),
         ),
     ]
-    states = [state for state, _step in path]
+    states = [state for state, _when, _step in path]
     start = states.index(case.state) + 1 if case.state in states else 0
-    for state, step in path[start:]:
+    for state, when, step in path[start:]:
         if case.state == to:
             return case
-        case = step(case)
+        with when():
+            case = step(case)
         assert case.state == state, (case.state, state)
     assert case.state == to, case.state
     return case
+
+
+def deliver(cast: Cast, case: TalkCase) -> TalkCase:
+    """Record each notice in force as handed to its subject, in person, on the morning of the
+    day it is dated (R6.3; never later than now or the talk, R6.5)."""
+    for notice in case.notices.filter(superseded=False).select_related("subject__person"):
+        handed = timezone.make_aware(datetime.combine(notice.written_on, time(9, 30)))
+        case = case_transition(
+            case=case,
+            transition="record_delivery",
+            user=cast.clerk.user,
+            notice_id=notice.pk,
+            delivery_method="in_person",
+            delivered_at=min(handed, clock.now(), notice.scheduled_at),
+            delivery_signed_by=notice.subject.person.name,
+        )
+    return case
+
+
+def hold_now(cast: Cast, case: TalkCase, **data) -> TalkCase:
+    """Record a notified case's talk as held at its notified time, with the clock at that time
+    (R6.5): for tests that take the hold step themselves after ``advance(..., past=True)``."""
+    data.setdefault("records", record_data(cast, case))
+    with clock.at(case.scheduled_at + timedelta(minutes=30)):
+        return case_transition(case=case, transition="hold", user=cast.clerk.user, **data)
 
 
 def build_cast() -> Cast:
     from lianzheng.choices import PersonCategory, Rank, UnitKind
     from tests.factories import PersonFactory, UnitFactory, UserFactory, officer
 
+    # The office telephone every notice names (a notice is refused without it).
+    DocumentSettings.objects.update_or_create(defaults={"contact_phone": "0837-2822123"})
     a = UnitFactory(code="section-a", name="测试一科")
     b = UnitFactory(code="section-b", name="测试二科")
     office_unit = UnitFactory(code="section-office", name="办公室")
@@ -280,7 +354,12 @@ def case_in(cast: Cast, state: str, talk_type: str = TalkType.WARNING, subjects=
         return case
     office, principal = cast.clerk.user, cast.principal.user
     scheduled = past_talk_time() if state in TALK_PASSED else talk_time()
-    notified_on = NOTICE.last_day(load_calendar(), timezone.localtime(scheduled).date())
+    # The last day the notice could go out, or today for a talk still ahead: no moment of the
+    # record lies in the future (R6.5).
+    notified_on = min(
+        NOTICE.last_day(load_calendar(), timezone.localtime(scheduled).date()),
+        timezone.localdate(),
+    )
     subjects_ = list(case.subjects.select_related("person"))
     lead = case.participants.get(role=CaseRole.LEAD).person
     source = CaseState.DRAFT
@@ -291,7 +370,8 @@ def case_in(cast: Cast, state: str, talk_type: str = TalkType.WARNING, subjects=
             if name == "submit":
                 case.take_number(timezone.localdate().year)
             elif name == "consent":
-                case.consented_by, case.consented_at = cast.principal, timezone.now()
+                consented_at = timezone.make_aware(datetime.combine(notified_on, time(8, 30)))
+                case.consented_by, case.consented_at = cast.principal, consented_at
             elif name == "decline":
                 case.declined_reason = "情况尚需核实。"
             elif name == "withdraw":
@@ -308,6 +388,12 @@ def case_in(cast: Cast, state: str, talk_type: str = TalkType.WARNING, subjects=
                         content="请按时参加廉政约谈，就有关问题作出说明。",
                         interviewers=lead.name,
                         sent_by=office,
+                        delivery_method="in_person",
+                        delivered_at=timezone.make_aware(
+                            datetime.combine(notified_on, time(9, 30))
+                        ),
+                        delivery_signed_by=subject.person.name,
+                        delivery_recorded_by=office,
                     )
             elif name == "request_postponement":
                 Postponement.objects.create(

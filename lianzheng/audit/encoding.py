@@ -30,7 +30,7 @@ ADDED_COLUMNS: dict[str, frozenset[str]] = {
     "lianzheng.historicalrectificationcheck": frozenset(
         {"evidence", "evidence_name", "evidence_sha256"}
     ),
-    # 0012: delegation as its own act, a notice's delivery, a postponement's receipt and scan.
+    # 0013: delegation as its own act, a notice's delivery, a postponement's receipt and scan.
     "lianzheng.historicaltalkcase": frozenset({"delegated_to_id", "delegation_form"}),
     "lianzheng.historicalnotice": frozenset(
         {"delivery_method", "delivered_at", "delivery_signed_by", "delivery_recorded_by_id"}

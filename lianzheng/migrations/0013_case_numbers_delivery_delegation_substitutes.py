@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalnotice',
             name='delivery_method',
-            field=models.CharField(blank=True, choices=[('in_person', 'Delivered in person (当面送达)'), ('post', 'By post (邮寄)'), ('electronic', 'Electronically (电子)')], max_length=20, verbose_name='delivered'),
+            field=models.CharField(blank=True, choices=[('in_person', 'Delivered in person'), ('post', 'By post'), ('electronic', 'Electronically')], max_length=20, verbose_name='delivered'),
         ),
         migrations.AddField(
             model_name='historicalnotice',
@@ -102,7 +102,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='notice',
             name='delivery_method',
-            field=models.CharField(blank=True, choices=[('in_person', 'Delivered in person (当面送达)'), ('post', 'By post (邮寄)'), ('electronic', 'Electronically (电子)')], max_length=20, verbose_name='delivered'),
+            field=models.CharField(blank=True, choices=[('in_person', 'Delivered in person'), ('post', 'By post'), ('electronic', 'Electronically')], max_length=20, verbose_name='delivered'),
         ),
         migrations.AddField(
             model_name='notice',

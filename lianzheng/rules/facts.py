@@ -18,9 +18,10 @@ from lianzheng.workdays import WorkdayCalendar
 # CaseFacts fields each fills. Everything else on CaseFacts comes with the case's own row.
 FACT_GROUPS: dict[str, tuple[str, ...]] = {
     "actor": ("actor",),
+    "proposer": ("proposer_roles",),
     "calendar": ("calendar",),
     "subjects": ("subjects",),
-    "participants": ("participants",),
+    "participants": ("participants", "substitutes"),
     "notices": ("notices",),
     "postponement": ("postponement",),
     "grounds": ("ground_numbers", "grounds_needing_justification"),
@@ -105,6 +106,11 @@ class NoticeFacts:
     place: str = ""
     content: str = ""
     interviewers: str = ""
+    # Its delivery (送达), once recorded (R6.3): how, when, signed for by whom.
+    delivery_method: str = ""
+    delivered_at: datetime | None = None
+    delivery_signed_by: str = ""
+    notice_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,9 @@ class ItemFacts:
     deadline: date | None
     responsible: str
     status: str
+    # Whose item it is (R9.1): one of the case's subjects, by person; None on items set before
+    # this was kept.
+    subject_person_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -167,10 +176,17 @@ class CaseFacts:
     appointment_rank: str = ""
     delegated_by_principal: bool = False
     consented_by_principal: bool = False
+    consented_at: datetime | None = None
+    # 第六条（一）'s 约谈主体: a leader proposing directly, or the office on what it learned.
+    origin: str = ""
+    proposed_by_id: int | None = None
+    proposer_roles: frozenset[str] = frozenset()
     short_notice_reason: str = ""
     short_notice_approved_by_principal: bool = False
     subjects: tuple[PersonFacts, ...] = ()
     participants: tuple[ParticipantFacts, ...] = ()
+    # The principal head's designated substitutes in this case (R7.1): (case role, person id).
+    substitutes: tuple[tuple[str, int], ...] = ()
     notices: tuple[NoticeFacts, ...] = ()
     postponement: PostponementFacts | None = None
     records: tuple[RecordFacts, ...] = ()

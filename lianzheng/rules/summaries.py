@@ -24,6 +24,10 @@ SUMMARIES = (
     gettext_noop("Lead interviewer and required attendees match the table of 第六条（二）."),
     gettext_noop("A written notice at least 3 working days ahead, naming who, when, where, what."),
     gettext_noop("Each subject of a collective talk gets his own notice and his own record."),
+    gettext_noop(
+        "Every recorded moment follows the steps it depends on and none lies in the future; a "
+        "talk is held at the time it was notified for."
+    ),
     gettext_noop("A subject is never an interviewer or attendee of his own case."),
     gettext_noop("A preparation note exists before the talk is held."),
     gettext_noop("At least two interviewers present and a written record."),

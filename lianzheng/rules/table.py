@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from lianzheng.choices import (
     CORRECTIVE_TALK_TYPES,
@@ -21,10 +21,13 @@ from lianzheng.choices import (
     CaseRole,
     CaseSource,
     CaseState,
+    DeliveryMethod,
     EscalationGround,
     PersonCategory,
     PostponementDecision,
+    ProposalOrigin,
     RectificationStatus,
+    RequestForm,
     Role,
     SpecialTrigger,
     TalkType,
@@ -482,10 +485,28 @@ def grounds_cited(r: Rule, f: CaseFacts) -> list[Refusal]:
     clause=1,
     quote="凡需实施廉政约谈的，由约谈主体直接或根据办公室了解和掌握的情况提出，经主要负责人同意后进行",
     summary_en="A talk proceeds only after the principal head's recorded consent.",
-    transitions=(T.CONSENT, T.DECLINE, T.NOTIFY, T.APPROVE_SHORT_NOTICE),
-    reads=("actor",),
+    transitions=(
+        T.SUBMIT,
+        T.CONSENT,
+        T.DECLINE,
+        T.NOTIFY,
+        T.APPROVE_SHORT_NOTICE,
+        T.DELEGATE,
+        T.REVOKE_DELEGATION,
+    ),
+    reads=("actor", "proposer"),
 )
 def principal_consent(r: Rule, f: CaseFacts) -> list[Refusal]:
+    if f.transition == T.SUBMIT:
+        return _proposer_refusals(r, f)
+    if f.transition in (T.DELEGATE, T.REVOKE_DELEGATION):
+        return _delegation_refusals(r, f)
+    # A delegation given with the consent: both whom and the written form, or neither.
+    if f.transition == T.CONSENT and (
+        f.proposal.get("delegated_to") or not _blank(f.proposal.get("delegation_form"))
+    ):
+        if refusals := _delegation_refusals(r, f):
+            return refusals
     if f.transition in (T.CONSENT, T.DECLINE, T.APPROVE_SHORT_NOTICE):
         if Role.PRINCIPAL_HEAD not in f.actor.roles:
             return [
@@ -509,6 +530,69 @@ def principal_consent(r: Rule, f: CaseFacts) -> list[Refusal]:
             )
         ]
     return []
+
+
+# Who may be the 约谈主体 proposing a talk directly: the bureau's leaders.
+PROPOSING_LEADERS = frozenset(
+    {
+        Role.PRINCIPAL_HEAD,
+        Role.DEPUTY_HEAD_PERSONNEL,
+        Role.DEPUTY_HEAD_DISCIPLINE,
+        Role.LEADER_IN_CHARGE,
+    }
+)
+
+
+def _proposer_refusals(r: Rule, f: CaseFacts) -> list[Refusal]:
+    """The 约谈主体 is a bureau leader proposing directly, or the office on what it learned;
+    the clerk who typed the case in is its author, never its 约谈主体 (R6.1's decision)."""
+    if f.origin == ProposalOrigin.OFFICE_INFORMATION:
+        return []
+    if f.proposed_by_id is None or not (f.proposer_roles & PROPOSING_LEADERS):
+        return [
+            r.refuse(
+                "约谈主体直接提出的，须写明提出的局领导（主要负责人、分管副局长或分管领导）；"
+                "根据办公室了解和掌握的情况提出的，请选择“根据办公室掌握的情况提出”",
+                "a talk proposed directly names the bureau leader who proposed it; one raised "
+                "from what the office has learned says so",
+                "proposed_by",
+            )
+        ]
+    return []
+
+
+def _delegation_refusals(r: Rule, f: CaseFacts) -> list[Refusal]:
+    """A delegation is the principal head's own act, naming to whom and its written form; it
+    is revoked by him, with the reason (R6.1's decision)."""
+    if Role.PRINCIPAL_HEAD not in f.actor.roles:
+        return [
+            r.refuse(
+                "只有主要负责人可以委托或撤回委托",
+                "only the principal head can delegate the talk or revoke the delegation",
+            )
+        ]
+    if f.transition == T.REVOKE_DELEGATION:
+        if _blank(f.reason):
+            return [r.refuse("撤回委托须写明理由", "give the reason for revoking", "reason")]
+        return []
+    refusals = []
+    if not f.proposal.get("delegated_to"):
+        refusals.append(
+            r.refuse(
+                "须写明受委托人（分管纪检监察副局长）",
+                "name the delegate (the deputy head for discipline)",
+                "delegated_to",
+            )
+        )
+    if _blank(f.proposal.get("delegation_form")):
+        refusals.append(
+            r.refuse(
+                "须写明委托的书面形式，如“书面委托书（2026年12月1日）”",
+                "give the written form of the delegation, e.g. a signed letter and its date",
+                "delegation_form",
+            )
+        )
+    return refusals
 
 
 def _holds(p, role, section=None) -> bool:
@@ -567,7 +651,8 @@ def required_participants(talk_type: str, subjects, delegated: bool) -> list[Req
                     if delegated
                     else (Role.PRINCIPAL_HEAD,),
                     f"约谈县（市）局主要负责人（{subject.name}）应由局主要负责人负责，"
-                    "或经其书面委托由分管纪检监察副局长负责",
+                    "或经其书面委托由分管纪检监察副局长负责（委托由主要负责人在案件页“委托约谈”中"
+                    "登记）",
                     f"a talk with a county principal head ({subject.name}) is led by the "
                     "principal head, or by the deputy head for discipline on his recorded "
                     "delegation",
@@ -635,9 +720,18 @@ def lead_and_attendees(r: Rule, f: CaseFacts) -> list[Refusal]:
                         "participants",
                     )
                 )
-        elif not any(need.met_by(p) for p in f.participants_in(need.case_role)):
+        elif not any(
+            need.met_by(p) or (need.case_role, p.person_id) in f.substitutes
+            for p in f.participants_in(need.case_role)
+        ):
             refusals.append(
-                r.refuse(f"须有{need.zh}参加", f"{need.en} must attend", "participants")
+                r.refuse(
+                    f"须有{need.zh}参加（其本人为约谈对象或须回避的，由主要负责人在案件页"
+                    "“指定代行人”中为本案指定代行人，第七条第（一）项）",
+                    f"{need.en} must attend (where he is the subject or must stand aside, the "
+                    "principal head designates a substitute for this case: Article 7(1))",
+                    "participants",
+                )
             )
     return refusals
 
@@ -652,6 +746,15 @@ class NoticePeriod:
     including T (the notice day itself does not count)."""
 
     working_days = 3
+    # How the count is shown to users (rules.md R6.3), with what it counts, wherever it appears.
+    COUNTING_ZH = "通知日之后至约谈当日（含）的工作日数"
+    COUNTING_EN = "the working days after the notice day up to and including the talk day"
+
+    def ahead_zh(self, days: int) -> str:
+        return f"提前{days}个工作日"
+
+    def ahead_en(self, days: int) -> str:
+        return f"{days} working day{'s' if days != 1 else ''} ahead"
 
     def days_ahead(self, calendar: WorkdayCalendar, written_on: date, talk_day: date) -> int:
         return calendar.working_days_between(written_on, talk_day)
@@ -688,16 +791,41 @@ class NoticePeriod:
 NOTICE = NoticePeriod()
 
 
+def _delivery_refusals(r: Rule, f: CaseFacts) -> list[Refusal]:
+    """A notice's delivery (送达) is recorded with how it went and who signed for it."""
+    refusals = []
+    if f.proposal.get("delivery_method") not in DeliveryMethod.values:
+        refusals.append(
+            r.refuse(
+                "须写明送达方式：当面送达、邮寄或电子送达",
+                "give how the notice was delivered: in person, by post or electronically",
+                "delivery_method",
+            )
+        )
+    if _blank(f.proposal.get("delivery_signed_by")):
+        refusals.append(
+            r.refuse(
+                "须写明签收人（当面送达的受送达人签名，邮寄的回执签收人，电子送达的确认人）",
+                "give who signed for the notice (the subject in person, the postal receipt's "
+                "signatory, or who confirmed the electronic delivery)",
+                "delivery_signed_by",
+            )
+        )
+    return refusals
+
+
 @rule(
     "R6.3",
     article=6,
     clause=3,
     quote="办公室一般应提前3个工作日书面通知约谈对象（必要时电话通知），包括廉政约谈人、约谈对象及约谈时间、地点、内容等相关事项",
     summary_en="A written notice at least 3 working days ahead, naming who, when, where, what.",
-    transitions=(T.NOTIFY, T.APPROVE_SHORT_NOTICE),
+    transitions=(T.NOTIFY, T.APPROVE_SHORT_NOTICE, T.RECORD_DELIVERY),
     reads=("subjects", "notices", "calendar"),
 )
 def written_notice(r: Rule, f: CaseFacts) -> list[Refusal]:
+    if f.transition == T.RECORD_DELIVERY:
+        return _delivery_refusals(r, f)
     if f.transition == T.APPROVE_SHORT_NOTICE:
         if _blank(f.reason):
             return [
@@ -730,14 +858,6 @@ def written_notice(r: Rule, f: CaseFacts) -> list[Refusal]:
                 r.refuse("须写明书面通知日期", "give the date of the written notice", "written_on")
             )
             continue
-        if notice.written_on > f.today:
-            refusals.append(
-                r.refuse(
-                    "书面通知日期不能晚于今天",
-                    "the written notice cannot be dated in the future",
-                    "written_on",
-                )
-            )
         days = NOTICE.days_ahead(f.calendar, notice.written_on, talk_date)
         exception = not _blank(f.short_notice_reason) and f.short_notice_approved_by_principal
         if days < NOTICE.working_days and not exception:
@@ -745,10 +865,12 @@ def written_notice(r: Rule, f: CaseFacts) -> list[Refusal]:
             refusals.append(
                 r.refuse(
                     f"书面通知须至少提前{NOTICE.working_days}个工作日：{notice.written_on:%Y年%m月%d日}"
-                    f"通知、{talk_date:%Y年%m月%d日}约谈只相隔{days}个工作日，最晚应于"
-                    f"{latest:%Y年%m月%d日}通知（确需缩短的，须写明理由并经主要负责人批准）",
+                    f"通知、{talk_date:%Y年%m月%d日}约谈只{NOTICE.ahead_zh(days)}"
+                    f"（{NOTICE.COUNTING_ZH}），最晚应于{latest:%Y年%m月%d日}通知"
+                    "（确需缩短的，须写明理由并经主要负责人批准）",
                     f"the written notice must be given at least {NOTICE.working_days} working days "
-                    f"ahead: {notice.written_on:%Y-%m-%d} to {talk_date:%Y-%m-%d} is {days}; "
+                    f"ahead: notified {notice.written_on:%Y-%m-%d} for a talk on "
+                    f"{talk_date:%Y-%m-%d} is {NOTICE.ahead_en(days)} ({NOTICE.COUNTING_EN}); "
                     f"notify by {latest:%Y-%m-%d} at the latest (or record a reason approved by "
                     "the principal head)",
                     "scheduled_at",
@@ -786,7 +908,195 @@ def each_subject_own_papers(r: Rule, f: CaseFacts) -> list[Refusal]:
     return []
 
 
+class RecordedMoments:
+    """R6.5: the record tells the truth about time. Each recorded moment follows the steps it
+    depends on (submitted → consented → notified → notice delivered → held → record signed →
+    rectification checked) and none lies in the future. R6.5's check asks it for the steps, and
+    the rectification service for the office's checks, so the order is kept here alone.
+
+    ``slack`` allows for the clock of the clerk's computer running a little ahead of the
+    server's: a talk recorded as held "now" is not refused for a few minutes' difference."""
+
+    slack = timedelta(minutes=5)
+
+    def future(self, moment: datetime, now: datetime) -> bool:
+        return moment > now + self.slack
+
+    def check_date_refusal(self, checked_on: date, set_on: date | None, today: date):
+        """An office check of a rectification item, dated ``checked_on``."""
+        if checked_on > today:
+            return RULES["R6.5"].refuse(
+                "检查日期不能晚于今天", "the check cannot be dated in the future", "checked_on"
+            )
+        if set_on is not None and checked_on < set_on:
+            return RULES["R6.5"].refuse(
+                f"检查日期不能早于提出整改要求的日期（{set_on:%Y年%m月%d日}）",
+                f"the check cannot be dated before the item was set ({set_on:%Y-%m-%d})",
+                "checked_on",
+            )
+        return None
+
+
+MOMENTS = RecordedMoments()
+
+
+def _local(moment: datetime, f: CaseFacts) -> datetime:
+    return moment.astimezone(f.now.tzinfo)
+
+
+@rule(
+    "R6.5",
+    article=6,
+    quote="办公室一般应提前3个工作日书面通知约谈对象……约谈对象应按规定的时间、地点准时参加约谈",
+    summary_en="Every recorded moment follows the steps it depends on and none lies in the "
+    "future; a talk is held at the time it was notified for.",
+    transitions=(T.NOTIFY, T.HOLD, T.RECORD_DELIVERY),
+    reads=("notices",),
+)
+def recorded_moments(r: Rule, f: CaseFacts) -> list[Refusal]:
+    if f.transition == T.NOTIFY:
+        # One date for all the notices of a case (the form has one field): judged once.
+        written_on = next((n.written_on for n in f.notices if n.written_on), None)
+        consented_on = _local(f.consented_at, f).date() if f.consented_at else None
+        if written_on is None:
+            return []
+        if written_on > f.today:
+            return [
+                r.refuse(
+                    "书面通知日期不能晚于今天",
+                    "the written notice cannot be dated in the future",
+                    "written_on",
+                )
+            ]
+        if consented_on and written_on < consented_on:
+            return [
+                r.refuse(
+                    f"书面通知日期（{written_on:%Y年%m月%d日}）不能早于主要负责人同意的日期"
+                    f"（{consented_on:%Y年%m月%d日}）",
+                    f"the notice ({written_on:%Y-%m-%d}) cannot be dated before the principal "
+                    f"head's consent ({consented_on:%Y-%m-%d})",
+                    "written_on",
+                )
+            ]
+        return []
+    if f.transition == T.RECORD_DELIVERY:
+        delivered_at = f.proposal.get("delivered_at")
+        notice = f.proposal.get("notice")
+        if delivered_at is None:
+            return [r.refuse("须写明送达时间", "give the time of delivery", "delivered_at")]
+        refusals = []
+        if MOMENTS.future(delivered_at, f.now):
+            refusals.append(
+                r.refuse(
+                    "送达时间不能晚于现在",
+                    "the delivery cannot be recorded in the future",
+                    "delivered_at",
+                )
+            )
+        if (
+            notice is not None
+            and notice.written_on
+            and _local(delivered_at, f).date() < (notice.written_on)
+        ):
+            refusals.append(
+                r.refuse(
+                    f"送达时间不能早于书面通知日期（{notice.written_on:%Y年%m月%d日}）",
+                    f"the notice cannot be delivered before it was written "
+                    f"({notice.written_on:%Y-%m-%d})",
+                    "delivered_at",
+                )
+            )
+        if f.scheduled_at and delivered_at > f.scheduled_at:
+            refusals.append(
+                r.refuse(
+                    "送达时间不能晚于约谈时间",
+                    "the notice cannot be delivered after the time of the talk",
+                    "delivered_at",
+                )
+            )
+        return refusals
+    # T.HOLD
+    held_at = f.proposal.get("held_at")
+    if held_at is None or f.scheduled_at is None:
+        return [r.refuse("须写明谈话时间", "give the time the talk was held", "held_at")]
+    refusals = []
+    notified = _local(f.scheduled_at, f)
+    held = _local(held_at, f)
+    if MOMENTS.future(held_at, f.now):
+        refusals.append(
+            r.refuse(
+                "谈话时间不能晚于现在",
+                "the talk cannot be recorded as held in the future",
+                "held_at",
+            )
+        )
+    if held.date() != notified.date():
+        refusals.append(
+            r.refuse(
+                f"约谈应在通知的日期（{notified:%Y年%m月%d日}）进行；改在其他日期的，须经书面申请并"
+                "批准延期、重新通知（第八条第（一）项）",
+                f"the talk is held on the notified day ({notified:%Y-%m-%d}); another day needs "
+                "an approved written postponement and a new notice (Article 8(1))",
+                "held_at",
+            )
+        )
+    elif held < notified:
+        refusals.append(
+            r.refuse(
+                f"谈话时间不能早于通知的约谈时间（{notified:%H:%M}）",
+                f"the talk cannot be recorded as held before the notified time ({notified:%H:%M})",
+                "held_at",
+            )
+        )
+    return refusals
+
+
 # -- 第七条 ------------------------------------------------------------------------------------
+
+
+SUBSTITUTABLE_PARTS = (
+    CaseRole.OFFICE_HEAD,
+    CaseRole.DISCIPLINE_OFFICER,
+    CaseRole.PERSONNEL_OFFICER,
+)
+
+
+def _substitute_refusals(r: Rule, f: CaseFacts) -> list[Refusal]:
+    """The principal head designates, for this case, who takes a part 第六条（二） requires when
+    its holder is the subject or otherwise excluded, with the reason (R7.1's decision)."""
+    if Role.PRINCIPAL_HEAD not in f.actor.roles:
+        return [
+            r.refuse("代行人由主要负责人指定", "only the principal head designates a substitute")
+        ]
+    refusals = []
+    if f.proposal.get("case_role") not in SUBSTITUTABLE_PARTS:
+        refusals.append(
+            r.refuse(
+                "请选择须由他人代行的职责：办公室负责人、纪检专干或人事专干",
+                "choose the part to be taken: office head, discipline officer or personnel officer",
+                "case_role",
+            )
+        )
+    person_id = f.proposal.get("person_id")
+    if not person_id:
+        refusals.append(r.refuse("须指定代行人", "name the substitute", "person_id"))
+    elif person_id in {p.person_id for p in f.subjects}:
+        refusals.append(
+            r.refuse(
+                "约谈对象不得担任本案的代行人",
+                "a subject cannot be a substitute in his own case",
+                "person_id",
+            )
+        )
+    if _blank(f.reason):
+        refusals.append(
+            r.refuse(
+                "指定代行人须写明理由（如：纪检专干本人为约谈对象）",
+                "give the reason (e.g. the discipline officer is himself the subject)",
+                "reason",
+            )
+        )
+    return refusals
 
 
 @rule(
@@ -795,10 +1105,12 @@ def each_subject_own_papers(r: Rule, f: CaseFacts) -> list[Refusal]:
     clause=1,
     quote="实事求是、不徇私情",
     summary_en="A subject is never an interviewer or attendee of his own case.",
-    transitions=(T.SUBMIT, T.NOTIFY, T.HOLD),
-    reads=("subjects", "participants", "records"),
+    transitions=(T.SUBMIT, T.NOTIFY, T.HOLD, T.DESIGNATE_SUBSTITUTE),
+    reads=("actor", "subjects", "participants", "records"),
 )
 def impartial(r: Rule, f: CaseFacts) -> list[Refusal]:
+    if f.transition == T.DESIGNATE_SUBSTITUTE:
+        return _substitute_refusals(r, f)
     subjects = {p.person_id for p in f.subjects}
     both = [p for p in f.participants if p.person_id in subjects]
     present = {pid for rec in f.records for pid in rec.interviewers_present}
@@ -883,10 +1195,19 @@ CONFIDENTIAL_READERS = frozenset(
     quote="严格遵守保密纪律，不得向约谈对象泄露投诉举报人的基本情况及所反映材料等具体信息",
     summary_en="Only the discipline officer, deputy head for discipline and principal head see "
     "whistleblower information.",
-    transitions=(Act.VIEW_CONFIDENTIAL,),
+    transitions=(Act.VIEW_CONFIDENTIAL, Act.EDIT_CONFIDENTIAL),
     reads=("actor",),
 )
 def confidential(r: Rule, f: CaseFacts) -> list[Refusal]:
+    if f.transition == Act.EDIT_CONFIDENTIAL and not (f.actor.roles & CONFIDENTIAL_READERS):
+        return [
+            r.refuse(
+                "信访举报人情况及所反映材料仅限纪检专干、分管纪检监察副局长和主要负责人录入和修改",
+                "only the discipline officer, the deputy head for discipline and the principal "
+                "head may enter or amend whistleblower information",
+                "confidential",
+            )
+        ]
     if not (f.actor.roles & CONFIDENTIAL_READERS):
         return [
             r.refuse(
@@ -923,6 +1244,46 @@ POSTPONEMENT_DECIDERS = Deciders(
 )
 
 
+# How a request that is not written was made, as the refusal names it.
+_SPOKEN_REQUESTS = {
+    RequestForm.TELEPHONE: ("电话", "by telephone"),
+    RequestForm.IN_PERSON: ("当面口头", "in person"),
+}
+
+
+def _new_time_refusals(r: Rule, f: CaseFacts) -> list[Refusal]:
+    """An approved postponement is notified again (R6.3 applies anew): a new time that a
+    notice sent now could not reach in time is refused when approving, not at the notice."""
+    new_at = f.proposal.get("new_scheduled_at")
+    if new_at is None:
+        return [
+            r.refuse(
+                "同意延期的，须确定补谈时间", "give the new time of the talk", "new_scheduled_at"
+            )
+        ]
+    if new_at <= f.now:
+        return [
+            r.refuse("补谈时间须晚于现在", "the new time must be in the future", "new_scheduled_at")
+        ]
+    new_day = new_at.astimezone(f.now.tzinfo).date()
+    first = (
+        f.today if f.calendar.is_working_day(f.today) else f.calendar.add_working_days(f.today, 1)
+    )
+    exception = not _blank(f.short_notice_reason) and f.short_notice_approved_by_principal
+    if NOTICE.in_time(f.calendar, first, new_day) or exception:
+        return []
+    earliest = NOTICE.earliest_talk_day(f.calendar, first)
+    return [
+        r.refuse(
+            f"补谈须重新书面通知并提前{NOTICE.working_days}个工作日（第六条第（三）项）："
+            f"{new_day:%Y年%m月%d日}来不及通知，最早可定于{earliest:%Y年%m月%d日}",
+            f"the new talk must be notified again {NOTICE.working_days} working days ahead "
+            f"(Article 6(3)): {new_day:%Y-%m-%d} is too soon; the earliest is {earliest:%Y-%m-%d}",
+            "new_scheduled_at",
+        )
+    ]
+
+
 @rule(
     "R8.1",
     article=8,
@@ -937,19 +1298,48 @@ POSTPONEMENT_DECIDERS = Deciders(
         T.RECORD_ABSENCE,
         T.ESCALATE,
     ),
-    reads=("actor", "participants", "postponement"),
+    reads=("actor", "participants", "postponement", "calendar", "notices", "subjects"),
 )
 def postponement(r: Rule, f: CaseFacts) -> list[Refusal]:
     if f.transition == T.REQUEST_POSTPONEMENT:
+        refusals = []
+        request_form = f.proposal.get("request_form", RequestForm.WRITTEN)
+        if request_form != RequestForm.WRITTEN:
+            zh, en = _SPOKEN_REQUESTS.get(request_form, ("口头", "orally"))
+            refusals.append(
+                r.refuse(
+                    f"推后补谈须提出书面申请，{zh}提出的不予受理；请约谈对象递交书面申请后再行登记",
+                    f"a postponement needs a written application; a request made {en} is not "
+                    "accepted: ask the subject to hand in a written application",
+                    "request_form",
+                )
+            )
         if _blank(f.reason):
-            return [
+            refusals.append(
                 r.refuse(
                     "推后补谈须提出书面申请，写明特殊原因",
                     "a postponement needs a written application giving the special reason",
                     "application",
                 )
-            ]
-        return []
+            )
+        received_on, applied_on = f.proposal.get("received_on"), f.proposal.get("applied_on")
+        if received_on and received_on > f.today:
+            refusals.append(
+                r.refuse(
+                    "收到申请的日期不能晚于今天",
+                    "the application cannot be received in the future",
+                    "received_on",
+                )
+            )
+        elif received_on and applied_on and received_on < applied_on:
+            refusals.append(
+                r.refuse(
+                    "收到申请的日期不能早于申请日期",
+                    "the application cannot be received before it is dated",
+                    "received_on",
+                )
+            )
+        return refusals
     if f.transition in (T.APPROVE_POSTPONEMENT, T.REJECT_POSTPONEMENT):
         if not POSTPONEMENT_DECIDERS.admit(f.actor, f.participants):
             return [
@@ -958,14 +1348,8 @@ def postponement(r: Rule, f: CaseFacts) -> list[Refusal]:
                     "the lead interviewer or the principal head decides on a postponement",
                 )
             ]
-        if f.transition == T.APPROVE_POSTPONEMENT and f.proposal.get("new_scheduled_at") is None:
-            return [
-                r.refuse(
-                    "同意延期的，须确定补谈时间",
-                    "give the new time of the talk",
-                    "new_scheduled_at",
-                )
-            ]
+        if f.transition == T.APPROVE_POSTPONEMENT:
+            return _new_time_refusals(r, f)
         return []
     if f.transition == T.RECORD_ABSENCE:
         if f.scheduled_at and f.scheduled_at > f.now:
@@ -980,6 +1364,19 @@ def postponement(r: Rule, f: CaseFacts) -> list[Refusal]:
             return [
                 r.refuse(
                     "有待决定的延期申请，请先作出决定", "decide the pending postponement first"
+                )
+            ]
+        # 第六条（三）: a talk missed without a delivered notice is not non-attendance.
+        names = {p.person_id: p.name for p in f.subjects}
+        undelivered = [names.get(n.subject_person_id, "") for n in f.notices if not n.delivered_at]
+        if undelivered:
+            return [
+                r.refuse(
+                    f"给{'、'.join(undelivered)}的书面通知尚未登记送达，不能认定未按时参加约谈；"
+                    "请先登记送达情况",
+                    "the notice has not been recorded as delivered, so the talk missed is not "
+                    "non-attendance: record the delivery first",
+                    "",
                 )
             ]
         return []
@@ -1036,14 +1433,26 @@ def retaliation(r: Rule, f: CaseFacts) -> list[Refusal]:
 # -- 第九条 ------------------------------------------------------------------------------------
 
 
-def _item_refusals(r: Rule, f: CaseFacts) -> list[Refusal]:
+def item_refusals(r: Rule, items, subjects) -> list[Refusal]:
+    """Each new item says what, by when, and whose it is: one of the case's subjects (R9.1's
+    decision; his unit may carry it out, he answers for it). Asked by the check for the items
+    set with the talk's rectification and by the service adding one later."""
     refusals = []
-    for number, item in enumerate(f.items, start=1):
-        if _blank(item.description) or item.deadline is None or _blank(item.responsible):
+    subject_ids = {p.person_id for p in subjects}
+    for number, item in enumerate(items, start=1):
+        if _blank(item.description) or item.deadline is None:
             refusals.append(
                 r.refuse(
-                    f"第{number}项整改须写明整改内容、期限和责任人",
-                    f"rectification item {number} needs what, a deadline and who is responsible",
+                    f"第{number}项整改须写明整改内容和期限",
+                    f"rectification item {number} needs what and a deadline",
+                    "items",
+                )
+            )
+        if item.subject_person_id not in subject_ids:
+            refusals.append(
+                r.refuse(
+                    f"第{number}项整改须指定责任人：本案的一名约谈对象",
+                    f"rectification item {number} must belong to one of the case's subjects",
                     "items",
                 )
             )
@@ -1057,13 +1466,14 @@ def _item_refusals(r: Rule, f: CaseFacts) -> list[Refusal]:
     summary_en="Rectification items for warning and admonition talks; close only when the "
     "office has verified every item.",
     transitions=(T.START_RECTIFICATION, T.CLOSE, T.ESCALATE),
-    reads=("items",),
+    reads=("items", "subjects"),
 )
 def rectification(r: Rule, f: CaseFacts) -> list[Refusal]:
     if f.transition == T.START_RECTIFICATION:
-        if not f.items:
+        new_items = f.proposal.get("items") or f.items
+        if not new_items:
             return [r.refuse("须列出整改事项", "list the rectification items", "items")]
-        return _item_refusals(r, f)
+        return item_refusals(r, new_items, f.subjects)
     if f.transition == T.CLOSE:
         if f.talk_type in CORRECTIVE_TALK_TYPES and not f.items:
             return [

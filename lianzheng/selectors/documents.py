@@ -319,6 +319,8 @@ def integrity_file_data(person: Person) -> IntegrityFileData:
     filed = []
     for subject in subjects:
         case = subject.case
+        # His own items alone (R9.1); an item set before items named their subject, to each.
+        mine = (subject.pk, None)
         record = (
             TalkRecord.objects.filter(subject=subject)
             .select_related("case__appointment__unit", "subject__person__unit", "recorded_by")
@@ -336,7 +338,10 @@ def integrity_file_data(person: Person) -> IntegrityFileData:
                 ),
                 record=record_data(record) if record else None,
                 items=_items(
-                    sorted(case.rectification_items.all(), key=lambda i: (i.deadline, i.pk))
+                    sorted(
+                        (i for i in case.rectification_items.all() if i.subject_id in mine),
+                        key=lambda i: (i.deadline, i.pk),
+                    )
                 ),
                 escalation=(
                     f"{date_zh(timezone.localtime(escalation.decided_at).date())} "

@@ -193,8 +193,15 @@ class _CaseReader:
                     sections=roles[p.person_id][1],
                 )
                 for p in participants
-            )
+            ),
+            "substitutes": tuple(
+                self.case.substitutions.order_by("case_role").values_list("case_role", "person_id")
+            ),
         }
+
+    def proposer(self) -> dict:
+        pid = self.case.proposed_by_id
+        return {"proposer_roles": roles_of([pid])[pid][0] if pid else frozenset()}
 
     def notices(self) -> dict:
         if self.parts is not None:
@@ -210,6 +217,10 @@ class _CaseReader:
                     place=n.place,
                     content=n.content,
                     interviewers=n.interviewers,
+                    delivery_method=n.delivery_method,
+                    delivered_at=n.delivered_at,
+                    delivery_signed_by=n.delivery_signed_by,
+                    notice_id=n.pk,
                 )
                 for n in current
             )
@@ -332,6 +343,9 @@ def case_facts(
         regulation_revision_id=case.regulation_revision_id,
         delegated_by_principal=case.delegated_by_id is not None,
         consented_by_principal=case.consented_by_id is not None,
+        consented_at=case.consented_at,
+        origin=case.origin,
+        proposed_by_id=case.proposed_by_id,
         short_notice_reason=case.short_notice_reason,
         short_notice_approved_by_principal=case.short_notice_approved_by_id is not None,
         escalation_ground="",

@@ -37,6 +37,7 @@ def suggested_participants(case: TalkCase, on: date | None = None) -> list[tuple
     needs = required_participants(
         case.talk_type, [person_facts(p) for p in subjects], case.delegated_by_id is not None
     )
+    substitutes = {s.case_role: s.person for s in case.substitutions.select_related("person")}
     holders: dict[tuple[str, int | None], list[Person]] = {}
     for ra in (
         RoleAssignment.objects.current(on)
@@ -67,10 +68,39 @@ def suggested_participants(case: TalkCase, on: date | None = None) -> list[tuple
         if need.case_role == CaseRole.LEAD:
             continue
         taken = {p.pk for p, _role in result}
-        person = next((p for p in candidates(need) if p.pk not in taken), None)
+        person = substitutes.get(need.case_role) or next(
+            (p for p in candidates(need) if p.pk not in taken), None
+        )
         if person is not None:
             result.append((person, need.case_role))
     return result
+
+
+def substitutes_needed(case: TalkCase, on: date | None = None) -> list[tuple[str, Person]]:
+    """The parts R6.2 requires that only a subject of this case holds, with no substitute
+    designated yet (R7.1): (the part, in words, and the subject). The case page says so, so
+    that the clerk asks the principal head to designate one before consent is asked."""
+    subjects = {s.person_id: s.person for s in case.subjects.select_related("person__unit")}
+    needs = required_participants(
+        case.talk_type,
+        [person_facts(p) for p in subjects.values()],
+        case.delegated_by_id is not None,
+    )
+    designated = set(case.substitutions.values_list("case_role", flat=True))
+    wanted = [n for n in needs if n.case_role != CaseRole.LEAD and n.case_role not in designated]
+    holders: dict[str, set[int]] = {}
+    for role, person_id in (
+        RoleAssignment.objects.current(on)
+        .filter(role__in={role for need in wanted for role in need.roles})
+        .values_list("role", "person_id")
+    ):
+        holders.setdefault(role, set()).add(person_id)
+    found = []
+    for need in wanted:
+        held_by = set().union(*(holders.get(role, set()) for role in need.roles))
+        if held_by and held_by <= set(subjects):
+            found.append((need.zh, subjects[min(held_by)]))
+    return found
 
 
 # -- the integrity file --------------------------------------------------------------------------
@@ -99,6 +129,12 @@ class FileEntry:
     @property
     def overdue_items(self) -> int:
         return sum(1 for item in self.items if item.overdue)
+
+
+def own_items(items, subject: CaseSubject) -> list[RectificationItem]:
+    """The subject's own rectification items (R9.1: in a collective talk each item is one
+    subject's); an item set before items named their subject is shown to each."""
+    return [item for item in items if item.subject_id in (subject.pk, None)]
 
 
 def integrity_file(person: Person, *, include_unfiled: bool = False) -> list[FileEntry]:
@@ -138,7 +174,7 @@ def integrity_file(person: Person, *, include_unfiled: bool = False) -> list[Fil
             FileEntry(
                 case=case,
                 record=records.get(subject.pk),
-                items=list(case.rectification_items.all()),
+                items=own_items(case.rectification_items.all(), subject),
                 escalation=getattr(case, "escalation", None),
                 documents=documents.get(case.pk, []),
             )

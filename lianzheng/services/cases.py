@@ -8,20 +8,23 @@ from django.db import transaction
 from django.utils import timezone
 
 from lianzheng import clock
-from lianzheng.choices import CaseRole, CaseState, ProposalOrigin, TalkType
+from lianzheng.choices import Act, CaseRole, CaseState, ProposalOrigin, TalkType
+from lianzheng.history import user_display
 from lianzheng.models import (
     CaseGround,
     CaseParticipant,
     CaseSubject,
+    ConfidentialAccess,
     ConfidentialReport,
     Ground,
     Person,
     TalkCase,
 )
-from lianzheng.permissions import EDITABLE_FIELDS, user_can_ask
+from lianzheng.permissions import EDITABLE_FIELDS, LEADERS, user_can_ask, user_holds_one_of
 from lianzheng.refusals import NOT_PERMITTED, TransitionRefused, full_clean_or_refuse, input_problem
 from lianzheng.rules.table import REGULATION_IN_FORCE, RULES
 from lianzheng.selectors.facts import person_for_user, regulation_in_force
+from lianzheng.services.confidential import confidential_refusals
 
 
 def _refuse_a_talk_before_the_regulation(regulation, scheduled_at) -> None:
@@ -35,7 +38,7 @@ def _refuse_a_talk_before_the_regulation(regulation, scheduled_at) -> None:
         raise TransitionRefused([refusal])
 
 
-def _set_subjects(case: TalkCase, people: Sequence[Person], user) -> None:
+def _set_subjects(case: TalkCase, people: Sequence[Person], user, reason: str = "") -> None:
     wanted = [p.pk for p in people]
     if len(set(wanted)) != len(wanted):
         raise TransitionRefused(
@@ -43,6 +46,7 @@ def _set_subjects(case: TalkCase, people: Sequence[Person], user) -> None:
         )
     for subject in case.subjects.exclude(person_id__in=wanted):
         subject._history_user = user
+        subject._change_reason = reason
         subject.delete()
     existing = set(case.subjects.values_list("person_id", flat=True))
     for order, person in enumerate(people):
@@ -52,7 +56,9 @@ def _set_subjects(case: TalkCase, people: Sequence[Person], user) -> None:
             subject.save()
 
 
-def _set_participants(case: TalkCase, participants: Iterable[tuple[Person, str]], user) -> None:
+def _set_participants(
+    case: TalkCase, participants: Iterable[tuple[Person, str]], user, reason: str = ""
+) -> None:
     participants = list(participants)
     people = [p.pk for p, _role in participants]
     if len(set(people)) != len(people):
@@ -75,6 +81,7 @@ def _set_participants(case: TalkCase, participants: Iterable[tuple[Person, str]]
     for person_id, participant in current.items():
         if person_id not in people:
             participant._history_user = user
+            participant._change_reason = reason
             participant.delete()
     for person, role in participants:
         participant = current.get(person.pk)
@@ -100,8 +107,12 @@ def _set_grounds(case: TalkCase, grounds: Iterable[Ground], user) -> None:
 
 
 def _set_confidential(case: TalkCase, data: dict | None, user) -> None:
+    """Entered and amended by R7.4's three alone; the change is in the report's history, and
+    the writing is logged with the showings (every view and change of it, R7.4)."""
     if not data:
         return
+    if refusals := confidential_refusals(user, Act.EDIT_CONFIDENTIAL):
+        raise TransitionRefused(refusals)
     report = getattr(case, "confidential", None) or ConfidentialReport(case=case)
     for key in ("whistleblower", "contact", "received_on", "material"):
         if key in data:
@@ -109,6 +120,19 @@ def _set_confidential(case: TalkCase, data: dict | None, user) -> None:
     report._history_user = user
     full_clean_or_refuse(report, exclude=["case"])
     report.save()
+    ConfidentialAccess.objects.create(
+        case=case, user_id=user.pk, user_display=user_display(user), purpose="entered or amended"
+    )
+
+
+def _proposer(user, fields: dict):
+    """第六条（一）'s 约谈主体 when the form names none: the leader typing the case in himself;
+    never the clerk, who is the case's author (``created_by``). R6.1 refuses a direct proposal
+    without a leader at submission."""
+    named = fields.pop("proposed_by", None)
+    if named is not None or fields.get("origin") == ProposalOrigin.OFFICE_INFORMATION:
+        return named
+    return person_for_user(user) if user_holds_one_of(user, LEADERS) else None
 
 
 @transaction.atomic
@@ -153,7 +177,7 @@ def case_create(
         regulation_page=regulation,
         regulation_revision_id=regulation.live_revision_id,
         created_by=user,
-        proposed_by=fields.pop("proposed_by", None) or person_for_user(user),
+        proposed_by=_proposer(user, fields),
         origin=fields.pop("origin", ProposalOrigin.DIRECT),
         **fields,
     )
@@ -170,8 +194,11 @@ def case_create(
 
 @transaction.atomic
 def case_update(*, case: TalkCase, user, reason: str = "", **changes) -> TalkCase:
-    """Edit what the case's state still allows; everything else is refused, nothing saved."""
-    if not user_can_ask(user, "update"):
+    """Edit what the case's state still allows; everything else is refused, nothing saved.
+    The confidential report alone is R7.4's to allow (its three readers enter and amend it,
+    the discipline officer usually), not the case's editors'."""
+    confidential_only = set(changes) == {"confidential"}
+    if not confidential_only and not user_can_ask(user, "update"):
         raise TransitionRefused([NOT_PERMITTED])
     case = TalkCase.objects.select_for_update().get(pk=case.pk)
     editable = EDITABLE_FIELDS.get(case.state, set())
@@ -191,12 +218,11 @@ def case_update(*, case: TalkCase, user, reason: str = "", **changes) -> TalkCas
     for key in ("subjects", "participants", "grounds", "confidential"):
         value = changes.pop(key, None)
         if value is not None:
-            {
-                "subjects": _set_subjects,
-                "participants": _set_participants,
-                "grounds": _set_grounds,
-                "confidential": _set_confidential,
-            }[key](case, value, user)
+            if key in ("subjects", "participants"):  # a removal says why (the timeline shows it)
+                setter = _set_subjects if key == "subjects" else _set_participants
+                setter(case, value, user, reason)
+            else:
+                {"grounds": _set_grounds, "confidential": _set_confidential}[key](case, value, user)
     if changes:
         for key, value in changes.items():
             setattr(case, key, value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from lianzheng import clock
+from lianzheng.choices import Act
 from lianzheng.history import user_display
 from lianzheng.models import ConfidentialAccess, ConfidentialReport, TalkCase
 from lianzheng.refusals import Refusal, TransitionRefused
@@ -13,10 +14,11 @@ from lianzheng.rules.table import RULES
 from lianzheng.selectors.facts import actor_facts
 
 
-def confidential_refusals(user) -> list[Refusal]:
-    """R7.4's answer for this user; empty when he may see whistleblower information."""
+def confidential_refusals(user, act: str = Act.VIEW_CONFIDENTIAL) -> list[Refusal]:
+    """R7.4's answer for this user; empty when he may see (or, for ``Act.EDIT_CONFIDENTIAL``,
+    enter and amend) whistleblower information."""
     facts = CaseFacts(
-        transition="view_confidential",
+        transition=act,
         actor=actor_facts(user),
         today=clock.today(),
         now=clock.now(),
@@ -29,6 +31,12 @@ def confidential_refusals(user) -> list[Refusal]:
 
 def user_can_see_confidential(user) -> bool:
     return bool(user and user.is_authenticated) and not confidential_refusals(user)
+
+
+def user_can_write_confidential(user) -> bool:
+    return bool(user and user.is_authenticated) and not confidential_refusals(
+        user, Act.EDIT_CONFIDENTIAL
+    )
 
 
 @transaction.atomic

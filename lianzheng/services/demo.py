@@ -1,30 +1,45 @@
 """Demo people and cases in every state, so a newcomer's admin shows real work.
 
-Everything goes through the same services staff use; the only shortcut is moving a notified
-talk's time into the past (``scheduled_at`` is not the state) so that an absence can be shown.
-Created once: a second set-up run finds the people and cases and adds nothing.
+Everything goes through the same services staff use. Cases whose talk has come were handled in
+the past: their steps are taken with the clock moved back (``lianzheng.clock``) to the day their
+notice went out, and their talk is held at the time it was notified for, so every recorded
+moment follows the one it depends on (R6.5). Created once: a second set-up run finds the people
+and cases and adds nothing.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from contextlib import nullcontext
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from lianzheng import clock
 from lianzheng.choices import (
     CaseRole,
     CaseSource,
+    DeliveryMethod,
     EscalationGround,
     PersonCategory,
+    ProposalOrigin,
     Rank,
     Role,
     SpecialTrigger,
     TalkType,
 )
 from lianzheng.choices import Transition as T
-from lianzheng.models import Appointment, Ground, Person, RoleAssignment, TalkCase, Unit
+from lianzheng.models import (
+    Appointment,
+    DocumentSettings,
+    Ground,
+    Person,
+    RoleAssignment,
+    TalkCase,
+    Unit,
+)
+from lianzheng.rules.table import NOTICE
 from lianzheng.selectors.calendar import load_calendar
 from lianzheng.services.cases import case_create, case_update
 from lianzheng.services.workflow import case_transition
@@ -133,9 +148,28 @@ PURPOSE = "了解有关情况，提醒约谈对象端正思想认识，认真整
 OUTLINE = "谈话提纲：一、通报有关情况；二、听取本人说明；三、提出纪律要求和整改要求。"
 
 
+# The demo's officers have held their offices since the regulation came into force.
+IN_OFFICE_SINCE = date(2021, 10, 19)
+
+
 def _talk_time(working_days: int) -> datetime:
-    day = load_calendar().add_working_days(timezone.localdate(), working_days)
+    """09:30 on the working day ``working_days`` ahead (behind, when negative)."""
+    calendar = load_calendar()
+    day = timezone.localdate()
+    if working_days >= 0:
+        day = calendar.add_working_days(day, working_days)
+    else:
+        for _ in range(-working_days):
+            day -= timedelta(days=1)
+            while not calendar.is_working_day(day):
+                day -= timedelta(days=1)
     return timezone.make_aware(datetime.combine(day, time(9, 30)))
+
+
+def _notice_moment(talk_at: datetime) -> datetime:
+    """09:00 on the last day the notice of a talk at ``talk_at`` could go out (R6.3)."""
+    day = NOTICE.last_day(load_calendar(), timezone.localtime(talk_at).date())
+    return timezone.make_aware(datetime.combine(day, time(9)))
 
 
 def setup_demo_people() -> dict[str, Person]:
@@ -161,12 +195,15 @@ def setup_demo_people() -> dict[str, Person]:
             person._change_reason = "演示数据 / demo data"
             person.save()
             if role != Role.LEADER_IN_CHARGE:
-                RoleAssignment.objects.create(person=person, role=role, note="演示")
+                RoleAssignment.objects.create(
+                    person=person, role=role, valid_from=IN_OFFICE_SINCE, note="演示"
+                )
             for code in sections:
                 RoleAssignment.objects.create(
                     person=person,
                     role=Role.LEADER_IN_CHARGE,
                     unit=Unit.objects.get(code=f"section-{code}"),
+                    valid_from=IN_OFFICE_SINCE,
                     note="演示",
                 )
         people[username] = person
@@ -216,47 +253,96 @@ def _records(case, p, **extra):
     }
 
 
+DEMO_PHONE = "0837-2822123"
+
+
 @transaction.atomic
 def setup_demo_cases(people: dict[str, Person]) -> int:
     if TalkCase.objects.exists():
         return 0
+    # The notices name the office's telephone (a notice is refused without it).
+    settings = DocumentSettings.load()
+    if not settings.contact_phone:
+        settings.contact_phone = DEMO_PHONE
+        settings._change_reason = "演示数据 / demo data"
+        settings.save()
     office = people["office"].user
     principal = people["principal"].user
     ground = {g.number: g for g in Ground.objects.all()}
 
-    def new(talk_type, subjects, county=False, delegated=False, **fields):
-        return case_create(
+    def new(talk_type, subjects, county=False, delegated=False, confidential=None, **fields):
+        participants = _participants(people, talk_type, county, delegated)
+        if fields.get("origin") != ProposalOrigin.OFFICE_INFORMATION:
+            # The 约谈主体: the leader who proposed it (R6.1); the office clerk types it in.
+            fields.setdefault("proposed_by", participants[0][0])
+        case = case_create(
             user=office,
             talk_type=talk_type,
             subjects=subjects,
             purpose=PURPOSE,
             preparation_note=OUTLINE,
-            participants=_participants(people, talk_type, county, delegated),
+            participants=participants,
             **fields,
         )
+        if confidential:  # the discipline officer enters the report he received (R7.4)
+            case = case_update(case=case, user=people["discipline"].user, confidential=confidential)
+        return case
 
     def go(case, name, user=office, **data):
         return case_transition(case=case, transition=name, user=user, **data)
 
-    def notified(case, days=5):
-        case = go(case, T.SUBMIT)
-        case = go(
-            case,
-            T.CONSENT,
-            principal,
-            comment="同意。",
-            delegate=case.participants.filter(
-                role=CaseRole.LEAD, person=people["deputy_discipline"]
-            ).exists()
-            and case.subjects.filter(person__category=PersonCategory.COUNTY_PRINCIPAL).exists(),
-        )
-        return go(
-            case,
-            T.NOTIFY,
-            scheduled_at=_talk_time(days),
-            place="局机关三楼会议室",
-            content="请按时参加廉政约谈，并就有关情况作出说明。",
-        )
+    def notified(make, days=5):
+        """Made by ``make``, submitted, consented and notified for a talk ``days`` working days
+        ahead; a talk that has come (``days`` <= 0) was opened and notified on the last day
+        its notice could go out."""
+        talk_at = _talk_time(days)
+        with clock.at(_notice_moment(talk_at)) if days <= 0 else nullcontext():
+            case = go(make(), T.SUBMIT)
+            case = go(
+                case,
+                T.CONSENT,
+                principal,
+                comment="同意。",
+                **(
+                    {
+                        "delegated_to": people["deputy_discipline"].pk,
+                        "delegation_form": "书面委托书（演示）",
+                    }
+                    if case.participants.filter(
+                        role=CaseRole.LEAD, person=people["deputy_discipline"]
+                    ).exists()
+                    and case.subjects.filter(
+                        person__category=PersonCategory.COUNTY_PRINCIPAL
+                    ).exists()
+                    else {}
+                ),
+            )
+            case = go(
+                case,
+                T.NOTIFY,
+                scheduled_at=talk_at,
+                place="局机关三楼会议室",
+                content="请按时参加廉政约谈，并就有关情况作出说明。",
+            )
+            if days <= 0:  # handed over the morning it was written (第六条（三））
+                for notice in case.notices.filter(superseded=False).select_related(
+                    "subject__person"
+                ):
+                    case = go(
+                        case,
+                        T.RECORD_DELIVERY,
+                        notice_id=notice.pk,
+                        delivery_method=DeliveryMethod.IN_PERSON,
+                        delivered_at=clock.now(),
+                        delivery_signed_by=notice.subject.person.name,
+                    )
+            return case
+
+    def held(make, days_ago: int):
+        """Notified for a talk ``days_ago`` working days ago, and held at that time."""
+        case = notified(make, -days_ago)
+        with clock.at(case.scheduled_at + timedelta(hours=1)):
+            return go(case, T.HOLD, records=_records(case, people))
 
     warning = {"problems": "工作推诿拖延，群众反映办事效率低、态度生硬。", "grounds": [ground[5]]}
 
@@ -280,14 +366,15 @@ def setup_demo_cases(people: dict[str, Person]) -> int:
             source=CaseSource.PUBLIC_REPORT,
             problems="群众反映办事拖延。",
             grounds=[ground[5]],
+            origin=ProposalOrigin.OFFICE_INFORMATION,  # the 约谈主体 is the office (R6.1)
         ),
         T.SUBMIT,
     )
     go(case, T.DECLINE, principal, reason="反映情况尚需进一步核实。")
     # notified (a collective routine talk)
-    notified(new(TalkType.ROUTINE, [people["chen"], people["shen"]]))
+    notified(lambda: new(TalkType.ROUTINE, [people["chen"], people["shen"]]))
     # postponement requested
-    case = notified(new(TalkType.WARNING, [people["shen"]], **warning), days=6)
+    case = notified(lambda: new(TalkType.WARNING, [people["shen"]], **warning), days=6)
     go(
         case,
         T.REQUEST_POSTPONEMENT,
@@ -295,8 +382,7 @@ def setup_demo_cases(people: dict[str, Person]) -> int:
         subject_person_id=people["shen"].pk,
     )
     # absent: the talk time has passed without the subject
-    case = notified(new(TalkType.WARNING, [people["han"]], **warning))
-    TalkCase.objects.filter(pk=case.pk).update(scheduled_at=timezone.now() - timedelta(hours=2))
+    case = notified(lambda: new(TalkType.WARNING, [people["han"]], **warning), days=-1)
     go(case, T.RECORD_ABSENCE)
     # held (pre-appointment talk before a promotion)
     appointment = Appointment.objects.create(
@@ -308,25 +394,25 @@ def setup_demo_cases(people: dict[str, Person]) -> int:
         effective_date=timezone.localdate() + timedelta(days=45),
         document="阿州住建党组任〔演示〕1号",
     )
-    case = notified(new(TalkType.PRE_APPOINTMENT, [people["yang"]], appointment=appointment))
-    go(case, T.HOLD, records=_records(case, people))
+    held(lambda: new(TalkType.PRE_APPOINTMENT, [people["yang"]], appointment=appointment), 2)
     # rectifying (admonition of a county head by delegation, from a petition)
-    case = new(
-        TalkType.ADMONITION,
-        [people["qin"]],
-        county=True,
-        delegated=True,
-        source=CaseSource.PETITION,
-        problems="项目审批中存在吃拿卡要苗头。",
-        grounds=[ground[6], ground[7]],
-        confidential={
-            "whistleblower": "（实名举报人，演示）",
-            "contact": "138****0000",
-            "material": "举报材料：审批过程中索要好处的具体经过（演示）。",
-        },
+    case = held(
+        lambda: new(
+            TalkType.ADMONITION,
+            [people["qin"]],
+            county=True,
+            delegated=True,
+            source=CaseSource.PETITION,
+            problems="项目审批中存在吃拿卡要苗头。",
+            grounds=[ground[6], ground[7]],
+            confidential={
+                "whistleblower": "（实名举报人，演示）",
+                "contact": "138****0000",
+                "material": "举报材料：审批过程中索要好处的具体经过（演示）。",
+            },
+        ),
+        3,
     )
-    case = notified(case)
-    case = go(case, T.HOLD, records=_records(case, people))
     go(
         case,
         T.START_RECTIFICATION,
@@ -344,13 +430,10 @@ def setup_demo_cases(people: dict[str, Person]) -> int:
         ],
     )
     # closed (routine talk)
-    case = notified(new(TalkType.ROUTINE, [people["feng"]]))
-    case = go(case, T.HOLD, records=_records(case, people))
-    go(case, T.CLOSE)
+    go(held(lambda: new(TalkType.ROUTINE, [people["feng"]]), 12), T.CLOSE)
     # the same person again, later: a warning talk under rectification, so his integrity file
     # (第九条) holds several cases
-    case = notified(new(TalkType.WARNING, [people["feng"]], **warning))
-    case = go(case, T.HOLD, records=_records(case, people))
+    case = held(lambda: new(TalkType.WARNING, [people["feng"]], **warning), 4)
     go(
         case,
         T.START_RECTIFICATION,
@@ -363,9 +446,7 @@ def setup_demo_cases(people: dict[str, Person]) -> int:
         ],
     )
     # escalated (a county head who refused to correct)
-    case = new(TalkType.WARNING, [people["you"]], county=True, **warning)
-    case = notified(case)
-    case = go(case, T.HOLD, records=_records(case, people))
+    case = held(lambda: new(TalkType.WARNING, [people["you"]], county=True, **warning), 6)
     go(
         case,
         T.ESCALATE,

@@ -24,6 +24,7 @@ from lianzheng.refusals import (
     full_clean_or_refuse,
     input_problem,
 )
+from lianzheng.rules.table import MOMENTS, RULES
 from lianzheng.selectors.calendar import load_calendar
 from lianzheng.services.files import files_kept_with_rows
 from lianzheng.workflow.deadlines import resolve_deadline
@@ -60,22 +61,40 @@ def rectification_item_add(
     user,
     description: str,
     deadline: date | None = None,
-    responsible: str,
+    responsible: str = "",
     working_days: int | None = None,
+    subject_person_id: int | None = None,
 ) -> RectificationItem:
+    """An item added while rectifying: it is one subject's (R9.1; the only subject's when the
+    case has one), carried out by him or his unit as ``responsible`` says."""
     if not user_can_ask(user, "rectification"):
         raise TransitionRefused([NOT_PERMITTED])
     case = _rectifying_case(case.pk)
     deadline, working_days = resolve_deadline(
         load_calendar(), clock.today(), deadline, working_days
     )
+    subjects = list(case.subjects.select_related("person"))
+    if subject_person_id is None and len(subjects) == 1:
+        subject_person_id = subjects[0].person_id
+    subject = next((s for s in subjects if s.person_id == subject_person_id), None)
+    if subject is None:
+        raise TransitionRefused(
+            [
+                RULES["R9.1"].refuse(
+                    "须指定整改事项的责任人：本案的一名约谈对象",
+                    "the item must belong to one of the case's subjects",
+                    "subject_person_id",
+                )
+            ]
+        )
     item = RectificationItem(
         case=case,
+        subject=subject,
         description=(description or "").strip(),
         deadline=deadline,
         working_days=working_days,
         set_on=clock.today(),
-        responsible=(responsible or "").strip(),
+        responsible=(responsible or "").strip() or subject.person.name,
     )
     full_clean_or_refuse(item, exclude=["case"])
     change = Change(user=user, reason="增加整改事项 / rectification item added", articles=("R9.1",))
@@ -115,14 +134,8 @@ def _check_record(*, item, user, finding, result, checked_on, evidence, store):
     checked_on = checked_on or clock.today()
     if result not in CheckResult.values:
         raise TransitionRefused([input_problem("请选择检查结论", "choose a result", "result")])
-    if checked_on > clock.today():
-        raise TransitionRefused(
-            [
-                input_problem(
-                    "检查日期不能晚于今天", "the check cannot be dated in the future", "checked_on"
-                )
-            ]
-        )
+    if refusal := MOMENTS.check_date_refusal(checked_on, item.set_on, clock.today()):
+        raise TransitionRefused([refusal])
     check = RectificationCheck(
         item=item,
         checked_on=checked_on,

@@ -13,12 +13,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.widgets import AdminDateInput, AdminDateTimeInput
 
+from lianzheng import clock
 from lianzheng.choices import (
     CORRECTIVE_TALK_TYPES,
     CaseRole,
+    DeliveryMethod,
     EscalationGround,
     PersonCategory,
     PostponementDecision,
+    RequestForm,
+    Role,
     TalkType,
 )
 from lianzheng.fields import (
@@ -32,6 +36,7 @@ from lianzheng.fields import (
     text_field,
     working_days_field,
 )
+from lianzheng.models.people import Person, RoleAssignment
 from lianzheng.refusals import TransitionRefused, describe
 
 
@@ -61,21 +66,77 @@ class ShortNoticeForm(ReasonForm):
     reason = text_field(_("reason for a shorter notice"), required=True, rows=3)
 
 
-class ConsentForm(StepForm):
-    comment = text_field(_("comment"), rows=2)
-    delegate = forms.BooleanField(
-        label=_("Delegate the talk to the deputy head for discipline (第六条（二）)"),
-        required=False,
+def may_be_delegated(case) -> bool:
+    """第六条（二）: a warning or admonition talk with a county unit's principal head is the
+    principal head's to lead, or, on his delegation, the deputy head for discipline's."""
+    return (
+        case is not None
+        and case.talk_type in CORRECTIVE_TALK_TYPES
+        and case.subjects.filter(person__category=PersonCategory.COUNTY_PRINCIPAL).exists()
+    )
+
+
+class DelegationForm(StepForm):
+    """The principal head's delegation (委托), its own recorded act (R6.1): to whom, and the
+    written form it took."""
+
+    delegated_to = forms.TypedChoiceField(
+        label=_("delegated to"), coerce=int, required=False, empty_value=None
+    )
+    delegation_form = line_field(
+        _("written form of the delegation"), help_text=_("e.g. 书面委托书（2026年12月1日）")
     )
 
     def __init__(self, *args, case=None, **kwargs):
         super().__init__(*args, case=case, **kwargs)
-        county = (
-            case is not None
-            and case.subjects.filter(person__category=PersonCategory.COUNTY_PRINCIPAL).exists()
+        deputies = Person.objects.filter(
+            roles__in=RoleAssignment.objects.current(clock.today()).filter(
+                role=Role.DEPUTY_HEAD_DISCIPLINE
+            )
+        ).distinct()
+        self.fields["delegated_to"].choices = blank_choice([(p.pk, p.name) for p in deputies])
+
+
+class SubstituteForm(StepForm):
+    """The principal head's designation of who takes a required part in this case (R7.1)."""
+
+    case_role = forms.ChoiceField(label=_("part"))
+    person_id = forms.TypedChoiceField(
+        label=_("substitute"), coerce=int, required=False, empty_value=None
+    )
+    reason = text_field(_("reason"), rows=2)
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, case=case, **kwargs)
+        self.fields["case_role"].choices = [
+            (role, CaseRole(role).label)
+            for role in (
+                CaseRole.DISCIPLINE_OFFICER,
+                CaseRole.OFFICE_HEAD,
+                CaseRole.PERSONNEL_OFFICER,
+            )
+        ]
+        subjects = set(case.subjects.values_list("person_id", flat=True)) if case else set()
+        staff = Person.objects.filter(
+            category__in=(PersonCategory.BUREAU_STAFF, PersonCategory.BUREAU_LEADER)
+        ).exclude(pk__in=subjects)
+        self.fields["person_id"].choices = blank_choice(
+            [(p.pk, f"{p.name}（{p.post}）" if p.post else p.name) for p in staff.order_by("name")]
         )
-        if not county or case.talk_type not in CORRECTIVE_TALK_TYPES:
-            del self.fields["delegate"]
+
+
+class ConsentForm(DelegationForm):
+    """Consent (R6.1), and with it, where the talk may be delegated, the delegation if the
+    principal head gives it now (he may also give it later, until the notice)."""
+
+    comment = text_field(_("comment"), rows=2)
+    field_order = ["comment", "delegated_to", "delegation_form"]
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, case=case, **kwargs)
+        if not may_be_delegated(case):
+            del self.fields["delegated_to"]
+            del self.fields["delegation_form"]
 
 
 class NotifyForm(StepForm):
@@ -108,22 +169,67 @@ class NotifyForm(StepForm):
 
     def __init__(self, *args, case=None, **kwargs):
         kwargs.setdefault("initial", {})
-        kwargs["initial"].setdefault("written_on", timezone.localdate())
+        kwargs["initial"].setdefault("written_on", clock.today())
         if case is not None:
             kwargs["initial"].setdefault("scheduled_at", case.scheduled_at)
             kwargs["initial"].setdefault("place", case.place)
         super().__init__(*args, case=case, **kwargs)
 
 
+class DeliveryForm(StepForm):
+    """How a written notice reached its subject (第六条（三））: one notice at a time, the one
+    chosen (``?notice=`` from the case page) or the first still undelivered."""
+
+    notice_id = forms.TypedChoiceField(label=_("notice"), coerce=int)
+    delivery_method = forms.ChoiceField(
+        label=_("delivered"), choices=blank_choice(DeliveryMethod.choices), required=False
+    )
+    delivered_at = DateTimeField(label=_("delivered at"), widget=AdminDateTimeInput)
+    delivery_signed_by = line_field(_("signed for by"))
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, case=case, **kwargs)
+        notices = (
+            list(case.notices.filter(superseded=False).select_related("subject__person"))
+            if case
+            else []
+        )
+        self.fields["notice_id"].choices = [
+            (
+                n.pk,
+                f"{n.subject.person.name}（{n.written_on:%Y-%m-%d}）"
+                + (f" ✓ {n.get_delivery_method_display()}" if n.delivered_at else ""),
+            )
+            for n in notices
+        ]
+        chosen = int_param(self.params.get("notice"))
+        undelivered = [n.pk for n in notices if n.delivered_at is None]
+        default = chosen if chosen in {n.pk for n in notices} else next(iter(undelivered), None)
+        if default is not None:
+            self.fields["notice_id"].initial = default
+
+
 class PostponementRequestForm(StepForm):
-    application = text_field(_("written application"), required=True)
+    """The subject's application as the office received it. 第八条（一） accepts a written one
+    alone: the form asks how it came, and R8.1 refuses a telephone or spoken request, and an
+    empty one, citing the article (so the fields are not "required" here)."""
+
+    request_form = forms.ChoiceField(
+        label=_("how it was asked"),
+        choices=RequestForm.choices,
+        initial=RequestForm.WRITTEN,
+        required=False,
+    )
+    application = text_field(_("written application"))
     subject_person_id = forms.TypedChoiceField(
         label=_("applicant"), coerce=int, required=False, empty_value=None
     )
     applied_on = DateField(label=_("applied on"), widget=AdminDateInput)
+    received_on = DateField(label=_("received on"), required=False, widget=AdminDateInput)
 
     def __init__(self, *args, case=None, **kwargs):
-        kwargs.setdefault("initial", {}).setdefault("applied_on", timezone.localdate())
+        kwargs.setdefault("initial", {}).setdefault("applied_on", clock.today())
+        kwargs["initial"].setdefault("received_on", clock.today())
         super().__init__(*args, case=case, **kwargs)
         subjects = case.subjects.select_related("person") if case else []
         self.fields["subject_person_id"].choices = [(s.person_id, s.person.name) for s in subjects]
@@ -175,6 +281,33 @@ class EscalateForm(StepForm):
         super().__init__(*args, case=case, params=params, **kwargs)
 
 
+def subject_choices(case) -> list[tuple[int, str]]:
+    return (
+        [(s.person_id, s.person.name) for s in case.subjects.select_related("person")]
+        if case is not None
+        else []
+    )
+
+
+def subject_field(subjects) -> forms.TypedChoiceField:
+    """Whose item it is (R9.1): one of the case's subjects; the only one, when there is one."""
+    return forms.TypedChoiceField(
+        label=_("whose item (subject)"),
+        choices=subjects if len(subjects) == 1 else blank_choice(subjects),
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+
+
+def responsible_field():
+    return line_field(
+        _("responsible"),
+        max_length=100,
+        help_text=_("Blank: the subject himself; or his unit, with him answerable."),
+    )
+
+
 class RectificationItemsForm(StepForm):
     """Up to five items at once; blank rows are ignored, half-filled ones are refused."""
 
@@ -183,14 +316,16 @@ class RectificationItemsForm(StepForm):
 
     def __init__(self, *args, case=None, **kwargs):
         super().__init__(*args, case=case, **kwargs)
+        subjects = subject_choices(case)
         for i in range(1, self.ROWS + 1):
             self.fields[f"description_{i}"] = text_field(_("what"), rows=2)
             self.fields[f"deadline_{i}"] = DateField(
                 label=_("deadline"), required=False, widget=AdminDateInput
             )
             self.fields[f"working_days_{i}"] = working_days_field()
-            self.fields[f"responsible_{i}"] = line_field(_("responsible"), max_length=100)
-            for name in ("description", "deadline", "working_days", "responsible"):
+            self.fields[f"subject_{i}"] = subject_field(subjects)
+            self.fields[f"responsible_{i}"] = responsible_field()
+            for name in ("description", "deadline", "working_days", "subject", "responsible"):
                 name_in_summary(self.fields[f"{name}_{i}"], _("item %(number)s") % {"number": i})
 
     def rows(self):
@@ -199,6 +334,7 @@ class RectificationItemsForm(StepForm):
                 self[f"description_{i}"],
                 self[f"deadline_{i}"],
                 self[f"working_days_{i}"],
+                self[f"subject_{i}"],
                 self[f"responsible_{i}"],
             )
             for i in range(1, self.ROWS + 1)
@@ -214,6 +350,7 @@ class RectificationItemsForm(StepForm):
                 "responsible": self.cleaned_data.get(f"responsible_{i}") or "",
             }
             if any(value not in (None, "") for value in row.values()):
+                row["subject_person_id"] = self.cleaned_data.get(f"subject_{i}")
                 items.append(row)
         return {"items": items}
 
@@ -244,7 +381,11 @@ class HoldForm(StepForm):
     fields_template = "lianzheng/admin/step_fields/record.html"
 
     def __init__(self, *args, case=None, **kwargs):
-        kwargs.setdefault("initial", {}).setdefault("held_at", timezone.localtime())
+        # The notified time, never "now" (R6.5): the talk is held when it was notified for.
+        if case is not None and case.scheduled_at:
+            kwargs.setdefault("initial", {}).setdefault(
+                "held_at", timezone.localtime(case.scheduled_at)
+            )
         super().__init__(*args, case=case, **kwargs)
         self.subjects = list(case.subjects.select_related("person")) if case else []
         participants = (
@@ -293,8 +434,9 @@ class HoldForm(StepForm):
         # Record refusals name a record field; show them on the first subject's block unless
         # the message names another subject.
         for refusal in error.refusals:
-            target = None
-            for subject in self.subjects:
+            # The form's own fields (the time held) take their refusals themselves.
+            target = refusal.field if refusal.field in self.fields else None
+            for subject in self.subjects if target is None else ():
                 name = f"{refusal.field}_{subject.person_id}"
                 if refusal.field == "interviewers_present":
                     name = f"present_{subject.person_id}"

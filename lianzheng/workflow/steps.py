@@ -6,18 +6,26 @@ read them here. The rules that guard a step are the rules table's entries that n
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.utils import timezone
 
 from lianzheng import clock
-from lianzheng.choices import CaseRole, CaseState, PostponementDecision, RectificationStatus
+from lianzheng.choices import (
+    CaseRole,
+    CaseState,
+    PostponementDecision,
+    RectificationStatus,
+    RequestForm,
+)
 from lianzheng.choices import Transition as T
 from lianzheng.models.case_parts import (
+    CaseParticipant,
     Escalation,
     Notice,
     Postponement,
     RectificationItem,
+    Substitution,
     TalkRecord,
 )
 from lianzheng.permissions import ATTENDEES, CASE_STAFF, LEADERS, OFFICE, PROPOSERS
@@ -83,16 +91,109 @@ class Consent(Step):
     def prepare(self, case, data, facts):
         return {
             "comment": (data.get("comment") or "").strip(),
-            "delegate": bool(data.get("delegate")),
+            **_delegation(data),
         }, {}
 
     def apply(self, case, context):
         case.consented_by_id = context.actor.person_id
         case.consented_at = clock.now()
         case.consent_comment = context.proposal["comment"]
-        if context.proposal["delegate"]:
-            case.delegated_by_id = context.actor.person_id
-            case.delegated_at = case.consented_at
+        if context.proposal["delegated_to"]:
+            _delegate(case, context)
+
+
+def _delegation(data) -> dict:
+    """A delegation's inputs: to whom (a person's id) and the written form it took."""
+    to = data.get("delegated_to") or None
+    if to is not None and not isinstance(to, int):
+        raise TransitionRefused([input_problem("受委托人无效", "unknown delegate", "delegated_to")])
+    return {"delegated_to": to, "delegation_form": (data.get("delegation_form") or "").strip()}
+
+
+def _delegate(case, context) -> None:
+    case.delegated_by_id = context.actor.person_id
+    case.delegated_at = clock.now()
+    case.delegated_to_id = context.proposal["delegated_to"]
+    case.delegation_form = context.proposal["delegation_form"]
+
+
+def _may_delegate(case) -> bool:
+    return case.delegated_by_id is None and forms.may_be_delegated(case)
+
+
+def _delegated(case) -> bool:
+    return case.delegated_by_id is not None
+
+
+class DesignateSubstitute(Step):
+    """The principal head designates who takes a part 第六条（二） requires when its holder is
+    the subject, or must otherwise stand aside (第七条（一））: with the reason, for this case
+    alone. R6.2 then accepts the substitute in that part; he is added to the case in it."""
+
+    name = T.DESIGNATE_SUBSTITUTE
+    sources = (S.DRAFT, S.SUBMITTED, S.APPROVED)
+    target = None
+    askers = CASE_STAFF
+    form_class = forms.SubstituteForm
+    shown_when_refused = False
+
+    def prepare(self, case, data, facts):
+        person_id = data.get("person_id") or None
+        if person_id is not None and not isinstance(person_id, int):
+            raise TransitionRefused([input_problem("代行人无效", "unknown person", "person_id")])
+        return {"case_role": data.get("case_role") or "", "person_id": person_id}, {}
+
+    def apply(self, case, context):
+        role, person_id = context.proposal["case_role"], context.proposal["person_id"]
+        Substitution.objects.filter(case=case, case_role=role).delete()
+        Substitution(
+            case=case,
+            case_role=role,
+            person_id=person_id,
+            reason=context.reason,
+            designated_by_id=context.actor.person_id,
+            designated_at=clock.now(),
+        ).save()
+        # The one who held the part and cannot take it gives way to the substitute.
+        for participant in case.participants.filter(role=role).exclude(person_id=person_id):
+            participant.delete()
+        if not case.participants.filter(role=role, person_id=person_id).exists():
+            CaseParticipant(case=case, role=role, person_id=person_id).save()
+
+
+class Delegate(Step):
+    """The principal head delegates the talk (第六条（二））, after consenting and before the
+    notice: its own recorded act (R6.1), naming to whom and in what written form."""
+
+    name = T.DELEGATE
+    sources = (S.APPROVED,)
+    target = None
+    askers = CASE_STAFF
+    form_class = forms.DelegationForm
+    conditions = (_may_delegate,)
+    shown_when_refused = False
+
+    def prepare(self, case, data, facts):
+        return _delegation(data), {}
+
+    def apply(self, case, context):
+        _delegate(case, context)
+
+
+class RevokeDelegation(Step):
+    """The principal head takes the talk back before the notice (R6.1), with the reason."""
+
+    name = T.REVOKE_DELEGATION
+    sources = (S.APPROVED,)
+    target = None
+    askers = CASE_STAFF
+    form_class = forms.ReasonForm
+    conditions = (_delegated,)
+    shown_when_refused = False
+
+    def apply(self, case, context):
+        case.delegated_by = case.delegated_to = case.delegated_at = None
+        case.delegation_form = ""
 
 
 class Decline(Step):
@@ -215,6 +316,42 @@ class Notify(Step):
             ).save()
 
 
+class RecordDelivery(Step):
+    """How and when a written notice reached its subject, and who signed for it (第六条（三）);
+    the case's state stays. Non-attendance rests on it (第八条（一））."""
+
+    name = T.RECORD_DELIVERY
+    sources = (S.NOTIFIED, S.POSTPONEMENT_REQUESTED)
+    target = None
+    askers = OFFICE
+    form_class = forms.DeliveryForm
+
+    def prepare(self, case, data, facts):
+        notice = next((n for n in facts.notices if n.notice_id == data.get("notice_id")), None)
+        if notice is None:
+            raise TransitionRefused(
+                [input_problem("请选择本案现行的书面通知", "choose a notice in force", "notice_id")]
+            )
+        delivered_at = _required_datetime(
+            data, "delivered_at", "送达时间无效", "invalid time of delivery", required=False
+        )
+        proposal = {
+            "notice": notice,
+            "delivery_method": data.get("delivery_method") or "",
+            "delivered_at": delivered_at,
+            "delivery_signed_by": (data.get("delivery_signed_by") or "").strip(),
+        }
+        return proposal, {}
+
+    def apply(self, case, context):
+        notice = case.notices.get(pk=context.proposal["notice"].notice_id)
+        notice.delivery_method = context.proposal["delivery_method"]
+        notice.delivered_at = context.proposal["delivered_at"]
+        notice.delivery_signed_by = context.proposal["delivery_signed_by"]
+        notice.delivery_recorded_by = context.user
+        notice.save()
+
+
 class RequestPostponement(Step):
     """The subject's written application to postpone (第八条（一））."""
 
@@ -238,10 +375,20 @@ class RequestPostponement(Step):
                     )
                 ]
             )
+        request_form = data.get("request_form") or RequestForm.WRITTEN
+        if request_form not in RequestForm.values:
+            raise TransitionRefused(
+                [input_problem("申请方式无效", "unknown request form", "request_form")]
+            )
+        applied_on = _date(data, "applied_on", clock.today())
         proposal = {
             "application": application,
             "subject_person_id": subject_id,
-            "applied_on": _date(data, "applied_on", clock.today()),
+            "request_form": request_form,
+            "applied_on": applied_on,
+            "received_on": _date(
+                {"received_on": data.get("received_on") or clock.today()}, "received_on"
+            ),
         }
         return proposal, {"reason": application}
 
@@ -251,6 +398,8 @@ class RequestPostponement(Step):
             case=case,
             subject=case.subjects.get(person_id=subject_id) if subject_id else None,
             applied_on=context.proposal["applied_on"],
+            received_on=context.proposal["received_on"],
+            request_form=context.proposal["request_form"],
             application=context.proposal["application"],
         ).save()
 
@@ -367,17 +516,9 @@ class Hold(Step):
         held_at = _required_datetime(
             data, "held_at", "约谈时间无效", "invalid time", required=False
         )
-        held_at = held_at or timezone.now()
-        if held_at > timezone.now() + timedelta(minutes=5):
-            raise TransitionRefused(
-                [
-                    input_problem(
-                        "约谈时间不能晚于现在",
-                        "the talk cannot be recorded as held in the future",
-                        "held_at",
-                    )
-                ]
-            )
+        # Unless told otherwise, the talk was held at the time it was notified for (R6.5
+        # judges whether it can have been: not before that time, not on another day, not yet).
+        held_at = held_at or case.scheduled_at
         records = []
         for subject in facts.subjects:
             rec = records_in.get(subject.person_id) or {}
@@ -414,10 +555,12 @@ class StartRectification(Step):
     askers = OFFICE
     form_class = forms.RectificationItemsForm
     more_inputs = frozenset({"items"})
-    reads = frozenset({"items", "calendar"})
+    reads = frozenset({"items", "calendar", "subjects"})
 
     def prepare(self, case, data, facts):
         items, working = [], []
+        # A case with one subject: his items, unless said otherwise.
+        alone = facts.subjects[0].person_id if len(facts.subjects) == 1 else None
         for item in data.get("items") or []:
             deadline = item.get("deadline")
             if deadline is not None and (
@@ -432,21 +575,29 @@ class StartRectification(Step):
                     facts.calendar, facts.today, deadline, days, "items"
                 )
             working.append(days)
+            subject_id = item.get("subject_person_id") or alone
+            if subject_id is not None and not isinstance(subject_id, int):
+                raise TransitionRefused([input_problem("责任人无效", "unknown subject", "items")])
+            names = {s.person_id: s.name for s in facts.subjects}
             items.append(
                 ItemFacts(
                     description=(item.get("description") or "").strip(),
                     deadline=deadline,
-                    responsible=(item.get("responsible") or "").strip(),
+                    responsible=(item.get("responsible") or "").strip()
+                    or names.get(subject_id, ""),
                     status=RectificationStatus.OPEN,
+                    subject_person_id=subject_id,
                 )
             )
         return {"items": items, "working_days": working}, {"items": facts.items + tuple(items)}
 
     def apply(self, case, context):
         items, working = context.proposal["items"], context.proposal["working_days"]
+        subjects = {s.person_id: s for s in case.subjects.all()}
         for item, days in zip(items, working, strict=True):
             RectificationItem(
                 case=case,
+                subject=subjects[item.subject_person_id],
                 description=item.description,
                 deadline=item.deadline,
                 working_days=days,
@@ -522,8 +673,12 @@ STEPS: tuple[Step, ...] = (
     Consent(),
     Decline(),
     Revise(),
+    DesignateSubstitute(),
+    Delegate(),
+    RevokeDelegation(),
     ApproveShortNotice(),
     Notify(),
+    RecordDelivery(),
     RequestPostponement(),
     ApprovePostponement(),
     RejectPostponement(),

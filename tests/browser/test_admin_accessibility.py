@@ -45,10 +45,22 @@ def demo(live_server, settings, tmp_path):
     return live_server.url, setup_all(demo=True).demo_passwords
 
 
+# The full case happened in the past (R6.5: it was held at its notified time): opened and
+# notified twelve working days ago, its talk postponed to eight working days after that.
+START_AGO = 12
+
+
 def _at(working_days: int) -> datetime:
+    """09:30 on the working day ``working_days`` after the case was opened."""
     from lianzheng.selectors.calendar import load_calendar
 
-    day = load_calendar().add_working_days(timezone.localdate(), working_days)
+    calendar = load_calendar()
+    day = timezone.localdate()
+    for _ in range(START_AGO):
+        day -= timedelta(days=1)
+        while not calendar.is_working_day(day):
+            day -= timedelta(days=1)
+    day = calendar.add_working_days(day, working_days) if working_days else day
     return timezone.make_aware(datetime.combine(day, time(9, 30)))
 
 
@@ -60,9 +72,10 @@ def full_case(demo):
     confidential report. Then the reminders' sweep, so that the dashboards list some."""
     from django.contrib.auth import get_user_model
 
+    from lianzheng import clock
     from lianzheng.choices import CaseRole, CheckResult, DocumentKind, TalkType
     from lianzheng.models import Ground, Person, RectificationItem
-    from lianzheng.services.cases import case_create
+    from lianzheng.services.cases import case_create, case_update
     from lianzheng.services.documents import document_generate
     from lianzheng.services.rectification import rectification_check_record
     from lianzheng.services.workflow import case_transition
@@ -75,58 +88,75 @@ def full_case(demo):
     lead = officer("deputy_discipline")
     present = [lead, officer("office_head"), officer("discipline")]
     subjects = [Person.objects.get(name="陈静"), Person.objects.get(name="蒋磊")]
-    case = case_create(
-        user=office,
-        talk_type=TalkType.WARNING,
-        subjects=subjects,
-        purpose="提醒约谈对象端正思想认识，认真整改存在的问题。",
-        preparation_note="谈话提纲：一、通报有关情况；二、听取本人说明；三、提出要求。",
-        problems="工作推诿拖延，群众反映办事效率低。",
-        grounds=[Ground.objects.get(number=5)],
-        participants=[
-            (present[0], CaseRole.LEAD),
-            (present[1], CaseRole.OFFICE_HEAD),
-            (present[2], CaseRole.DISCIPLINE_OFFICER),
-        ],
-        confidential={
-            "whistleblower": "（实名举报人）",
-            "contact": "138****0000",
-            "material": "举报材料：审批拖延的具体经过。",
-        },
-    )
+    # Opened, notified, postponed and notified again, twelve working days ago.
+    with clock.at(_at(0) - timedelta(minutes=30)):
+        case = case_create(
+            user=office,
+            talk_type=TalkType.WARNING,
+            subjects=subjects,
+            purpose="提醒约谈对象端正思想认识，认真整改存在的问题。",
+            preparation_note="谈话提纲：一、通报有关情况；二、听取本人说明；三、提出要求。",
+            problems="工作推诿拖延，群众反映办事效率低。",
+            grounds=[Ground.objects.get(number=5)],
+            proposed_by=lead,
+            participants=[
+                (present[0], CaseRole.LEAD),
+                (present[1], CaseRole.OFFICE_HEAD),
+                (present[2], CaseRole.DISCIPLINE_OFFICER),
+            ],
+        )
+        # The discipline officer enters the report he received (R7.4).
+        case = case_update(
+            case=case,
+            user=officer("discipline").user,
+            confidential={
+                "whistleblower": "（实名举报人）",
+                "contact": "138****0000",
+                "material": "举报材料：审批拖延的具体经过。",
+            },
+        )
 
-    def step(name, user=office, **data):
-        return case_transition(case=case, transition=name, user=user, **data)
+        def step(name, user=office, **data):
+            return case_transition(case=case, transition=name, user=user, **data)
 
-    case = step("submit")
-    case = step("consent", officer("principal").user, comment="同意。")
-    case = step("notify", scheduled_at=_at(5), place="局机关三楼会议室", content="请按时参加。")
-    case = step(
-        "request_postponement",
-        application="因参加省厅培训，申请推后约谈。",
-        subject_person_id=subjects[0].pk,
-    )
-    case = step("approve_postponement", lead.user, new_scheduled_at=_at(8), note="同意推后。")
-    case = step("notify", scheduled_at=_at(8), place="局机关三楼会议室", content="请按时补谈。")
-    case = step(
-        "hold",
-        records={
-            s.pk: {
-                "interviewers_present": [p.pk for p in present],
-                "record_text": "谈话人通报了有关情况，约谈对象作了说明。",
-                "statement": "本人如实陈述有关情况。",
-                "explanation": "思想重视不够。",
-                "measures": "建立台账，按期整改。",
-            }
-            for s in subjects
-        },
-    )
+        case = step("submit")
+        case = step("consent", officer("principal").user, comment="同意。")
+        case = step("notify", scheduled_at=_at(5), place="局机关三楼会议室", content="请按时参加。")
+        case = step(
+            "request_postponement",
+            application="因参加省厅培训，申请推后约谈。",
+            subject_person_id=subjects[0].pk,
+        )
+        case = step("approve_postponement", lead.user, new_scheduled_at=_at(8), note="同意推后。")
+        case = step("notify", scheduled_at=_at(8), place="局机关三楼会议室", content="请按时补谈。")
+    with clock.at(_at(8) + timedelta(hours=1)):
+        case = step(
+            "hold",
+            records={
+                s.pk: {
+                    "interviewers_present": [p.pk for p in present],
+                    "record_text": "谈话人通报了有关情况，约谈对象作了说明。",
+                    "statement": "本人如实陈述有关情况。",
+                    "explanation": "思想重视不够。",
+                    "measures": "建立台账，按期整改。",
+                }
+                for s in subjects
+            },
+        )
     deadline = timezone.localdate() + timedelta(days=20)
     case = step(
         "start_rectification",
         items=[
-            {"description": "建立办事台账", "responsible": "陈静", "deadline": deadline},
-            {"description": "公开办理时限", "responsible": "蒋磊", "deadline": deadline},
+            {
+                "description": "建立办事台账",
+                "subject_person_id": subjects[0].pk,
+                "deadline": deadline,
+            },
+            {
+                "description": "公开办理时限",
+                "subject_person_id": subjects[1].pk,
+                "deadline": deadline,
+            },
         ],
     )
     inadequate, late = case.rectification_items.order_by("pk")

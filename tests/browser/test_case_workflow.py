@@ -45,9 +45,10 @@ def state_of(page) -> str:
 
 
 def test_a_warning_talk_from_draft_to_closed(live_server, page, screenshot):
+    from lianzheng.choices import CaseState
     from lianzheng.selectors.calendar import load_calendar
     from lianzheng.services.setup import setup_all
-    from tests.workflow_helpers import build_cast
+    from tests.workflow_helpers import advance, build_cast, new_case
 
     setup_all()
     cast = build_cast()
@@ -57,6 +58,8 @@ def test_a_warning_talk_from_draft_to_closed(live_server, page, screenshot):
     sign_in(page, base, "clerk")
     page.goto(base + "/admin/snippets/lianzheng/talkcase/add/")
     page.select_option("select[name=talk_type]", "warning")
+    # The 约谈主体 is the leader who proposed it (R6.1), not the clerk typing it in.
+    page.select_option("select[name=proposed_by]", str(cast.deputy_discipline.pk))
     choose_person(page, "subject", "冯科员")
     page.fill("textarea[name=purpose]", "提醒约谈对象认真整改工作拖延问题。")
     page.fill("textarea[name=problems]", "办理群众申请拖延推诿。")
@@ -110,8 +113,15 @@ def test_a_warning_talk_from_draft_to_closed(live_server, page, screenshot):
     assert state_of(page) == "已通知"
     screenshot("4-notified")
 
-    # The talk, recorded with two interviewers.
+    # Its talk is days ahead, and a talk is recorded only once held, at its notified time
+    # (R6.5): the office goes on with the same kind of case whose talk was held two working
+    # days ago, and the form offers that time.
+    held = advance(cast, new_case(cast), CaseState.NOTIFIED, past=True)
+    case_url = f"{base}/admin/snippets/lianzheng/talkcase/inspect/{held.pk}/"
+    page.goto(case_url)
     act(page, "登记谈话记录")
+    notified = timezone.localtime(held.scheduled_at).strftime("%Y-%m-%d %H:%M")
+    assert page.locator("input[name=held_at]").input_value() == notified
     pid = cast.staff.pk
     page.get_by_label(re.compile("赵副局长")).first.check()
     page.get_by_label(re.compile("孙主任")).first.check()

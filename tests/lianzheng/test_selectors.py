@@ -73,7 +73,7 @@ def test_an_override_added_is_seen_by_the_next_transition(cast):
     with pytest.raises(TransitionRefused) as refused:
         notify_on(cast, second, talk)
     assert refused.value.codes == ["R6.3"]
-    assert "只相隔2个工作日" in str(refused.value)
+    assert "只提前2个工作日（通知日之后至约谈当日（含）的工作日数）" in str(refused.value)
 
 
 def test_an_override_rolled_back_is_not_kept(profile):

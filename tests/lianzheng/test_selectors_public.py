@@ -215,7 +215,7 @@ def test_every_rule_has_its_summary_in_chinese():
 
 def test_rules_stand_beside_the_article_the_table_names(page):
     record = public_record(page)
-    assert [r.code for r in record.articles[6].rules] == ["R6.1", "R6.2", "R6.3", "R6.4"]
+    assert [r.code for r in record.articles[6].rules] == ["R6.1", "R6.2", "R6.3", "R6.4", "R6.5"]
     r63 = record.articles[6].rules[2]
     assert (r63.reference, r63.anchor) == ("第六条第（三）项", "article-6-3")
     assert 1 not in record.articles or not record.articles[1].rules

@@ -17,11 +17,14 @@ from lianzheng.choices import (
     CaseRole,
     CaseSource,
     CaseState,
+    DeliveryMethod,
     EscalationGround,
     PersonCategory,
     PostponementDecision,
+    ProposalOrigin,
     Rank,
     RectificationStatus,
+    RequestForm,
     Role,
     SpecialTrigger,
     TalkType,
@@ -38,7 +41,12 @@ from lianzheng.rules.facts import (
     PostponementFacts,
     RecordFacts,
 )
-from lianzheng.rules.table import NOTICE, POSTPONEMENT_DECIDERS, required_participants
+from lianzheng.rules.table import (
+    MOMENTS,
+    NOTICE,
+    POSTPONEMENT_DECIDERS,
+    required_participants,
+)
 from lianzheng.workdays import WorkdayCalendar
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -115,6 +123,19 @@ def conforming(transition: str, talk_type: str = TalkType.WARNING, **changes) ->
     """Facts of a case that meets every rule of ``transition``: change one thing to break one."""
     subjects = changes.pop("subjects", (STAFF,))
     scheduled = talk_at(5)
+    proposal = {}
+    if transition == T.HOLD:  # held at its notified time, an hour ago (R6.5)
+        scheduled = NOW - timedelta(hours=1)
+        proposal = {"held_at": scheduled}
+    if transition == T.RECORD_DELIVERY:  # handed over this morning, before the talk
+        proposal = {
+            "delivered_at": NOW - timedelta(minutes=30),
+            "notice": NoticeFacts(
+                STAFF.person_id, TODAY, scheduled, "局三楼会议室", "请按时参加。"
+            ),
+            "delivery_method": DeliveryMethod.IN_PERSON,
+            "delivery_signed_by": "冯科员",
+        }
     present = (LEADS[talk_type].person_id, OFFICE_HEAD.person_id)
     base = dict(
         transition=transition,
@@ -139,14 +160,35 @@ def conforming(transition: str, talk_type: str = TalkType.WARNING, **changes) ->
         appointment_kind=AppointmentKind.PROMOTION,
         appointment_rank=Rank.DEPUTY_SECTION_CHIEF,
         consented_by_principal=True,
+        origin=ProposalOrigin.DIRECT,
+        proposed_by_id=DEPUTY_DISCIPLINE.person_id,
+        proposer_roles=frozenset({Role.DEPUTY_HEAD_DISCIPLINE}),
         subjects=subjects,
         participants=participants(talk_type),
         notices=tuple(
-            NoticeFacts(s.person_id, TODAY, scheduled, "局三楼会议室", "请按时参加。")
+            NoticeFacts(
+                s.person_id,
+                TODAY,
+                scheduled,
+                "局三楼会议室",
+                "请按时参加。",
+                delivery_method=DeliveryMethod.IN_PERSON,
+                delivered_at=NOW,
+                delivery_signed_by=s.name,
+            )
             for s in subjects
         ),
         records=tuple(record(s, interviewers_present=present) for s in subjects),
-        items=(ItemFacts("建立台账", TODAY + timedelta(days=30), "冯科员", "verified"),),
+        items=(
+            ItemFacts(
+                "建立台账",
+                TODAY + timedelta(days=30),
+                "冯科员",
+                "verified",
+                subjects[0].person_id if subjects else None,
+            ),
+        ),
+        proposal=proposal,
     )
     base.update(changes)
     return CaseFacts(**base)
@@ -171,7 +213,7 @@ def refusals_of(code: str, facts: CaseFacts):
 def test_every_rule_of_rules_md_is_in_the_table():
     expected = {
         "R2.1", "R3.1", "R4.1", "R4.2", "R4.3", "R4.4", "R4.5", "R4.6", "R5.1", "R6.1", "R6.2",
-        "R6.3", "R6.4", "R7.1", "R7.2", "R7.3", "R7.4", "R8.1", "R8.2", "R8.3", "R9.1",
+        "R6.3", "R6.4", "R6.5", "R7.1", "R7.2", "R7.3", "R7.4", "R8.1", "R8.2", "R8.3", "R9.1",
         "R10.1", "R11.1", "R12.1",
     }  # fmt: skip
     assert set(RULES) == expected
@@ -188,9 +230,19 @@ def test_a_conforming_case_passes_every_rule_of_every_step(transition, talk_type
     if transition in (T.CONSENT, T.DECLINE, T.APPROVE_SHORT_NOTICE):
         facts = replace(facts, actor=actor(Role.PRINCIPAL_HEAD), reason="理由。")
     if transition in (T.APPROVE_POSTPONEMENT, T.REJECT_POSTPONEMENT):
-        facts = replace(facts, actor=actor(Role.PRINCIPAL_HEAD), proposal={"new_scheduled_at": 1})
+        facts = replace(
+            facts, actor=actor(Role.PRINCIPAL_HEAD), proposal={"new_scheduled_at": talk_at(6)}
+        )
     if transition == T.REQUEST_POSTPONEMENT:
         facts = replace(facts, reason="外出学习。")
+    if transition in (T.DELEGATE, T.REVOKE_DELEGATION, T.DESIGNATE_SUBSTITUTE):
+        proposal = {
+            "delegated_to": DEPUTY_DISCIPLINE.person_id,
+            "delegation_form": "书面委托书（2025年9月25日）",
+            "case_role": CaseRole.DISCIPLINE_OFFICER,
+            "person_id": PERSONNEL.person_id,
+        }
+        facts = replace(facts, actor=actor(Role.PRINCIPAL_HEAD), reason="理由。", proposal=proposal)
     if transition == T.RECORD_ABSENCE:
         facts = replace(facts, scheduled_at=NOW - timedelta(hours=1))
     if transition == T.ESCALATE:
@@ -201,7 +253,7 @@ def test_a_conforming_case_passes_every_rule_of_every_step(transition, talk_type
             escalation_detail="在群众中造成不良影响。",
         )
     if transition == T.START_RECTIFICATION:
-        facts = replace(facts, items=(ItemFacts("台账", TODAY, "冯科员", "open"),))
+        facts = replace(facts, items=(ItemFacts("台账", TODAY, "冯科员", "open", STAFF.person_id),))
     assert check(facts) == []
 
 
@@ -388,6 +440,30 @@ class TestR6_1Consent:
         refusals_of("R6.1", conforming(T.NOTIFY, consented_by_principal=False))
 
 
+class TestR6_1Proposer:
+    """The 约谈主体 is a bureau leader, or the office on what it learned; never the clerk."""
+
+    def test_a_leader_proposing_directly_passes(self):
+        assert RULES["R6.1"](conforming(T.SUBMIT)) == []
+
+    def test_the_clerk_who_typed_it_in_is_not_the_proposer(self):
+        """The walkthrough's 「约谈主体直接提出（郑小红）」, an office clerk."""
+        clerk = conforming(T.SUBMIT, proposed_by_id=21, proposer_roles=frozenset({Role.OFFICE}))
+        (refusal,) = refusals_of("R6.1", clerk)
+        assert refusal.field == "proposed_by" and "局领导" in refusal.message
+        nobody = conforming(T.SUBMIT, proposed_by_id=None, proposer_roles=frozenset())
+        refusals_of("R6.1", nobody)
+
+    def test_a_case_raised_from_what_the_office_learned_has_the_office_as_its_proposer(self):
+        office = conforming(
+            T.SUBMIT,
+            origin=ProposalOrigin.OFFICE_INFORMATION,
+            proposed_by_id=None,
+            proposer_roles=frozenset(),
+        )
+        assert RULES["R6.1"](office) == []
+
+
 class TestR6_2LeadAndAttendees:
     @pytest.mark.parametrize("talk_type", list(TalkType))
     def test_allows_the_table_of_article_6(self, talk_type):
@@ -492,13 +568,9 @@ class TestR6_3WrittenNotice:
         facts = conforming(T.NOTIFY, place="", notices=(NoticeFacts(1, TODAY, talk_at(5), "", ""),))
         assert {r.field for r in refusals_of("R6.3", facts)} >= {"place", "content"}
 
-    def test_refuses_a_talk_in_the_past_and_a_notice_dated_ahead(self):
+    def test_refuses_a_talk_in_the_past(self):
         past = conforming(T.NOTIFY, scheduled_at=NOW - timedelta(hours=1))
         assert "晚于现在" in refusals_of("R6.3", past)[0].message
-        ahead = conforming(
-            T.NOTIFY, notices=(NoticeFacts(1, TODAY + timedelta(1), None, "a", "b"),)
-        )
-        assert any(r.field == "written_on" for r in refusals_of("R6.3", ahead))
 
     def test_the_rule_owns_its_days_and_what_follows_from_them(self):
         talk = date(2025, 10, 13)
@@ -538,6 +610,98 @@ class TestR6_4EachSubjectHisOwn:
     def test_refuses_a_collective_record_missing_a_subject(self):
         facts = conforming(T.HOLD, subjects=(STAFF, STAFF2), records=(record(STAFF),))
         assert refusals_of("R6.4", facts)[0].field == "records"
+
+
+class TestR6_3Delivery:
+    """Each notice's delivery is recorded: how, and who signed for it."""
+
+    def test_a_delivery_without_its_method_or_signatory_is_refused(self):
+        facts = conforming(T.RECORD_DELIVERY)
+        assert RULES["R6.3"](facts) == []
+        bare = replace(
+            facts, proposal={**facts.proposal, "delivery_method": "", "delivery_signed_by": ""}
+        )
+        fields = [r.field for r in refusals_of("R6.3", bare)]
+        assert fields == ["delivery_method", "delivery_signed_by"]
+
+    def test_absence_needs_each_notice_delivered(self):
+        past = NOW - timedelta(hours=1)
+        delivered = conforming(T.RECORD_ABSENCE, scheduled_at=past)
+        assert RULES["R8.1"](delivered) == []
+        undelivered = replace(
+            delivered, notices=(NoticeFacts(STAFF.person_id, TODAY, past, "a", "b"),)
+        )
+        (refusal,) = refusals_of("R8.1", undelivered)
+        assert "冯科员的书面通知尚未登记送达" in refusal.message
+
+
+class TestR6_5RecordedMoments:
+    """Every recorded moment follows the steps it depends on, and none lies in the future."""
+
+    def held(self, at: datetime, scheduled: datetime = NOW - timedelta(hours=1)) -> CaseFacts:
+        return conforming(T.HOLD, scheduled_at=scheduled, proposal={"held_at": at})
+
+    def test_a_talk_held_at_or_after_its_notified_time_on_that_day_passes(self):
+        notified = NOW - timedelta(hours=1)
+        assert RULES["R6.5"](self.held(notified)) == []
+        assert RULES["R6.5"](self.held(notified + timedelta(minutes=40))) == []
+
+    def test_a_talk_recorded_before_its_notified_time_is_refused(self):
+        notified = NOW - timedelta(hours=1)
+        (refusal,) = refusals_of("R6.5", self.held(notified - timedelta(minutes=30)))
+        assert refusal.field == "held_at" and "不能早于通知的约谈时间（08:00）" in refusal.message
+
+    def test_a_talk_recorded_on_another_day_needs_a_postponement(self):
+        """The walkthrough's case: notified for 12-16, recorded as held on 12-05."""
+        notified = datetime(2026, 12, 16, 9, 30, tzinfo=SHANGHAI)
+        facts = replace(
+            self.held(datetime(2026, 12, 5, 15, tzinfo=SHANGHAI), scheduled=notified),
+            now=datetime(2026, 12, 5, 16, tzinfo=SHANGHAI),
+            today=date(2026, 12, 5),
+        )
+        (refusal,) = refusals_of("R6.5", facts)
+        assert "2026年12月16日" in refusal.message and "第八条第（一）项" in refusal.message
+
+    def test_a_talk_cannot_be_recorded_as_held_in_the_future(self):
+        notified = NOW + timedelta(hours=2)
+        refusals = refusals_of("R6.5", self.held(notified, scheduled=notified))
+        assert [r.message for r in refusals] == ["谈话时间不能晚于现在"]
+        # ... but a few minutes of difference between the clerk's clock and ours is allowed
+        assert RULES["R6.5"](self.held(NOW + timedelta(minutes=3), scheduled=NOW)) == []
+
+    def test_a_notice_dated_before_the_consent_or_ahead_of_today_is_refused(self):
+        consented = datetime(2025, 9, 25, 16, tzinfo=SHANGHAI)
+        before = conforming(
+            T.NOTIFY,
+            consented_at=consented,
+            notices=(NoticeFacts(1, date(2025, 9, 24), talk_at(5), "a", "b"),),
+        )
+        (refusal,) = refusals_of("R6.5", before)
+        assert refusal.field == "written_on" and "不能早于主要负责人同意的日期" in refusal.message
+        same_day = replace(before, notices=(NoticeFacts(1, date(2025, 9, 25), talk_at(5)),))
+        assert RULES["R6.5"](same_day) == []
+        ahead = replace(before, notices=(NoticeFacts(1, TODAY + timedelta(1), talk_at(5)),))
+        assert "不能晚于今天" in refusals_of("R6.5", ahead)[0].message
+
+    def test_a_delivery_lies_between_the_notice_and_the_talk_and_not_ahead(self):
+        facts = conforming(T.RECORD_DELIVERY)
+        assert RULES["R6.5"](facts) == []
+        for delivered_at, words in (
+            (NOW + timedelta(hours=1), "不能晚于现在"),
+            (datetime(2025, 9, 25, 17, tzinfo=SHANGHAI), "不能早于书面通知日期"),
+        ):
+            broken = replace(facts, proposal={**facts.proposal, "delivered_at": delivered_at})
+            assert words in refusals_of("R6.5", broken)[0].message
+        after_talk = replace(facts, scheduled_at=NOW - timedelta(hours=2))
+        assert "不能晚于约谈时间" in refusals_of("R6.5", after_talk)[0].message
+
+    def test_an_office_check_is_dated_between_the_item_and_today(self):
+        set_on = date(2025, 9, 10)
+        assert MOMENTS.check_date_refusal(TODAY, set_on, TODAY) is None
+        assert MOMENTS.check_date_refusal(set_on, set_on, TODAY) is None
+        early = MOMENTS.check_date_refusal(date(2025, 9, 9), set_on, TODAY)
+        assert early.code == "R6.5" and "2025年09月10日" in early.message
+        assert MOMENTS.check_date_refusal(TODAY + timedelta(1), set_on, TODAY).code == "R6.5"
 
 
 class TestR7_1Impartial:
@@ -596,6 +760,14 @@ class TestR7_4Confidential:
         assert codes(facts) == ["R7.4"]
         refusals_of("R7.4", facts)
 
+    def test_the_same_three_enter_and_amend_it(self):
+        for role in (Role.DISCIPLINE_OFFICER, Role.DEPUTY_HEAD_DISCIPLINE, Role.PRINCIPAL_HEAD):
+            assert check(conforming(Act.EDIT_CONFIDENTIAL, actor=actor(role))) == []
+        (refusal,) = refusals_of(
+            "R7.4", conforming(Act.EDIT_CONFIDENTIAL, actor=actor(Role.OFFICE))
+        )
+        assert "录入和修改" in refusal.message
+
 
 class TestR8_1Postponement:
     def test_refuses_a_postponement_without_written_application(self):
@@ -604,6 +776,51 @@ class TestR8_1Postponement:
 
     def test_allows_a_written_application(self):
         assert RULES["R8.1"](conforming(T.REQUEST_POSTPONEMENT, reason="外出学习。")) == []
+        written = {"request_form": RequestForm.WRITTEN, "received_on": TODAY}
+        facts = conforming(T.REQUEST_POSTPONEMENT, reason="外出学习。", proposal=written)
+        assert RULES["R8.1"](facts) == []
+
+    @pytest.mark.parametrize(
+        "form, words", [(RequestForm.TELEPHONE, "电话"), (RequestForm.IN_PERSON, "当面口头")]
+    )
+    def test_refuses_a_request_by_telephone_or_in_person(self, form, words):
+        """The walkthrough's 「电话申请」 typed in as the application."""
+        facts = conforming(
+            T.REQUEST_POSTPONEMENT, reason="电话申请", proposal={"request_form": form}
+        )
+        (refusal,) = refusals_of("R8.1", facts)
+        assert refusal.field == "request_form"
+        assert f"须提出书面申请，{words}提出的不予受理" in refusal.message
+        assert str(refusal).startswith("不符合第八条第（一）项：")
+
+    def test_refuses_an_application_received_ahead_or_before_it_was_dated(self):
+        for received_on, applied_on, words in (
+            (TODAY + timedelta(1), TODAY, "不能晚于今天"),
+            (TODAY - timedelta(3), TODAY - timedelta(1), "不能早于申请日期"),
+        ):
+            proposal = {"received_on": received_on, "applied_on": applied_on}
+            facts = conforming(T.REQUEST_POSTPONEMENT, reason="外出学习。", proposal=proposal)
+            (refusal,) = refusals_of("R8.1", facts)
+            assert refusal.field == "received_on" and words in refusal.message
+
+    def test_an_approval_refuses_a_new_time_a_notice_cannot_reach(self):
+        """R6.3 applies anew: judged when approving, not first at the notice."""
+        principal = actor(Role.PRINCIPAL_HEAD)
+        soon = conforming(
+            T.APPROVE_POSTPONEMENT, actor=principal, proposal={"new_scheduled_at": talk_at(2)}
+        )
+        (refusal,) = refusals_of("R8.1", soon)
+        assert refusal.field == "new_scheduled_at" and "最早可定于" in refusal.message
+        earliest = NOTICE.earliest_talk_day(CALENDAR, TODAY)
+        assert f"{earliest:%Y年%m月%d日}" in refusal.message
+        in_time = replace(soon, proposal={"new_scheduled_at": talk_at(3)})
+        assert RULES["R8.1"](in_time) == []
+        past = replace(soon, proposal={"new_scheduled_at": NOW - timedelta(hours=1)})
+        assert "须晚于现在" in refusals_of("R8.1", past)[0].message
+        approved_short = replace(
+            soon, short_notice_reason="项目验收在即。", short_notice_approved_by_principal=True
+        )
+        assert RULES["R8.1"](approved_short) == []
 
     @pytest.mark.parametrize("decision", [T.APPROVE_POSTPONEMENT, T.REJECT_POSTPONEMENT])
     def test_the_lead_interviewer_or_the_principal_decides(self, decision):
@@ -681,9 +898,20 @@ class TestR9_1Rectification:
         assert RULES["R9.1"](conforming(T.CLOSE)) == []
 
     def test_refuses_items_without_deadline_or_responsible(self):
-        item = ItemFacts("整改", None, "", RectificationStatus.OPEN)
+        item = ItemFacts("整改", None, "", RectificationStatus.OPEN, STAFF.person_id)
         refusals_of("R9.1", conforming(T.START_RECTIFICATION, items=(item,)))
         refusals_of("R9.1", conforming(T.START_RECTIFICATION, items=()))
+
+    def test_in_a_collective_talk_each_item_is_one_subjects(self):
+        """The walkthrough's collective talk, whose items belonged to nobody in particular."""
+        both = (STAFF, STAFF2)
+        mine = replace(self.OPEN, subject_person_id=STAFF2.person_id)
+        assert RULES["R9.1"](conforming(T.START_RECTIFICATION, subjects=both, items=(mine,))) == []
+        for owner in (None, 999):  # nobody's, or someone outside the case
+            item = replace(self.OPEN, subject_person_id=owner)
+            facts = conforming(T.START_RECTIFICATION, subjects=both, items=(item,))
+            (refusal,) = refusals_of("R9.1", facts)
+            assert "第1项整改须指定责任人：本案的一名约谈对象" in refusal.message
 
     def test_escalating_for_rectification_needs_an_overdue_or_inadequate_item(self):
         ground = {

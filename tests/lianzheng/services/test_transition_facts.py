@@ -76,7 +76,7 @@ def cases_in_every_state(cast):
         case = new_case(cast, talk_type, subjects=subjects)
         yield case
         for state in path[: path.index(last) + 1]:
-            case = advance(cast, case, state)
+            case = advance(cast, case, state, past=True)
             yield case
     postponed = advance(cast, new_case(cast), CaseState.NOTIFIED)
     yield case_transition(

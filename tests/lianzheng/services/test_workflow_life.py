@@ -17,6 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
+from lianzheng import clock
 from lianzheng.choices import (
     CaseState,
     EscalationGround,
@@ -30,7 +31,16 @@ from lianzheng.rules.table import RULES
 from lianzheng.services.cases import case_create, case_update
 from lianzheng.services.workflow import case_transition
 from lianzheng.workflow.steps import STEPS
-from tests.workflow_helpers import ITEM, advance, new_case, record_data, talk_time
+from tests.workflow_helpers import (
+    ITEM,
+    advance,
+    deliver,
+    new_case,
+    notice_moment,
+    past_talk_time,
+    record_data,
+    talk_time,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -44,12 +54,12 @@ CITED = {
     "consent": {"R6.1"},
     "decline": {"R6.1"},
     "revise": set(),
-    "notify": {"R3.1", "R6.1", "R6.2", "R6.3", "R6.4", "R7.1", "R12.1"},
+    "notify": {"R3.1", "R6.1", "R6.2", "R6.3", "R6.4", "R6.5", "R7.1", "R12.1"},
     "request_postponement": {"R8.1"},
     "approve_postponement": {"R8.1"},
     "reject_postponement": {"R8.1"},
     "record_absence": {"R8.1"},
-    "hold": {"R6.4", "R7.1", "R7.2", "R7.3", "R8.2", "R12.1"},
+    "hold": {"R6.4", "R6.5", "R7.1", "R7.2", "R7.3", "R8.2", "R12.1"},
     "start_rectification": {"R9.1"},
     "close": {"R9.1"},
     "escalate": {"R8.1", "R9.1", "R10.1", "R11.1"},
@@ -151,7 +161,13 @@ def test_full_life_from_draft_to_closed(cast, talk_type):
     item is verified). Each transition leaves its history row and its Wagtail log entry."""
     office, principal = cast.clerk.user, cast.principal.user
     corrective = talk_type in (TalkType.WARNING, TalkType.ADMONITION)
-    case = new_case(cast, talk_type)
+    # A life that has happened: opened and notified on the last day the notice could go out
+    # for a talk two working days ago, held at its notified time (R6.5), then rectified and
+    # closed today.
+    talk_at = past_talk_time()
+    notice_at = notice_moment(talk_at)
+    with clock.at(notice_at - timedelta(minutes=30)):
+        case = new_case(cast, talk_type)
 
     assert case.state == CaseState.DRAFT
     assert case.number is None and case.sequence is None  # numbered when first submitted
@@ -165,20 +181,23 @@ def test_full_life_from_draft_to_closed(cast, talk_type):
         steps.append((transition, source, case.state, user))
         assert stored(case).state == case.state
 
-    step("submit", office)
-    match = NUMBER.match(case.number)
-    assert match, case.number
-    assert int(match[1]) == timezone.localdate().year == case.year
-    assert int(match[2]) == case.sequence
-    step("consent", principal, comment="同意约谈。")
-    step(
-        "notify",
-        office,
-        scheduled_at=talk_time(),
-        place="局三楼会议室",
-        content="请按时参加廉政约谈。",
-    )
-    step("hold", office, records=record_data(cast, case))
+    with clock.at(notice_at):
+        step("submit", office)
+        match = NUMBER.match(case.number)
+        assert match, case.number
+        assert int(match[1]) == notice_at.year == case.year
+        assert int(match[2]) == case.sequence
+        step("consent", principal, comment="同意约谈。")
+        step(
+            "notify",
+            office,
+            scheduled_at=talk_at,
+            place="局三楼会议室",
+            content="请按时参加廉政约谈。",
+        )
+    with clock.at(talk_at + timedelta(hours=1)):
+        step("hold", office, records=record_data(cast, case))
+    assert case.records.get().held_at == talk_at
     if corrective:
         # 第九条: a warning or admonition talk cannot close without verified rectification.
         exc = refused(case, "close", office)
@@ -374,10 +393,12 @@ def test_postponement_approved_is_notified_again_and_held(cast):
     assert current.count() == 1
     assert current.get().scheduled_at == new_time
 
-    case = case_transition(
-        case=case, transition="hold", user=office, records=record_data(cast, case)
-    )
+    with clock.at(new_time + timedelta(minutes=30)):  # held at the new time (R6.5)
+        case = case_transition(
+            case=case, transition="hold", user=office, records=record_data(cast, case)
+        )
     assert case.state == CaseState.HELD
+    assert case.records.get().held_at == new_time
 
     rows = transition_rows(case)
     assert [(r.history_transition, r.history_state_from, r.history_state_to) for r in rows] == [
@@ -450,10 +471,16 @@ def test_absence_only_after_the_talk_time_then_escalation_for_non_attendance(cas
     assert exc.codes == ["R8.1"]
     assert "须先记录约谈对象未到场" in str(exc)
 
-    # The talk time passes. No time-machine here: move the talk time itself (not the state).
-    TalkCase.objects.filter(pk=case.pk).update(scheduled_at=timezone.now() - timedelta(hours=2))
+    # The talk time passes, with the notice not yet recorded as delivered: the talk missed is
+    # not non-attendance (第六条（三））.
+    after_talk = clock.at(case.scheduled_at + timedelta(hours=2))
+    with after_talk:
+        exc = refused(case, "record_absence", office)
+    assert "尚未登记送达" in str(exc)
+    case = deliver(cast, case)
 
-    case = case_transition(case=case, transition="record_absence", user=office)
+    with clock.at(case.scheduled_at + timedelta(hours=2)):
+        case = case_transition(case=case, transition="record_absence", user=office)
     assert case.state == CaseState.ABSENT
 
     detail = "约谈对象无正当理由未按时参加约谈，亦未提出延期申请。"
@@ -464,13 +491,14 @@ def test_absence_only_after_the_talk_time_then_escalation_for_non_attendance(cas
     assert "第十条" in str(exc)
     assert not Escalation.objects.filter(case=case).exists()
 
-    case = case_transition(
-        case=case,
-        transition="escalate",
-        user=deputy,
-        ground=EscalationGround.NON_ATTENDANCE,
-        detail=detail,
-    )
+    with clock.at(case.scheduled_at + timedelta(hours=3)):  # after the absence (R6.5)
+        case = case_transition(
+            case=case,
+            transition="escalate",
+            user=deputy,
+            ground=EscalationGround.NON_ATTENDANCE,
+            detail=detail,
+        )
     assert case.state == CaseState.ESCALATED
     escalation = Escalation.objects.get(case=case)
     assert escalation.ground == EscalationGround.NON_ATTENDANCE
@@ -599,7 +627,7 @@ def test_auditor_is_refused_every_transition(cast, state):
         "detail": "不遵守约谈要求。",
     }
     names = [step.name for step in STEPS]
-    assert len(names) == 16
+    assert len(names) == 20  # every step, the acts that leave the state as it is too
     for name in names:
         exc = refused(case, name, cast.auditor, **data)
         assert exc.codes == [], name

@@ -9,11 +9,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from lianzheng import clock
 from lianzheng.choices import (
     CaseRole,
     CaseState,
     EscalationGround,
     RectificationStatus,
+    RequestForm,
     TalkType,
 )
 from lianzheng.models import Ground, RectificationItem, RegulationPage
@@ -53,7 +55,9 @@ def notify(cast, case, **data):
 
 
 def hold(cast, case, **changes):
-    return transition(case, "hold", cast.clerk.user, records=record_data(cast, case, **changes))
+    """Recorded at the notified time, with the clock there (R6.5)."""
+    with clock.at(case.scheduled_at + timedelta(minutes=30)):
+        return transition(case, "hold", cast.clerk.user, records=record_data(cast, case, **changes))
 
 
 class TestR4_2PreAppointment:
@@ -150,10 +154,64 @@ class TestR6_2LeadAndAttendees:
             ],
         )
         delegated = transition(
-            submit(cast, delegated), "consent", cast.principal.user, delegate=True
+            submit(cast, delegated),
+            "consent",
+            cast.principal.user,
+            delegated_to=cast.deputy_discipline.pk,
+            delegation_form="书面委托书（2026年12月1日）",
         )
         assert delegated.delegated_by == cast.principal and delegated.delegated_at
+        assert delegated.delegated_to == cast.deputy_discipline
         assert notify(cast, delegated).state == CaseState.NOTIFIED
+
+    def test_a_delegation_is_its_own_act_after_consent_and_revocable_before_the_notice(self, cast):
+        """The walkthrough's stuck case: consent given without delegation, the deputy head for
+        discipline set to lead a county head's warning talk."""
+        case = new_case(
+            cast,
+            subjects=[cast.county_head],
+            participants=[
+                (cast.deputy_discipline, CaseRole.LEAD),
+                (cast.office_head, CaseRole.OFFICE_HEAD),
+                (cast.discipline, CaseRole.DISCIPLINE_OFFICER),
+            ],
+        )
+        case = transition(submit(cast, case), "consent", cast.principal.user)
+        error = refused("R6.2", "第六条第（二）项", notify, cast, case)
+        assert "委托约谈" in str(error)  # it says what to do
+        written = {
+            "delegated_to": cast.deputy_discipline.pk,
+            "delegation_form": "书面委托书（2026年12月2日）",
+        }
+        # Only the principal head delegates, and he names the written form.
+        refused(
+            "R6.1", "第六条第（一）项", transition, case, "delegate", cast.clerk.user, **written
+        )
+        error = refused(
+            "R6.1",
+            "第六条第（一）项",
+            transition,
+            case,
+            "delegate",
+            cast.principal.user,
+            delegated_to=cast.deputy_discipline.pk,
+        )
+        assert [r.field for r in error.refusals] == ["delegation_form"]
+        case = transition(case, "delegate", cast.principal.user, **written)
+        assert (case.state, case.delegated_to, case.delegation_form) == (
+            CaseState.APPROVED,
+            cast.deputy_discipline,
+            "书面委托书（2026年12月2日）",
+        )
+        case = transition(case, "revoke_delegation", cast.principal.user, reason="由我亲自约谈。")
+        assert case.delegated_by is None and case.delegated_to is None
+        refused("R6.2", "第六条第（二）项", notify, cast, case)
+        case = transition(case, "delegate", cast.principal.user, **written)
+        case = notify(cast, case)
+        assert case.state == CaseState.NOTIFIED
+        # ... and once notified, it can no longer be revoked (the act is not offered).
+        with pytest.raises(TransitionRefused):
+            transition(case, "revoke_delegation", cast.principal.user, reason="改由我约谈。")
 
 
 class TestR6_3WrittenNotice:
@@ -253,6 +311,54 @@ class TestR8_1Postponement:
         refused("R6.3", "第六条第（三）项", notify, cast, case, scheduled_at=talk_time(1))
         assert notify(cast, case, scheduled_at=talk_time(6)).state == CaseState.NOTIFIED
 
+    def test_a_telephone_request_is_refused_and_nothing_is_recorded(self, cast):
+        case = advance(cast, new_case(cast), CaseState.NOTIFIED)
+        exc = refused(
+            "R8.1",
+            "第八条第（一）项",
+            transition,
+            case,
+            "request_postponement",
+            cast.clerk.user,
+            application="电话申请",
+            request_form=RequestForm.TELEPHONE,
+        )
+        assert [r.field for r in exc.refusals] == ["request_form"]
+        case.refresh_from_db()
+        assert case.state == CaseState.NOTIFIED and not case.postponements.exists()
+
+    def test_the_written_application_is_kept_with_its_date_of_receipt(self, cast):
+        case = advance(cast, new_case(cast), CaseState.NOTIFIED)
+        received = timezone.localdate()
+        transition(
+            case,
+            "request_postponement",
+            cast.clerk.user,
+            application="因公出差，申请推后补谈。",
+            applied_on=received - timedelta(days=1),
+            received_on=received,
+        )
+        row = case.postponements.get()
+        assert (row.request_form, row.received_on) == (RequestForm.WRITTEN, received)
+
+    def test_an_approval_for_a_time_too_soon_is_refused_when_approving(self, cast):
+        case = advance(cast, new_case(cast), CaseState.NOTIFIED)
+        case = transition(
+            case, "request_postponement", cast.clerk.user, application="因公出差，申请推后补谈。"
+        )
+        exc = refused(
+            "R8.1",
+            "第八条第（一）项",
+            transition,
+            case,
+            "approve_postponement",
+            cast.deputy_discipline.user,
+            new_scheduled_at=talk_time(1),
+        )
+        assert exc.refusals[0].field == "new_scheduled_at"
+        case.refresh_from_db()
+        assert case.state == CaseState.POSTPONEMENT_REQUESTED
+
 
 class TestR9_1Rectification:
     def test_allows_closing_once_every_item_is_verified(self, cast):
@@ -317,3 +423,71 @@ class TestR12_1RegulationInForce:
         with pytest.raises(TransitionRefused) as excinfo:
             new_case(cast)
         assert excinfo.value.codes == ["R12.1"]
+
+
+DESIGNATE = "designate_substitute"
+
+
+class TestR7_1Substitute:
+    """The walkthrough's stuck case: the subject is the discipline officer R6.2 requires."""
+
+    def test_the_principal_head_designates_a_substitute_and_the_case_goes_on(self, cast):
+        from lianzheng.selectors.people import substitutes_needed
+
+        case = new_case(
+            cast,
+            subjects=[cast.discipline],
+            participants=[
+                (cast.deputy_discipline, CaseRole.LEAD),
+                (cast.office_head, CaseRole.OFFICE_HEAD),
+            ],
+        )
+        ((part, subject),) = substitutes_needed(case)
+        assert (part, subject) == ("纪检专干", cast.discipline)
+        designation = {
+            "case_role": CaseRole.DISCIPLINE_OFFICER,
+            "person_id": cast.personnel.pk,
+            "reason": "纪检专干本人为约谈对象，须回避。",
+        }
+        clerk, principal = cast.clerk.user, cast.principal.user
+        refused(
+            "R7.1",
+            "第七条第（一）项",
+            transition,
+            case,
+            "designate_substitute",
+            clerk,
+            **designation,
+        )
+        itself = {**designation, "person_id": cast.discipline.pk}
+        error = refused(
+            "R7.1",
+            "第七条第（一）项",
+            transition,
+            case,
+            "designate_substitute",
+            principal,
+            **itself,
+        )
+        assert [r.field for r in error.refusals] == ["person_id"]
+        no_reason = {**designation, "reason": ""}
+        error = refused(
+            "R7.1",
+            "第七条第（一）项",
+            transition,
+            case,
+            "designate_substitute",
+            principal,
+            **no_reason,
+        )
+        assert [r.field for r in error.refusals] == ["reason"]
+
+        case = transition(case, "designate_substitute", principal, **designation)
+        assert substitutes_needed(case) == []
+        substitution = case.substitutions.get()
+        assert (substitution.person, substitution.designated_by) == (cast.personnel, cast.principal)
+        assert case.participants.filter(
+            role=CaseRole.DISCIPLINE_OFFICER, person=cast.personnel
+        ).exists()
+        case = transition(submit(cast, case), "consent", principal)
+        assert notify(cast, case).state == CaseState.NOTIFIED

@@ -30,6 +30,7 @@ from lianzheng.choices import (
     PersonCategory,
     ProposalOrigin,
     Rank,
+    RequestForm,
     Role,
     SpecialTrigger,
     TalkType,
@@ -40,7 +41,6 @@ from lianzheng.models import (
     CalendarOverride,
     GeneratedDocument,
     Ground,
-    TalkCase,
 )
 from tests.factories import UserFactory
 from tests.hostile import (
@@ -65,7 +65,7 @@ from tests.hostile import (
     snapshot,
     squash,
 )
-from tests.workflow_helpers import advance, new_case, talk_time
+from tests.workflow_helpers import advance, deliver, new_case, talk_time
 
 pytestmark = pytest.mark.django_db
 
@@ -166,7 +166,7 @@ def case_edit_submitted(cast) -> Target:
 def transition(name: str, state: str, who: str, fields=None, valid=None, shown=(), **kw):
     def build(cast) -> Target:
         case = kw.get("make", lambda c: new_case(c))(cast)
-        case = advance(cast, case, state) if state != CaseState.DRAFT else case
+        case = advance(cast, case, state, kw.get("past")) if state != CaseState.DRAFT else case
         if "prepare" in kw:
             case = kw["prepare"](cast, case)
         f = fields(cast, case) if callable(fields) else dict(fields or {})
@@ -224,7 +224,7 @@ def _hold_fields(cast, case):
 
 def _hold_valid(cast, case):
     lead = case.participants.get(role=CaseRole.LEAD).person_id
-    valid = {"held_at": local(timezone.now() - timedelta(hours=1))}
+    valid = {"held_at": local(case.scheduled_at + timedelta(minutes=20))}  # R6.5
     for s in case.subjects.all():
         pid = s.person_id
         valid[f"present_{pid}"] = [str(lead), str(cast.office_head.pk), str(cast.discipline.pk)]
@@ -252,9 +252,9 @@ def _items_fields(cast, case):
 
 
 def _past_talk(cast, case):
-    TalkCase.objects.filter(pk=case.pk).update(scheduled_at=timezone.now() - timedelta(hours=2))
-    case.refresh_from_db()
-    return case
+    """Its notice delivered (R6.3); the talk, notified for a time now past (``past=True``),
+    was missed."""
+    return deliver(cast, case)
 
 
 def _absent(cast, case):
@@ -292,7 +292,7 @@ TRANSITIONS = [
         "consent",
         CaseState.SUBMITTED,
         "principal",
-        {"comment": TEXT, "delegate": BOOL},
+        {"comment": TEXT},
         {"comment": "同意。"},
         ("comment",),
     ),
@@ -300,9 +300,17 @@ TRANSITIONS = [
         "consent",
         CaseState.SUBMITTED,
         "principal",
-        {"comment": TEXT, "delegate": BOOL},
-        {"comment": "同意，委托分管纪检监察副局长约谈。", "delegate": "on"},
-        ("comment",),
+        lambda c, case: {
+            "comment": TEXT,
+            "delegated_to": ids(c.deputy_discipline.pk, c.staff.pk),
+            "delegation_form": TEXT,
+        },
+        lambda c, case: {
+            "comment": "同意，委托分管纪检监察副局长约谈。",
+            "delegated_to": str(c.deputy_discipline.pk),
+            "delegation_form": "书面委托书（2026年12月1日）",
+        },
+        ("comment", "delegation_form"),
         make=lambda c: new_case(c, TalkType.WARNING, subjects=[c.county_head]),
     ),
     transition(
@@ -323,14 +331,18 @@ TRANSITIONS = [
         CaseState.NOTIFIED,
         "clerk",
         lambda cast, case: {
+            "request_form": choices(*RequestForm.values, "fax", ""),
             "application": TEXT,
             "subject_person_id": ids(cast.staff.pk, cast.staff2.pk),
             "applied_on": DATES,
+            "received_on": DATES,
         },
         lambda cast, case: {
+            "request_form": RequestForm.WRITTEN,
             "application": "因公出差，申请延期。",
             "subject_person_id": str(cast.staff.pk),
             "applied_on": today(),
+            "received_on": today(),
         },
         ("application",),
     ),
@@ -352,8 +364,10 @@ TRANSITIONS = [
         {"note": "理由不充分。"},
         prepare=_postponement_requested,
     ),
-    transition("record_absence", CaseState.NOTIFIED, "clerk", NO_FIELDS, prepare=_past_talk),
-    transition("reschedule", CaseState.NOTIFIED, "clerk", NO_FIELDS, prepare=_absent),
+    transition(
+        "record_absence", CaseState.NOTIFIED, "clerk", NO_FIELDS, prepare=_past_talk, past=True
+    ),
+    transition("reschedule", CaseState.NOTIFIED, "clerk", NO_FIELDS, prepare=_absent, past=True),
     transition(
         "hold",
         CaseState.NOTIFIED,
@@ -361,6 +375,7 @@ TRANSITIONS = [
         _hold_fields,
         _hold_valid,
         _hold_shown,
+        past=True,
     ),
     transition(
         "start_rectification",

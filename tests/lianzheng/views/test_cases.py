@@ -13,6 +13,7 @@ from wagtail.models import ModelLogEntry
 
 from lianzheng.choices import CaseRole, CaseState, TalkType
 from lianzheng.models import ConfidentialAccess, Ground, TalkCase
+from lianzheng.refusals import TransitionRefused
 from lianzheng.services.cases import case_update
 from tests.factories import UserFactory
 from tests.workflow_helpers import advance, case_in, new_case, record_data, talk_time
@@ -200,7 +201,7 @@ class TestCasePage:
         case = new_case(cast, confidential={"whistleblower": "举报人甲", "material": "举报材料乙"})
         body = text(as_user(client, users[who]).get(url("inspect", case.pk)))
         assert "举报人甲" in body and "举报材料乙" in body
-        view = ConfidentialAccess.objects.get(case=case)
+        view = ConfidentialAccess.objects.get(case=case, purpose="case page")
         assert view.user_id == users[who].pk
 
     @pytest.mark.parametrize("who", ["office", "office_head", "leader", "auditor", "personnel"])
@@ -209,8 +210,37 @@ class TestCasePage:
         body = text(as_user(client, users[who]).get(url("inspect", case.pk)))
         assert "举报人甲" not in body and "举报材料乙" not in body
         assert "仅限纪检专干、分管纪检监察副局长和主要负责人查看" in body
-        assert not ConfidentialAccess.objects.exists()
+        # Only the discipline officer's entering it is logged; nobody else saw it.
+        assert list(ConfidentialAccess.objects.values_list("purpose", flat=True)) == [
+            "entered or amended"
+        ]
         assert as_user(client, users[who]).get(url("confidential", case.pk)).status_code == 403
+
+    @pytest.mark.parametrize("who", ["discipline", "deputy_discipline", "principal"])
+    def test_the_three_offices_enter_and_amend_the_report_and_it_is_logged(
+        self, client, cast, users, who
+    ):
+        """R7.4's decision: the same three who may see it may enter and amend it (the
+        discipline officer usually receives the report)."""
+        case = new_case(cast)
+        c = as_user(client, users[who])
+        assert c.get(url("confidential", case.pk)).status_code == 200
+        data = {"whistleblower": "举报人丙", "contact": "", "material": "举报材料丁"}
+        assert c.post(url("confidential", case.pk), data).status_code == 302
+        case.confidential.refresh_from_db()
+        assert case.confidential.whistleblower == "举报人丙"
+        assert ConfidentialAccess.objects.filter(
+            case=case, user_id=users[who].pk, purpose="entered or amended"
+        ).exists()
+
+    def test_the_office_cannot_enter_the_report(self, client, cast, users):
+        case = new_case(cast)
+        c = as_user(client, users["office"])
+        assert c.get(url("confidential", case.pk)).status_code == 403
+        with pytest.raises(TransitionRefused) as refused:
+            case_update(case=case, user=cast.clerk.user, confidential={"whistleblower": "甲"})
+        assert refused.value.codes == ["R7.4"] and "录入和修改" in str(refused.value)
+        assert not hasattr(TalkCase.objects.get(pk=case.pk), "confidential")
 
     def test_a_closed_case_is_read_only_for_everyone(self, client, cast, users):
         case = advance(cast, new_case(cast, TalkType.ROUTINE), CaseState.HELD)
@@ -326,11 +356,17 @@ class TestForms:
         assert case.state == CaseState.NOTIFIED and case.notices.count() == 1
 
     def test_hold_form_per_subject_and_its_refusal(self, client, cast, users):
-        case = advance(cast, new_case(cast, subjects=[cast.staff, cast.staff2]), CaseState.NOTIFIED)
+        case = advance(
+            cast, new_case(cast, subjects=[cast.staff, cast.staff2]), CaseState.NOTIFIED, past=True
+        )
         c = as_user(client, users["office"])
-        form_page = text(c.get(url("transition", case.pk, "hold")))
+        response = c.get(url("transition", case.pk, "hold"))
+        form_page = text(response)
         assert "冯科员" in form_page and "陈副科长" in form_page
-        data = {"held_at": timezone.localtime().strftime("%Y-%m-%d %H:%M")}
+        # The form offers the notified time, never "now" (R6.5).
+        notified = timezone.localtime(case.scheduled_at)
+        assert response.context["form"]["held_at"].value() == notified.replace(tzinfo=None)
+        data = {"held_at": notified.strftime("%Y-%m-%d %H:%M")}
         records = record_data(cast, case)
         for pid, rec in records.items():
             data[f"present_{pid}"] = [cast.deputy_discipline.pk]
@@ -341,6 +377,14 @@ class TestForms:
         assert any("R7.3" in e for e in response.context["form"].errors[f"present_{cast.staff.pk}"])
         for pid in records:
             data[f"present_{pid}"] = [cast.deputy_discipline.pk, cast.office_head.pk]
+        # Recorded as held today, not on the notified day: refused next to the time, citing
+        # the article and saying what the other day needs (R6.5, through 第八条（一））.
+        today = {**data, "held_at": timezone.localtime().strftime("%Y-%m-%d %H:%M")}
+        response = c.post(url("transition", case.pk, "hold"), today)
+        (error,) = response.context["form"].errors["held_at"]
+        assert "不符合第六条" in error and "第八条第（一）项" in error and "R6.5" in error
+        case.refresh_from_db()
+        assert case.state == CaseState.NOTIFIED
         assert c.post(url("transition", case.pk, "hold"), data).status_code == 302
         case.refresh_from_db()
         assert case.state == CaseState.HELD and case.records.count() == 2
@@ -352,6 +396,8 @@ class TestForms:
         assert data["working_days"] == 2 and data["ok"] is False
         assert data["latest_notice"] == "2025-09-28"
         assert "第六条（三）" in data["message"]
+        assert data["message"].startswith("提前2个工作日（通知日之后至约谈当日（含）的工作日数）")
+        assert "working days" not in data["message"]  # one language at a time
         assert c.get(url("workdays") + "?from=bad").status_code == 400
 
     def test_suggested_participants_follow_article_6(self, client, cast, users):
@@ -500,3 +546,59 @@ def test_removing_a_subject_says_whom_before_the_button(client, cast, users):
     page = text(c.get(url("subject_remove", case.pk, cast.staff2.pk)))
     assert "将从本案中移除以下约谈对象" in page and "陈副科长" in page
     assert case.subjects.count() == 2
+
+
+def test_a_participant_is_removed_with_a_reason_the_timeline_shows(client, cast, users):
+    """The auditor reads whom, in which part, and why (not 「#49 删除 removed」)."""
+    case = new_case(cast)
+    c = as_user(client, users["office"])
+    remove = url("participant_remove", case.pk, cast.discipline.pk)
+    response = c.post(remove, {"reason": ""})
+    assert response.status_code == 200 and case.participants.count() == 3
+    assert c.post(remove, {"reason": "周专干另有公务"}).status_code == 302
+    assert case.participants.count() == 2
+    page = text(as_user(client, users["auditor"]).get(url("inspect", case.pk)))
+    assert "删除参加人：周专干（纪检专干），理由：周专干另有公务" in page
+
+
+def test_the_office_records_a_notices_delivery_and_the_case_page_shows_it(client, cast, users):
+    """第六条（三）: how, when and signed for by whom; refused without the signatory, next to
+    his field, citing the article; the case page then shows the delivery."""
+    case = advance(cast, new_case(cast), CaseState.NOTIFIED)
+    c = as_user(client, users["office"])
+    assert "尚未登记送达" in text(c.get(url("inspect", case.pk)))
+    notice = case.notices.get()
+    handed = timezone.localtime().replace(second=0, microsecond=0) - timedelta(minutes=10)
+    data = {
+        "notice_id": notice.pk,
+        "delivery_method": "in_person",
+        "delivered_at": handed.strftime("%Y-%m-%d %H:%M"),
+        "delivery_signed_by": "",
+    }
+    response = c.post(url("transition", case.pk, "record_delivery"), data)
+    (error,) = response.context["form"].errors["delivery_signed_by"]
+    assert "不符合第六条第（三）项" in error and "签收人" in error
+    notice.refresh_from_db()
+    assert notice.delivered_at is None
+
+    data["delivery_signed_by"] = "冯科员"
+    assert c.post(url("transition", case.pk, "record_delivery"), data).status_code == 302
+    notice.refresh_from_db()
+    assert (notice.delivery_method, notice.delivered_at) == ("in_person", handed)
+    page = text(c.get(url("inspect", case.pk)))
+    assert f"当面送达：{handed:%Y-%m-%d %H:%M}，签收人：冯科员" in page
+    assert case.state == CaseState.NOTIFIED
+
+
+def test_the_case_page_names_the_proposer_and_the_clerk_apart(client, cast, users):
+    """R6.1: the 约谈主体 is a bureau leader (or the office); the clerk is the author."""
+    case = new_case(cast)
+    page = text(as_user(client, users["office"]).get(url("inspect", case.pk)))
+    assert "约谈主体 赵副局长（约谈主体直接提出）" in page and "录入人 郑干事" in page
+    drafted = new_case(cast, proposed_by=None)
+    assert drafted.proposed_by is None  # the clerk typed it: he is not its 约谈主体
+    c = as_user(client, users["office"])
+    response = c.post(url("transition", drafted.pk, "submit"), {})
+    assert "不符合第六条第（一）项" in text(response) and "局领导" in text(response)
+    drafted.refresh_from_db()
+    assert drafted.state == CaseState.DRAFT

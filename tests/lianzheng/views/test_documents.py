@@ -127,6 +127,7 @@ def test_without_the_office_telephone_the_case_page_says_why_and_no_notice_is_ma
     """The office learns before generating that the notice needs its telephone, and where to
     set it; a request anyway is refused with the same words and stores nothing."""
     case = advance(cast, new_case(cast, TalkType.WARNING), CaseState.HELD)
+    DocumentSettings.objects.update(contact_phone="")  # not set yet
     client.force_login(cast.clerk.user)
     page = text(client.get(url("inspect", case.pk)))
     assert "尚未设置办公室电话" in page and "公文设置" in page

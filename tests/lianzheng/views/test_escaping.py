@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from lianzheng import clock
 from lianzheng.choices import CaseState, CheckResult, DocumentKind, Role, TalkType
 from lianzheng.models import ConfidentialReport, RegulationPage, TalkCase
 from lianzheng.selectors.calendar import load_calendar
@@ -28,7 +29,14 @@ from lianzheng.tasks import sweep
 from tests.factories import PersonFactory, UnitFactory, UserFactory
 from tests.hostile import assert_no_injected_markup, page_text, squash
 from tests.pdfcheck import flat_text
-from tests.workflow_helpers import advance, new_case, record_data, talk_time
+from tests.workflow_helpers import (
+    advance,
+    new_case,
+    notice_moment,
+    past_talk_time,
+    record_data,
+    talk_time,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -64,29 +72,33 @@ def hostile(cast, media):
         name=PERSON_NAME, unit=unit, user=UserFactory(username="hostile_subject")
     )
     office = cast.clerk.user
-    case = new_case(
-        cast,
-        TalkType.WARNING,
-        subjects=[subject],
-        purpose=f"目的{HOSTILE}",
-        problems=f"问题{HOSTILE}",
-        preparation_note=f"提纲{HOSTILE}",
-    )
-    ConfidentialReport.objects.create(case=case, whistleblower=MARKUP, material=HOSTILE)
-    case = case_transition(case=case, transition="submit", user=office)
-    case = case_transition(
-        case=case, transition="consent", user=cast.principal.user, comment=f"同意{HOSTILE}"
-    )
-    case = case_transition(
-        case=case,
-        transition="notify",
-        user=office,
-        scheduled_at=talk_time(),
-        place=PLACE,
-        content=f"内容{HOSTILE}",
-    )
+    # Handled in the past and held at its notified time (R6.5).
+    talk_at = past_talk_time()
+    with clock.at(notice_moment(talk_at)):
+        case = new_case(
+            cast,
+            TalkType.WARNING,
+            subjects=[subject],
+            purpose=f"目的{HOSTILE}",
+            problems=f"问题{HOSTILE}",
+            preparation_note=f"提纲{HOSTILE}",
+        )
+        ConfidentialReport.objects.create(case=case, whistleblower=MARKUP, material=HOSTILE)
+        case = case_transition(case=case, transition="submit", user=office)
+        case = case_transition(
+            case=case, transition="consent", user=cast.principal.user, comment=f"同意{HOSTILE}"
+        )
+        case = case_transition(
+            case=case,
+            transition="notify",
+            user=office,
+            scheduled_at=talk_at,
+            place=PLACE,
+            content=f"内容{HOSTILE}",
+        )
     records = record_data(cast, case, statement=f"陈述{HOSTILE}", measures=f"措施{HOSTILE}")
-    case = case_transition(case=case, transition="hold", user=office, records=records)
+    with clock.at(talk_at + timedelta(hours=1)):
+        case = case_transition(case=case, transition="hold", user=office, records=records)
     case = case_transition(
         case=case,
         transition="start_rectification",

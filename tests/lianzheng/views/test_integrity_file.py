@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from lianzheng.choices import CaseState, DocumentKind, TalkType
 from lianzheng.models import ConfidentialReport, DocumentSettings, TalkRecord
@@ -93,3 +96,35 @@ def test_nobody_reaches_another_persons_file_or_documents(client, cast, two_case
     client.logout()
     response = client.get(reverse("lianzheng_my_file"))
     assert response.status_code == 302 and "login" in response.url
+
+
+def test_a_collective_talks_items_go_each_to_his_own_file(client, cast):
+    """R9.1: each item belongs to one subject; his integrity file shows his own items only."""
+    from lianzheng.selectors.documents import integrity_file_data
+    from lianzheng.selectors.people import integrity_file
+    from lianzheng.services.workflow import case_transition
+    from tests.workflow_helpers import ITEM
+
+    case = advance(cast, new_case(cast, subjects=[cast.staff, cast.staff2]), "held")
+    deadline = timezone.localdate() + timedelta(days=30)
+    case_transition(
+        case=case,
+        transition="start_rectification",
+        user=cast.clerk.user,
+        items=[
+            {"description": "冯的整改", "deadline": deadline, "subject_person_id": cast.staff.pk},
+            {
+                **ITEM,
+                "description": "陈的整改",
+                "deadline": deadline,
+                "subject_person_id": cast.staff2.pk,
+                "responsible": "测试一科",
+            },
+        ],
+    )
+    feng, chen = integrity_file(cast.staff), integrity_file(cast.staff2)
+    assert [i.description for i in feng[0].items] == ["冯的整改"]
+    assert [(i.description, i.responsible) for i in chen[0].items] == [("陈的整改", "测试一科")]
+    assert feng[0].items[0].responsible == "冯科员"  # blank: the subject himself
+    pdf_items = integrity_file_data(cast.staff).cases[0].items
+    assert [line.description for line in pdf_items] == ["冯的整改"]
