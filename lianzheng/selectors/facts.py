@@ -9,6 +9,7 @@ from datetime import date
 from functools import cached_property
 
 from django.db.models import FilteredRelation, Q
+from django.utils import timezone
 
 from lianzheng import clock
 from lianzheng.choices import (
@@ -329,7 +330,8 @@ def case_facts(
     facts = CaseFacts(
         transition=transition,
         today=clock.today(),
-        now=clock.now(),
+        # In the bureau's time zone, so the rules' dates are the days users see.
+        now=timezone.localtime(clock.now()),
         talk_type=case.talk_type,
         state=case.state,
         purpose=case.purpose,

@@ -568,7 +568,9 @@ def test_the_office_records_a_notices_delivery_and_the_case_page_shows_it(client
     c = as_user(client, users["office"])
     assert "尚未登记送达" in text(c.get(url("inspect", case.pk)))
     notice = case.notices.get()
-    handed = timezone.localtime().replace(second=0, microsecond=0) - timedelta(minutes=10)
+    now = timezone.localtime().replace(second=0, microsecond=0)
+    # Ten minutes ago, but not before the day the notice is dated (R6.5), even past midnight.
+    handed = max(now - timedelta(minutes=10), now.replace(hour=0, minute=0))
     data = {
         "notice_id": notice.pk,
         "delivery_method": "in_person",
