@@ -1266,13 +1266,11 @@ def _new_time_refusals(r: Rule, f: CaseFacts) -> list[Refusal]:
             r.refuse("补谈时间须晚于现在", "the new time must be in the future", "new_scheduled_at")
         ]
     new_day = new_at.astimezone(f.now.tzinfo).date()
-    first = (
-        f.today if f.calendar.is_working_day(f.today) else f.calendar.add_working_days(f.today, 1)
-    )
+    # The first talk day a notice the office can still send reaches (NoticePeriod answers it).
+    earliest = NOTICE.late_before(f.calendar, f.today)
     exception = not _blank(f.short_notice_reason) and f.short_notice_approved_by_principal
-    if NOTICE.in_time(f.calendar, first, new_day) or exception:
+    if new_day >= earliest or exception:
         return []
-    earliest = NOTICE.earliest_talk_day(f.calendar, first)
     return [
         r.refuse(
             f"补谈须重新书面通知并提前{NOTICE.working_days}个工作日（第六条第（三）项）："
