@@ -67,3 +67,10 @@ def test_the_load_bench(tmp_path):
     run_bench("bench_load.py", tmp_path, "--no-verify")
     report = (tmp_path / "load.md").read_text(encoding="utf-8")
     assert "p95" in report
+
+
+@pytest.mark.sqlite
+def test_the_office_bench(tmp_path):
+    run_bench("bench_office.py", tmp_path)
+    report = (tmp_path / "office.md").read_text(encoding="utf-8")
+    assert "| sign in | 4 |" in report and "- errors: 0;" in report
