@@ -8,13 +8,14 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.components import Component
 
-from lianzheng.choices import Role
+from lianzheng.choices import ReminderKind, Role
+from lianzheng.models import TalkCase
 from lianzheng.permissions import LEADERS, OFFICE, user_can_view_cases, user_roles
 from lianzheng.rules.table import NOTICE
 from lianzheng.selectors.audit import chain_status
 from lianzheng.selectors.calendar import load_calendar
 from lianzheng.selectors.facts import actor_facts
-from lianzheng.selectors.reminders import reminders_for_user
+from lianzheng.selectors.reminders import due_for_user, reminders_for_user
 from lianzheng.selectors.worklists import (
     awaiting_consent,
     notices_due,
@@ -173,6 +174,18 @@ class MyRemindersPanel(CasePanel):
         user = self.request.user
         reminders = reminders_for_user(user)
         may_open = user_can_view_cases(user)
+        due = due_for_user(user) if may_open else []
+        cases = TalkCase.objects.in_bulk([e.case_id for e in due])
+        due_rows = [
+            {
+                "event": e,
+                "kind": ReminderKind(e.kind).label,
+                "case": cases[e.case_id],
+                "url": reverse("wagtailsnippets_lianzheng_talkcase:inspect", args=[e.case_id]),
+            }
+            for e in due
+            if e.case_id in cases
+        ]
         rows = [
             {
                 "reminder": r,
@@ -185,7 +198,8 @@ class MyRemindersPanel(CasePanel):
         return {
             "heading": self.heading,
             "rows": rows,
-            "total": reminders.count(),
+            "due_rows": due_rows,
+            "total": reminders.count() + len(due_rows),
             "empty": self.empty,
             "panel": self,
         }

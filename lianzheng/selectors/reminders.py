@@ -388,6 +388,25 @@ def reminders_for_user(user, *, days: int = 30):
     )
 
 
+def due_for_user(user, *, now: datetime | None = None) -> list[ReminderEvent]:
+    """The events due now whose reminder to ``user`` has not gone out yet.
+
+    Computed on read from ``due_events``, the sweep's own question, so that the dashboard shows
+    a notice due today from the first minute of the day, before any sweep or worker has run,
+    and there is no second list of due things to keep in step: once the reminder is sent it
+    appears among ``reminders_for_user`` and no longer here."""
+    if user is None or not getattr(user, "pk", None):
+        return []
+    events = due_events(now=now)
+    done = sent_pairs(events)
+    return [
+        event
+        for event in events
+        if (event.case_id, event.kind, event.key, user.pk) not in done
+        and any(r.pk == user.pk for r in recipients(event))
+    ]
+
+
 # -- the talk as a calendar entry --------------------------------------------------------------
 
 

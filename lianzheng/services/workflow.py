@@ -13,6 +13,7 @@ records the step. Anything refused changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 
 from django.db import transaction
 from django_fsm import can_proceed
@@ -27,6 +28,7 @@ from lianzheng.models.cases import state_write_allowed
 from lianzheng.refusals import NOT_PERMITTED, Refusal, TransitionRefused, input_problem
 from lianzheng.rules.facts import CaseFacts
 from lianzheng.selectors.facts import case_facts
+from lianzheng.tasks import remind_case_task
 from lianzheng.workflow.step import Step, TransitionContext
 from lianzheng.workflow.steps import STEPS, step_named
 
@@ -95,6 +97,12 @@ def case_transition(*, case: TalkCase, transition: str, user, reason: str = "", 
         data=context.log_data(locked),
         timestamp=clock.now(),
     )
+    # The step's reminders (the principal's consent awaited after a submission, …) go out as
+    # soon as the step is committed, not at the next sweep: the task asks the same question the
+    # sweep asks (lianzheng.selectors.reminders.case_events) of this case alone, and the
+    # reminder log sends each event once whichever of them comes first. A queue that fails is
+    # logged and left to the sweep; it never undoes the committed step.
+    transaction.on_commit(partial(remind_case_task.enqueue, case_id=locked.pk), robust=True)
     return locked
 
 
