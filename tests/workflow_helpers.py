@@ -333,12 +333,7 @@ TALK_PASSED = frozenset(
 
 def past_talk_time(working_days: int = 2, hour: int = 10) -> datetime:
     """A talk time ``working_days`` working days ago."""
-    calendar = load_calendar()
-    day = timezone.localdate()
-    for _ in range(working_days):
-        day -= timedelta(days=1)
-        while not calendar.is_working_day(day):
-            day -= timedelta(days=1)
+    day = load_calendar().working_days_back(timezone.localdate(), working_days)
     return timezone.make_aware(datetime.combine(day, time(hour)))
 
 

@@ -159,10 +159,7 @@ def _talk_time(working_days: int) -> datetime:
     if working_days >= 0:
         day = calendar.add_working_days(day, working_days)
     else:
-        for _ in range(-working_days):
-            day -= timedelta(days=1)
-            while not calendar.is_working_day(day):
-                day -= timedelta(days=1)
+        day = calendar.working_days_back(day, -working_days)
     return timezone.make_aware(datetime.combine(day, time(9, 30)))
 
 
