@@ -47,6 +47,7 @@ class NoticeError(ValueError):
 @dataclass
 class HolidayNotice:
     year: int
+    title: str = ""
     # date -> holiday name (days off) / the holiday the day is worked for (adjusted working days)
     days_off: dict[date, str] = field(default_factory=dict)
     working_days: dict[date, str] = field(default_factory=dict)
@@ -123,7 +124,7 @@ def parse_notice(text: str, *, year: int | None = None) -> HolidayNotice:
         year = int(title.group(1))
     elif title and int(title.group(1)) != year:
         raise NoticeError([f"通知标题是{title.group(1)}年，不是{year}年"])
-    notice = HolidayNotice(year=year)
+    notice = HolidayNotice(year=year, title=f"国务院办公厅关于{year}年部分节假日安排的通知")
     items = 0
     for number, line in enumerate(text.splitlines(), start=1):
         match = ITEM.match(line)
