@@ -416,6 +416,7 @@ class CalendarYearViewSet(ReferenceViewSet):
     icon = "calendar-check"
     menu_label = _("Calendar years entered")
     list_display = ["year", "source"]
+    index_view_class = calendar_import.CalendarYearIndexView
 
     def get_urlpatterns(self):
         # The year from the State Council's notice, read and confirmed (issue 18).

@@ -15,10 +15,14 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.widgets.button import HeaderButton
+from wagtail.snippets.views.snippets import IndexView
 
 from lianzheng.holiday_notice import HolidayNotice, NoticeError, parse_notice
 from lianzheng.models import CalendarOverride
@@ -129,3 +133,20 @@ class CalendarImportView(WagtailAdminTemplateMixin, TemplateView):
         for problem in refused.problems:
             form.add_error("text", problem)
         return self.render_to_response(self.get_context_data(form=form))
+
+
+class CalendarYearIndexView(IndexView):
+    """The years entered, with the way to enter the next one from its notice."""
+
+    @cached_property
+    def header_buttons(self):
+        buttons = super().header_buttons
+        if user_can_enter_calendar(self.request.user):
+            buttons.append(
+                HeaderButton(
+                    CalendarImportView.page_title,
+                    url=reverse("wagtailsnippets_lianzheng_calendaryear:import"),
+                    icon_name="calendar-alt",
+                )
+            )
+        return buttons

@@ -30,6 +30,8 @@ NOTICE_2027 = """国务院办公厅关于2027年部分节假日安排的通知
 
 def test_the_editor_sees_the_year_then_confirms_it_and_it_is_kept_with_history(client, login_as):
     editor = login_as("editor")
+    listing = client.get(reverse("wagtailsnippets_lianzheng_calendaryear:list"))
+    assert reverse(URL) in listing.content.decode()
     form = client.get(reverse(URL))
     assert form.status_code == 200 and "读取通知" in form.content.decode()
 
@@ -89,6 +91,8 @@ def test_a_malformed_notice_names_the_line_and_saves_nothing(client, login_as, a
 
 def test_only_the_calendars_keepers_may_enter_it(client, login_as):
     login_as("office")
+    listing = client.get(reverse("wagtailsnippets_lianzheng_calendaryear:list"))
+    assert listing.status_code == 200 and reverse(URL) not in listing.content.decode()
     assert client.get(reverse(URL)).status_code == 403
     assert client.post(reverse(URL), {"text": NOTICE_2027, "confirm": "1"}).status_code == 403
     assert not CalendarYear.objects.filter(year=2027).exists()
