@@ -13,6 +13,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("api/", include("lianzheng.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("my/", include("lianzheng.urls")),
 ]

@@ -6,8 +6,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from rest_framework.fields import JSONField
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.api import APIField
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
@@ -115,6 +117,17 @@ class RegulationPage(RoutablePageMixin, Page):
     subpage_types: list[str] = []
     template = "lianzheng/regulation_page.html"
 
+    # Wagtail's API v2 (/api/v2/pages/?type=lianzheng.RegulationPage&fields=*): the published
+    # regulation as data, for other systems of the bureau and the inspection bodies.
+    api_fields = [
+        APIField("document_number"),
+        APIField("issuing_organ"),
+        APIField("issue_date"),
+        APIField("effective_date"),
+        APIField("is_trial"),
+        APIField("articles", serializer=JSONField(source="structured_articles")),
+    ]
+
     class Meta:
         verbose_name = _("regulation")
         verbose_name_plural = _("regulations")
@@ -182,6 +195,33 @@ class RegulationPage(RoutablePageMixin, Page):
     @property
     def articles(self):
         return [block.value for block in self.body if block.block_type == "article"]
+
+    @property
+    def structured_articles(self) -> list[dict]:
+        """The articles as data for Wagtail's API (/api/v2/pages/): each with its label, its
+        anchor on the published page, and its clauses with theirs."""
+        entries = []
+        for article in self.as_regulation().articles:
+            entries.append(
+                {
+                    "number": article.number,
+                    "label": article.label,
+                    "anchor": article.anchor,
+                    "title": article.title,
+                    "paragraphs": list(article.paragraphs),
+                    "clauses": [
+                        {
+                            "number": clause.number,
+                            "label": clause.label,
+                            "anchor": article_anchor(article.number, clause.number),
+                            "paragraphs": list(clause.paragraphs),
+                        }
+                        for clause in article.clauses
+                    ],
+                    "closing": list(article.closing),
+                }
+            )
+        return entries
 
     def table_of_contents(self) -> list[dict]:
         """Article labels with their titles; untitled articles show the start of their text."""
