@@ -13,7 +13,7 @@ from lianzheng.signin import views as signin_views
 from lianzheng.views.audit import AuditViewSet
 from lianzheng.views.filters import TickFilter, TickFilterAdapter
 from lianzheng.views.regulation_pdf import regulation_pdf_response
-from lianzheng.viewsets import LianzhengViewSetGroup
+from lianzheng.viewsets import CaseSearchArea, LianzhengViewSetGroup
 
 register_snippet(LianzhengViewSetGroup)
 register_setting(DocumentSettings, icon="doc-full")
@@ -24,3 +24,4 @@ hooks.register("register_admin_viewset", AuditViewSet)
 hooks.register("register_admin_urls", signin_urls.admin_urlpatterns)
 hooks.register("register_account_menu_item", signin_views.account_menu_item)
 hooks.register(SERVE_REGULATION_PDF, regulation_pdf_response)
+hooks.register("register_admin_search_area", CaseSearchArea)
