@@ -14,7 +14,7 @@ from lianzheng.views.api_consumers import ApiConsumerViewSet
 from lianzheng.views.audit import AuditViewSet
 from lianzheng.views.filters import TickFilter, TickFilterAdapter
 from lianzheng.views.regulation_pdf import regulation_pdf_response
-from lianzheng.viewsets import LianzhengViewSetGroup
+from lianzheng.viewsets import CaseSearchArea, LianzhengViewSetGroup
 
 register_snippet(LianzhengViewSetGroup)
 register_setting(DocumentSettings, icon="doc-full")
@@ -26,3 +26,4 @@ hooks.register("register_admin_viewset", ApiConsumerViewSet)
 hooks.register("register_admin_urls", signin_urls.admin_urlpatterns)
 hooks.register("register_account_menu_item", signin_views.account_menu_item)
 hooks.register(SERVE_REGULATION_PDF, regulation_pdf_response)
+hooks.register("register_admin_search_area", CaseSearchArea)

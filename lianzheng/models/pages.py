@@ -13,10 +13,10 @@ from wagtail.api import APIField
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
-from wagtail.search import index
 
 from lianzheng.blocks import ArticleBlock, article_from_block, article_to_block
-from lianzheng.regulation import Regulation, article_anchor, article_label
+from lianzheng.regulation import Regulation, article_anchor, article_label, article_passages
+from lianzheng.search.fields import CJKAutocompleteField, CJKSearchField, page_search_fields
 
 # The hook the add-on's PDF view is registered under (lianzheng.wagtail_hooks).
 SERVE_REGULATION_PDF = "lianzheng_serve_regulation_pdf"
@@ -30,6 +30,7 @@ class RegulationIndexPage(Page):
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     subpage_types = ["lianzheng.RegulationPage"]
     max_count_per_parent = 1
+    search_fields = page_search_fields(Page, CJKSearchField("intro"))
     template = "lianzheng/regulation_index_page.html"
 
     class Meta:
@@ -107,11 +108,16 @@ class RegulationPage(RoutablePageMixin, Page):
         ),
     ]
 
-    search_fields = [
-        *Page.search_fields,
-        index.SearchField("document_number"),
-        index.SearchField("body"),
-    ]
+    # The articles, number and notice in characters and pairs (lianzheng.search): the editors'
+    # page search and the public /search/ find the regulation by any word of its text.
+    search_fields = page_search_fields(
+        Page,
+        CJKSearchField("document_number"),
+        CJKSearchField("notice_title"),
+        CJKSearchField("article_text"),
+        # Wagtail's admin page search asks the autocomplete fields only.
+        CJKAutocompleteField("article_text"),
+    )
 
     parent_page_types = ["lianzheng.RegulationIndexPage"]
     subpage_types: list[str] = []
@@ -191,6 +197,12 @@ class RegulationPage(RoutablePageMixin, Page):
         self.cc_list = reg.cc_list
         self.printing_office = reg.printing_office
         self.printing_date = reg.printing_date
+
+    def article_text(self) -> str:
+        """Every paragraph with its label (第六条（三）…), for the search index: the StreamField's
+        own searchable content has the text without the article and clause numbers."""
+        passages = article_passages(article_from_block(value) for value in self.articles)
+        return "\n".join(f"{p.label} {p.text}" for p in passages)
 
     @property
     def articles(self):

@@ -219,7 +219,10 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 # www.gravatar.com for an image named by a hash of that address (which the CSP then blocked).
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Wagtail's database search backend (SQLite FTS5 / PostgreSQL full text) asked in character
+# pairs, which the pages' and the cases' index fields write: Chinese has no spaces between words
+# (lianzheng.search; README, search). For Elasticsearch/OpenSearch see README.
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "lianzheng.search.backend"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "odt", "ods", "txt", "jpg", "png"]
 
 # django-simple-history: reasons are free text (the default is 100 characters), and history keeps
