@@ -291,6 +291,11 @@ class TalkCaseViewSet(Refuse403Mixin, SnippetViewSet):
                 name="document_generate",
             ),
             path(
+                "<int:pk>/documents/generate-all/",
+                case_views.as_403(document_views.CaseDocumentGenerateAllView.as_view()),
+                name="document_generate_all",
+            ),
+            path(
                 "<int:pk>/documents/<int:document_id>/",
                 case_views.as_403(document_views.CaseDocumentDownloadView.as_view()),
                 name="document",
