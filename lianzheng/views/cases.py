@@ -109,6 +109,8 @@ def as_403(view_func, *, catch=Forbidden, back_url=None):
 class CaseIndexView(IndexView):
     """The listing: a row per case with who, what, when and the next thing due."""
 
+    table_classname = "listing lz-case-cards"
+
     def get_base_queryset(self):
         return case_listing(super().get_base_queryset())
 
