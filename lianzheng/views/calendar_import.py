@@ -25,7 +25,7 @@ from wagtail.admin.widgets.button import HeaderButton
 from wagtail.snippets.views.snippets import IndexView
 
 from lianzheng.holiday_notice import HolidayNotice, NoticeError, parse_notice
-from lianzheng.models import CalendarOverride
+from lianzheng.models import CalendarOverride, CalendarYear
 from lianzheng.services.calendar import (
     NOT_IN_NOTICE,
     calendar_year_enter,
@@ -77,6 +77,16 @@ class CalendarImportView(WagtailAdminTemplateMixin, TemplateView):
     template_name = "lianzheng/admin/calendar_import.html"
     page_title = gettext_lazy("Enter a year from the State Council's notice")
     header_icon = "calendar-alt"
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {
+                "url": reverse("wagtailsnippets_lianzheng_calendaryear:list"),
+                "label": CalendarYear._meta.verbose_name_plural,
+            },
+            {"url": "", "label": self.page_title},
+        ]
 
     def dispatch(self, request, *args, **kwargs):
         if not user_can_enter_calendar(request.user):
