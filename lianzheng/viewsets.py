@@ -51,7 +51,11 @@ from lianzheng.views import calendar_import
 from lianzheng.views import cases as case_views
 from lianzheng.views import documents as document_views
 from lianzheng.views import snippets as snippet_views
-from lianzheng.views.choosers import PersonChooserViewSet, ReadCheckedChooserViewSet
+from lianzheng.views.choosers import (
+    PersonChooserViewSet,
+    ReadCheckedChooserViewSet,
+    UnitChooserViewSet,
+)
 from lianzheng.views.filters import TickFilter
 from lianzheng.views.workflow import WorkflowDiagramView
 
@@ -387,6 +391,7 @@ class AppointmentViewSet(ReferenceViewSet):
 class UnitViewSet(ReferenceViewSet):
     model = Unit
     icon = "group"
+    chooser_viewset_class = UnitChooserViewSet
     menu_label = _("Units")
     list_display = ["name", "kind", "county", "active"]
     list_filter = ["kind", "county", "active"]
