@@ -29,7 +29,7 @@ def test_the_unit_chooser_finds_a_unit_by_part_of_its_name_or_code(client, cast)
     assert not any(f">{u.name}<" in page for u in others)
     assert office.name in client.get(results, {"q": "section-off"}).content.decode()
     choose = client.get(reverse("wagtailsnippetchoosers_lianzheng_unit:choose"))
-    assert 'placeholder="单位名称或代码"' in choose.content.decode()
+    assert 'placeholder="单位名称或代码"' in choose.json()["html"]
 
 
 def test_the_person_chooser_finds_people_by_their_unit(client, cast):
