@@ -340,10 +340,12 @@ class TalkCase(index.Indexed, FSMModelMixin, Audited):
         )
 
     def search_text(self) -> str:
-        """What a case is found by: its number, the names, units and posts of its subjects,
-        the names of those who take part, its purpose and problems, the talk records and the
-        rectification items. Not the confidential report (R7.4), not the preparation note."""
-        parts = [self.number or "", self.purpose, self.problems, self.other_justification]
+        """What a case is found by: the names, units and posts of its subjects, the names of
+        those who take part, its purpose and problems, the talk records and the rectification
+        items. Not the confidential report (R7.4), not the preparation note; not the number,
+        which the listing looks up by its digits (selectors.cases.case_search): indexed, the
+        fixed characters every number shares (「廉约」) would find every case."""
+        parts = [self.purpose, self.problems, self.other_justification]
         for subject in self.subjects.all():
             person = subject.person
             parts += [person.name, person.post, person.unit.name]
