@@ -43,7 +43,11 @@ class ChainHead(models.Model):
 
 
 class ChainVerification(models.Model):
-    """A run of the chain verification: when, by whom, how far, and the result."""
+    """A run of the chain verification: when, by whom, how far, and the result.
+
+    Append-only at the database and, like every record auditors rely on, in the hash chain: its
+    history (simple-history's, registered in ``lianzheng.models``, as this layer may not import
+    the history module) is written with the row, in one transaction."""
 
     verified_at = models.DateTimeField(_("verified at"), auto_now_add=True)
     user_id = models.IntegerField(_("user id"), null=True, blank=True)
@@ -61,3 +65,7 @@ class ChainVerification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.verified_at:%Y-%m-%d %H:%M} {'OK' if self.ok else 'BROKEN'}"
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
+            super().save(*args, **kwargs)

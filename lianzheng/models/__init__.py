@@ -1,6 +1,7 @@
 """The add-on's models, one module per concern; import them from here."""
 
 from lianzheng.audit.models import ChainHead, ChainVerification
+from lianzheng.history import register_history
 
 from .calendar import CalendarOverride, CalendarYear
 from .case_parts import (
@@ -24,6 +25,9 @@ from .people import Appointment, Person, RoleAssignment
 from .reminders import Reminder, ReminderImmutable
 from .settings import DocumentSettings
 from .units import Unit
+
+# The verification records join the chain like every other record (see ChainVerification).
+register_history(ChainVerification)
 
 __all__ = [
     "Appointment",
