@@ -114,8 +114,9 @@ def chained_models() -> list[type]:
 def _allocate_ids(connection, model, count: int) -> Iterator[int]:
     """``count`` new history ids for ``model``'s table, before the rows are inserted: version 2
     hashes the id, so it must be known first. PostgreSQL hands them out from the table's own
-    sequence; on SQLite the head's lock is the database's write lock, held from the first
-    write of the transaction, and the next ids are those after the largest."""
+    sequence. SQLite has one writer at a time (a history row follows its live row's write, which
+    took the database's write lock), so the next ids are those after the largest; were one
+    taken meanwhile, the insert would fail on the key, never fork the chain."""
     table = model._meta.db_table
     column = model._meta.pk.column
     with connection.cursor() as cursor:
@@ -146,10 +147,6 @@ def link(rows: list) -> None:
     if not connection.in_atomic_block:
         raise RuntimeError("history rows are linked inside a transaction")
     head = ChainHead.locked()
-    if connection.vendor == "sqlite":
-        # Take SQLite's write lock now (a no-op update; the head's trigger lets a row through
-        # unchanged): the ids read next cannot then be taken by another connection.
-        ChainHead.objects.filter(pk=1, seq=-1).update(seq=-1)
     wanted: dict[type, int] = {}
     for row in rows:
         if row.pk is None:

@@ -9,8 +9,11 @@ from lianzheng.audit.encoding import GENESIS
 
 
 class ChainHead(models.Model):
-    """One row. Its lock serialises linking, so concurrent writers cannot fork the chain; it
-    moves with the transaction that adds history rows, so a rollback leaves it where it was."""
+    """One row. Its lock serialises linking, so concurrent writers cannot fork the chain. The
+    application only reads it: the database moves it as each history row is inserted, and
+    refuses a row that does not extend it and any other change to it
+    (lianzheng.audit.triggers.head_follows_v1); it moves with the transaction that adds the
+    rows, so a rollback leaves it where it was."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(_("sequence"), default=0)
