@@ -3,6 +3,7 @@
 from lianzheng.audit.models import ChainHead, ChainVerification
 from lianzheng.history import register_history
 
+from .api import ApiCall, ApiConsumer
 from .calendar import CalendarOverride, CalendarYear
 from .case_parts import (
     CaseGround,
@@ -30,6 +31,8 @@ from .units import Unit
 register_history(ChainVerification)
 
 __all__ = [
+    "ApiCall",
+    "ApiConsumer",
     "Appointment",
     "CalendarOverride",
     "CalendarYear",

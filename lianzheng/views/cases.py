@@ -128,7 +128,11 @@ class CaseIndexView(IndexView):
     def search_queryset(self, queryset):
         if not self.is_searching:
             return queryset
-        return case_search(queryset, self.search_query)
+        return case_search(
+            queryset,
+            self.search_query,
+            with_confidential=user_can_see_confidential(self.request.user),
+        )
 
     @cached_property
     def calendar(self):

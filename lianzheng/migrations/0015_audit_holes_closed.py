@@ -9,7 +9,13 @@ from django.db import migrations, models
 
 
 LOGS = (("confidentialaccess", "viewed_at"), ("chainverification", "verified_at"))
-GUARDED_LOGS = ("confidentialaccess", "chainverification", "generateddocument", "reminder")
+GUARDED_LOGS = (
+    "confidentialaccess",
+    "chainverification",
+    "generateddocument",
+    "reminder",
+    "apicall",
+)
 REASON = "迁移0014补入审计链（recorded before this log joined the hash chain）"
 
 
@@ -127,7 +133,7 @@ def uninstall_guards(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('lianzheng', '0013_case_numbers_delivery_delegation_substitutes'),
+        ('lianzheng', '0014_api_consumers'),
     ]
 
     operations = [
@@ -165,6 +171,11 @@ class Migration(migrations.Migration):
                 'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.AddField(
+            model_name='historicalapiconsumer',
+            name='chain_encoding',
+            field=models.PositiveSmallIntegerField(blank=True, editable=False, null=True, verbose_name='hash encoding'),
         ),
         migrations.AddField(
             model_name='historicalappointment',
