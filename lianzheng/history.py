@@ -92,7 +92,7 @@ class HistoryExtras(models.Model):
     chain_prev = models.CharField(_("previous hash"), max_length=64, blank=True, editable=False)
     chain_hash = models.CharField(_("hash"), max_length=64, blank=True, editable=False)
     # The version of lianzheng.audit.encoding the hash covers; NULL for rows hashed by version 1
-    # before the column existed (migration 0014).
+    # before the column existed (migration 0015).
     chain_encoding = models.PositiveSmallIntegerField(
         _("hash encoding"), null=True, blank=True, editable=False
     )

@@ -11,7 +11,7 @@ every column but the chain's own and ``history_id``; a column added later (``ADD
 is left out when NULL or empty. It therefore does not cover the row's id (swapping ids between
 two rows went unnoticed) and does not tell NULL from "" in an added column.
 
-Version 2 (``canonical_v2``, every row linked since migration 0014) is JSON
+Version 2 (``canonical_v2``, every row linked since migration 0015) is JSON
 ``[2, table label, {column: value, ...}]`` over every column of the row but ``chain_prev``
 (which the link hash covers already) and ``chain_hash`` (the hash itself): ``history_id``,
 ``chain_seq`` and ``chain_encoding`` included, NULL written as null and "" as "". The leading 2

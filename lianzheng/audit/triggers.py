@@ -108,7 +108,7 @@ def remove_head_forward_v1(connection) -> None:
                 cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
 
 
-# -- version 2 (migration 0014): no insert over an existing row, and a head that follows the rows
+# -- version 2 (migration 0015): no insert over an existing row, and a head that follows the rows
 
 REPLACE_MESSAGE = "lianzheng: history is append-only (an insert may not replace a row)"
 APPEND_FUNCTION = "lianzheng_chain_append"

@@ -16,7 +16,7 @@ GUARDED_LOGS = (
     "reminder",
     "apicall",
 )
-REASON = "迁移0014补入审计链（recorded before this log joined the hash chain）"
+REASON = "迁移0015补入审计链（recorded before this log joined the hash chain）"
 
 
 def _next_ids(connection, model):
