@@ -47,10 +47,15 @@ from lianzheng.permissions import (
 from lianzheng.selectors.calendar import load_calendar
 from lianzheng.selectors.cases import cases_of_user_q, in_county, in_unit, next_deadline, overdue_q
 from lianzheng.views import calendar as calendar_views
+from lianzheng.views import calendar_import
 from lianzheng.views import cases as case_views
 from lianzheng.views import documents as document_views
 from lianzheng.views import snippets as snippet_views
-from lianzheng.views.choosers import PersonChooserViewSet, ReadCheckedChooserViewSet
+from lianzheng.views.choosers import (
+    PersonChooserViewSet,
+    ReadCheckedChooserViewSet,
+    UnitChooserViewSet,
+)
 from lianzheng.views.filters import TickFilter
 from lianzheng.views.workflow import WorkflowDiagramView
 
@@ -115,7 +120,14 @@ class CaseFilterSet(WagtailFilterSet):
         return queryset.filter(cases_of_user_q(self.request.user)) if value else queryset
 
 
-class NextDeadlineColumn(Column):
+class CardColumn(Column):
+    """A cell that carries its column's name, so that on a phone the listing shows each case
+    as a card with its values named (lianzheng/static/lianzheng/css/admin.css)."""
+
+    cell_template_name = "lianzheng/admin/tables/card_cell.html"
+
+
+class NextDeadlineColumn(CardColumn):
     """The next thing due, worked out with one calendar for the whole page."""
 
     def __init__(self, *args, **kwargs):
@@ -169,7 +181,7 @@ class ReferenceViewSet(Refuse403Mixin, SnippetViewSet):
     copy_view_enabled = False
 
 
-class LocalTimeColumn(Column):
+class LocalTimeColumn(CardColumn):
     """A date and time as staff write it (Beijing time), not "3 days ago"."""
 
     def get_value(self, instance):
@@ -186,6 +198,8 @@ class TalkCaseViewSet(Refuse403Mixin, SnippetViewSet):
     menu_order = 1
     permission_policy = CasePermissionPolicy(TalkCase)
     index_view_class = case_views.CaseIndexView
+    # The listing's stylesheet: on a phone each case is a card (lianzheng/css/admin.css).
+    index_template_name = "lianzheng/admin/case_index.html"
     inspect_view_class = case_views.CaseInspectView
     history_view_class = case_views.CaseHistoryView
     inspect_view_enabled = True
@@ -197,14 +211,14 @@ class TalkCaseViewSet(Refuse403Mixin, SnippetViewSet):
     list_per_page = 20
     list_display = [
         "number",
-        Column(
+        CardColumn(
             "talk_type", label=_("type"), accessor="get_talk_type_display", sort_key="talk_type"
         ),
-        Column("subjects", label=_("subjects"), accessor="subject_names"),
-        Column("units", label=_("subject's unit"), accessor="subject_units"),
-        Column("state", label=_("state"), accessor="get_state_display", sort_key="state"),
+        CardColumn("subjects", label=_("subjects"), accessor="subject_names"),
+        CardColumn("units", label=_("subject's unit"), accessor="subject_units"),
+        CardColumn("state", label=_("state"), accessor="get_state_display", sort_key="state"),
         LocalTimeColumn("scheduled_at", label=_("talk time"), sort_key="scheduled_at"),
-        Column("lead", label=_("lead interviewer"), accessor="lead_name"),
+        CardColumn("lead", label=_("lead interviewer"), accessor="lead_name"),
         NextDeadlineColumn(),
     ]
     list_export = [
@@ -291,6 +305,11 @@ class TalkCaseViewSet(Refuse403Mixin, SnippetViewSet):
                 name="document_generate",
             ),
             path(
+                "<int:pk>/documents/generate-all/",
+                case_views.as_403(document_views.CaseDocumentGenerateAllView.as_view()),
+                name="document_generate_all",
+            ),
+            path(
                 "<int:pk>/documents/<int:document_id>/",
                 case_views.as_403(document_views.CaseDocumentDownloadView.as_view()),
                 name="document",
@@ -372,6 +391,7 @@ class AppointmentViewSet(ReferenceViewSet):
 class UnitViewSet(ReferenceViewSet):
     model = Unit
     icon = "group"
+    chooser_viewset_class = UnitChooserViewSet
     menu_label = _("Units")
     list_display = ["name", "kind", "county", "active"]
     list_filter = ["kind", "county", "active"]
@@ -416,6 +436,22 @@ class CalendarYearViewSet(ReferenceViewSet):
     icon = "calendar-check"
     menu_label = _("Calendar years entered")
     list_display = ["year", "source"]
+    index_view_class = calendar_import.CalendarYearIndexView
+
+    def get_urlpatterns(self):
+        # The year from the State Council's notice, read and confirmed (issue 18).
+        return [
+            *super().get_urlpatterns(),
+            path(
+                "import/",
+                case_views.as_403(
+                    calendar_import.CalendarImportView.as_view(),
+                    catch=PermissionDenied,
+                    back_url="/admin/",
+                ),
+                name="import",
+            ),
+        ]
 
 
 class LianzhengViewSetGroup(SnippetViewSetGroup):
