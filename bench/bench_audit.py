@@ -779,27 +779,42 @@ def cpu_ceiling(report: Report, sample: int) -> list[list]:
 
     run("fast: FastJudge.holds (RowEncoder.canonical, raw cursor rows)", fast_path)
     shapes = [chain.shape_of(judge.model) for judge, _row in raw_rows]
-    encoders = {s.model: fast.RowEncoder(s.model, connection).canonical for s in set(shapes)}
+    encoders = {
+        (s.model, version): fast.RowEncoder(s.model, connection, version).canonical
+        for s in set(shapes)
+        for version in (1, 2)
+    }
     mismatches = sum(
         1
         for shape, (_judge, row), (_fast, raw) in zip(shapes, django_rows, raw_rows, strict=True)
-        if encoders[shape.model](raw) != shape.canonical(row[4:])
+        if encoders[shape.model, 2 if raw[4] == 2 else 1](raw) != shape.text(row)
     )
+    extra = ("history_id", "chain_seq", "chain_encoding")
     normalised = [
-        (shape.label, dict(zip(shape.columns, map(chain.normalise, row[4:]), strict=True)), row[1])
+        (
+            shape.label,
+            dict(
+                zip(
+                    (*shape.columns, *extra),
+                    map(chain.normalise, (*row[chain.PREFIX :], row[3], row[0], row[4])),
+                    strict=True,
+                )
+            ),
+            row[1],
+        )
         for shape, (_judge, row) in zip(shapes, django_rows, strict=True)
     ]
 
     def json_only():
         for label, body, prev in normalised:
             canonical = json.dumps(
-                [label, body], sort_keys=True, ensure_ascii=False, separators=(",", ":")
+                [2, label, body], sort_keys=True, ensure_ascii=False, separators=(",", ":")
             )
             sha256(f"{prev}\n{canonical}".encode()).hexdigest()
 
     run("json.dumps(sort_keys) + sha256 of already-normalised dicts", json_only)
     strings = [
-        f"{row[1]}\n{shape.canonical(row[4:])}".encode()
+        f"{row[1]}\n{shape.text(row)}".encode()
         for shape, (_judge, row) in zip(shapes, django_rows, strict=True)
     ]
 

@@ -91,6 +91,11 @@ class HistoryExtras(models.Model):
     chain_seq = models.BigIntegerField(_("chain sequence"), null=True, unique=True, editable=False)
     chain_prev = models.CharField(_("previous hash"), max_length=64, blank=True, editable=False)
     chain_hash = models.CharField(_("hash"), max_length=64, blank=True, editable=False)
+    # The version of lianzheng.audit.encoding the hash covers; NULL for rows hashed by version 1
+    # before the column existed (migration 0015).
+    chain_encoding = models.PositiveSmallIntegerField(
+        _("hash encoding"), null=True, blank=True, editable=False
+    )
 
     objects = ChainedQuerySet.as_manager()
     # How lianzheng.audit.chain finds the tables of the chain.
@@ -103,6 +108,8 @@ class HistoryExtras(models.Model):
         with transaction.atomic(using=kwargs.get("using"), savepoint=False):
             if not self.chain_hash:
                 link([self])
+                # link gave the row its id (hashed by the encoding): an insert, not an update
+                kwargs["force_insert"] = True
             super().save(*args, **kwargs)
 
 
@@ -161,6 +168,20 @@ def audited_history(**kwargs) -> HistoricalRecords:
         history_user_id_field=models.IntegerField(null=True, blank=True, db_index=True),
         bases=[HistoryExtras],
         **kwargs,
+    )
+
+
+def register_history(model) -> None:
+    """``audited_history`` for a model defined where this module may not be imported (the audit
+    layer's own records): simple-history's ``register``, into the add-on's models module."""
+    from simple_history import register
+
+    register(
+        model,
+        app="lianzheng",
+        records_class=AuditedHistory,
+        history_user_id_field=models.IntegerField(null=True, blank=True, db_index=True),
+        bases=[HistoryExtras],
     )
 
 

@@ -206,10 +206,18 @@ def received(value) -> str:
 def snapshot(case=None, instance=None) -> dict:
     """The case row, its history row count and the chain head (and the row a snippet form
     edits): what a refusal must not move."""
-    from lianzheng.models import ChainHead, TalkCase
+    from lianzheng.audit.chain import chained_models
+    from lianzheng.models import ConfidentialAccess, TalkCase
 
-    head = ChainHead.current()
-    state = {"head": (head.seq, head.hash), "cases": TalkCase.objects.count()}
+    # A page that shows the confidential report logs the showing, and the log joins the chain,
+    # even when the form on it is refused: the head may move by those rows alone.
+    shown = ConfidentialAccess.history.model
+    head = max(
+        m.objects.order_by("-chain_seq").values_list("chain_seq", "chain_hash").first() or (0, "")
+        for m in chained_models()
+        if m is not shown
+    )
+    state = {"head": head, "cases": TalkCase.objects.count()}
     if case is not None:
         state["case"] = TalkCase.objects.filter(pk=case.pk).values().get()
         state["history"] = case.history.count()

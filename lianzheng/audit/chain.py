@@ -18,21 +18,35 @@ from operator import itemgetter
 from django.apps import apps
 from django.db import models, transaction
 
-from lianzheng.audit.encoding import ADDED_COLUMNS, GENESIS, canonical_v1, link_hash, normalise
+from lianzheng.audit.encoding import (
+    ADDED_COLUMNS,
+    GENESIS,
+    canonical_v1,
+    canonical_v2,
+    link_hash,
+    normalise,
+)
 from lianzheng.audit.models import ChainHead
 
 __all__ = ["ADDED_COLUMNS", "GENESIS", "link_hash", "normalise"]
 
-CHAIN_FIELDS = ("chain_seq", "chain_prev", "chain_hash")
+CHAIN_FIELDS = ("chain_seq", "chain_prev", "chain_hash", "chain_encoding")
+# The encoding new rows are linked with (lianzheng.audit.encoding).
+ENCODING = 2
+# Where a row as the judges read it starts its hashed columns:
+# (chain_seq, chain_prev, chain_hash, history_id, chain_encoding, *TableShape.columns).
+PREFIX = 5
 
 
 @dataclass(frozen=True)
 class TableShape:
-    """What of a history table is hashed: every concrete column but the chain's own and the
-    history_id (assigned by the database after the hash is computed).
+    """What of a history table is hashed. ``columns`` are the row's own content: every
+    concrete column but the chain's and ``history_id``, which is what version 1 covers;
+    version 2 covers them and ``history_id``, ``chain_seq`` and ``chain_encoding`` too.
 
-    ``canonical`` is the definition of a row's serialisation: what ``link`` hashes, and what
-    verification falls back on for any row its faster encoder cannot confirm."""
+    ``canonical`` (version 1) and ``canonical_v2`` are the definition of a row's
+    serialisation: what ``link`` hashes, and what verification falls back on for any row its
+    faster encoder cannot confirm."""
 
     label: str
     model: type
@@ -41,6 +55,21 @@ class TableShape:
 
     def canonical(self, values: Iterable) -> str:
         return canonical_v1(self.label, self.columns, values)
+
+    def canonical_v2(self, values: Iterable, *, history_id, seq, encoding=2) -> str:
+        return canonical_v2(
+            self.label,
+            (*self.columns, "history_id", "chain_seq", "chain_encoding"),
+            (*values, history_id, seq, encoding),
+        )
+
+    def text(self, row) -> str:
+        """The canonical text of a judge's row, in the version it records."""
+        if row[4] is None or row[4] == 1:
+            return self.canonical(row[PREFIX:])
+        if row[4] == 2:
+            return self.canonical_v2(row[PREFIX:], history_id=row[3], seq=row[0])
+        raise ValueError(f"unknown encoding {row[4]!r}")
 
     def values_of(self, instance) -> list:
         out = []
@@ -82,27 +111,60 @@ def chained_models() -> list[type]:
     )
 
 
+def _allocate_ids(connection, model, count: int) -> Iterator[int]:
+    """``count`` new history ids for ``model``'s table, before the rows are inserted: version 2
+    hashes the id, so it must be known first. PostgreSQL hands them out from the table's own
+    sequence. SQLite has one writer at a time (a history row follows its live row's write, which
+    took the database's write lock), so the next ids are those after the largest; were one
+    taken meanwhile, the insert would fail on the key, never fork the chain."""
+    table = model._meta.db_table
+    column = model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [connection.ops.quote_name(table), column, count],
+            )
+            return iter([row[0] for row in cursor.fetchall()])
+        qn = connection.ops.quote_name
+        cursor.execute(f"SELECT max({qn(column)}) FROM {qn(table)}")
+        start = (cursor.fetchone()[0] or 0) + 1
+        return iter(range(start, start + count))
+
+
 def link(rows: list) -> None:
-    """Give ``rows`` (unsaved history instances) their place in the chain, under the head's lock.
+    """Give ``rows`` (unsaved history instances) their id and their place in the chain, hashed
+    by the newest encoding, under the head's lock.
 
     Must run inside the transaction that inserts them, so that the lock is held until the rows
-    are committed (or all is rolled back, head included).
+    are committed (or all is rolled back). The head itself is moved by the database as the rows
+    are inserted (``lianzheng.audit.triggers.head_follows_v1``), and it refuses a row that does
+    not extend it: rows must be inserted in the order given.
     """
     if not rows:
         return
-    if not transaction.get_connection().in_atomic_block:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
         raise RuntimeError("history rows are linked inside a transaction")
     head = ChainHead.locked()
+    wanted: dict[type, int] = {}
+    for row in rows:
+        if row.pk is None:
+            wanted[type(row)] = wanted.get(type(row), 0) + 1
+    ids = {model: _allocate_ids(connection, model, n) for model, n in wanted.items()}
     seq, prev = head.seq, head.hash
     for row in rows:
         seq += 1
         shape = shape_of(type(row))
+        if row.pk is None:
+            row.pk = next(ids[type(row)])
         row.chain_seq = seq
         row.chain_prev = prev
-        row.chain_hash = link_hash(prev, shape.canonical(shape.values_of(row)))
+        row.chain_encoding = ENCODING
+        row.chain_hash = link_hash(
+            prev, shape.canonical_v2(shape.values_of(row), history_id=row.pk, seq=seq)
+        )
         prev = row.chain_hash
-    head.seq, head.hash = seq, prev
-    head.save(update_fields=["seq", "hash"])
 
 
 # -- verification ------------------------------------------------------------------------------
@@ -132,17 +194,19 @@ class Verdict:
 
 
 class ReferenceJudge:
-    """Judges a row by the definition: ``TableShape.canonical`` of the values Django reads.
+    """Judges a row by the definition: ``TableShape.text`` of the values Django reads, in the
+    encoding the row records.
 
-    Rows come as ``(chain_seq, chain_prev, chain_hash, history_id, *hashed columns)``."""
+    Rows come as ``(chain_seq, chain_prev, chain_hash, history_id, chain_encoding,
+    *TableShape.columns)``."""
 
     def __init__(self, model):
         shape = shape_of(model)
         self.label = shape.label
-        self._canonical = shape.canonical
+        self._text = shape.text
 
     def holds(self, row) -> bool:
-        return link_hash(row[1], self._canonical(row[4:])) == row[2]
+        return link_hash(row[1], self._text(row)) == row[2]
 
 
 def _stream(model, start: int | None, end: int | None, chunk: int) -> Iterator[tuple]:
@@ -153,7 +217,14 @@ def _stream(model, start: int | None, end: int | None, chunk: int) -> Iterator[t
         qs = qs.filter(chain_seq__gte=start)
     if end is not None:
         qs = qs.filter(chain_seq__lte=end)
-    columns = ("chain_seq", "chain_prev", "chain_hash", "history_id", *shape.columns)
+    columns = (
+        "chain_seq",
+        "chain_prev",
+        "chain_hash",
+        "history_id",
+        "chain_encoding",
+        *shape.columns,
+    )
     for row in qs.values_list(*columns).iterator(chunk_size=chunk):
         yield (-1 if row[0] is None else row[0]), judge, row
 

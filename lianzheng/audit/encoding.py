@@ -1,11 +1,24 @@
 """How a history row becomes the text its hash covers: versioned, and never changed in place.
 
-A link's hash is sha256(previous hash, newline, canonical text of the row). The canonical text of
-version 1 is JSON: ``[table label, {column: value, ...}]`` with sorted keys, values normalised
-(datetimes as UTC ISO text with microseconds, dates as ISO text, other types as text). Rows
-already in the chain were hashed this way, and migrations link existing rows with exactly this
-function, so it must never change: a later encoding gets a new function (``canonical_v2``) and a
-way to tell which rows use it. Pure Python, no Django: the offline verifier can read it too.
+A link's hash is sha256(previous hash, newline, canonical text of the row). Each row records the
+version of the text its hash covers in its ``chain_encoding`` column (NULL: version 1, the rows
+hashed before the column existed), and every version's function stays here unchanged, because
+rows hashed by it stay in the chain for ever and migrations link existing rows with it.
+
+Version 1 is JSON ``[table label, {column: value, ...}]`` with sorted keys, values normalised
+(datetimes as UTC ISO text with microseconds, dates as ISO text, other types as text), over
+every column but the chain's own and ``history_id``; a column added later (``ADDED_COLUMNS``)
+is left out when NULL or empty. It therefore does not cover the row's id (swapping ids between
+two rows went unnoticed) and does not tell NULL from "" in an added column.
+
+Version 2 (``canonical_v2``, every row linked since migration 0015) is JSON
+``[2, table label, {column: value, ...}]`` over every column of the row but ``chain_prev``
+(which the link hash covers already) and ``chain_hash`` (the hash itself): ``history_id``,
+``chain_seq`` and ``chain_encoding`` included, NULL written as null and "" as "". The leading 2
+keeps a version 2 text from ever equalling a version 1 text, so a row's recorded version cannot
+be changed without breaking its hash.
+
+Pure Python, no Django: the offline verifier is assembled from this file's source.
 """
 
 from __future__ import annotations
@@ -41,6 +54,17 @@ ADDED_COLUMNS: dict[str, frozenset[str]] = {
 }
 
 
+# Columns that are never part of a row's canonical text, by version.
+V1_EXCLUDED = frozenset({"chain_seq", "chain_prev", "chain_hash", "chain_encoding", "history_id"})
+V2_EXCLUDED = frozenset({"chain_prev", "chain_hash"})
+
+# Columns added to a history table after version 2 began. A row hashed before the column existed
+# was hashed without it, so such a column is left out of the text when it is NULL, and only then
+# (an empty string is a value): a column added later must be nullable and NULL in the rows that
+# existed before it, or it needs a new version of the encoding. None so far.
+ADDED_COLUMNS_V2: dict[str, frozenset[str]] = {}
+
+
 def normalise(value):
     """A column's value as version 1 writes it into the JSON text."""
     if value is None or isinstance(value, bool | int | str):
@@ -71,3 +95,26 @@ def canonical_v1(label: str, columns: Iterable[str], values: Iterable) -> str:
 
 def link_hash(prev: str, canonical: str) -> str:
     return hashlib.sha256(f"{prev}\n{canonical}".encode()).hexdigest()
+
+
+def canonical_v2(label: str, columns: Iterable[str], values: Iterable) -> str:
+    """Version 2 of a row's canonical text: a version marker, its table's label and every
+    column's value (``columns`` are all of the row's but ``V2_EXCLUDED``)."""
+    body = dict(zip(columns, (normalise(v) for v in values), strict=True))
+    for column in ADDED_COLUMNS_V2.get(label, ()):
+        if body.get(column) is None:
+            body.pop(column, None)
+    return json.dumps([2, label, body], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def canonical_row(label: str, row: dict) -> str:
+    """The canonical text of a row given as ``{column: value}`` with all of its columns (as an
+    export holds it), in the version its ``chain_encoding`` names."""
+    version = row.get("chain_encoding") or 1
+    if version == 1:
+        columns = [c for c in row if c not in V1_EXCLUDED]
+        return canonical_v1(label, columns, [row[c] for c in columns])
+    if version == 2:
+        columns = [c for c in row if c not in V2_EXCLUDED]
+        return canonical_v2(label, columns, [row[c] for c in columns])
+    raise ValueError(f"unknown canonical encoding version {version!r}")

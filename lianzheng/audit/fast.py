@@ -30,7 +30,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 
 from lianzheng.audit import chain
-from lianzheng.audit.encoding import ADDED_COLUMNS, GENESIS, normalise
+from lianzheng.audit.encoding import ADDED_COLUMNS, ADDED_COLUMNS_V2, GENESIS, normalise
 from lianzheng.audit.models import ChainHead
 from lianzheng.audit.workers import start_worker
 
@@ -82,9 +82,19 @@ def _scalar_encoder(default):
     return lambda values: encoder(values, 0)[0]
 
 
+class _Int:
+    """What ``RowEncoder`` plans for the chain's own integer columns that version 2 covers."""
+
+    null = False
+
+
+_INT_COLUMNS = {"history_id": 3, "chain_seq": 0, "chain_encoding": 4}
+
+
 class RowEncoder:
-    """``TableShape.canonical`` for one table, planned once, over raw cursor rows
-    ``(chain_seq, chain_prev, chain_hash, history_id, *hashed columns)``.
+    """``TableShape.canonical`` (``version`` 1) or ``TableShape.canonical_v2`` for one table,
+    planned once, over raw cursor rows ``(chain_seq, chain_prev, chain_hash, history_id,
+    chain_encoding, *hashed columns)``.
 
     The JSON text is a template with the keys in sorted order, filled with each column's
     fragment: non-null text through json's C string encoder; integers, booleans, dates and
@@ -94,23 +104,27 @@ class RowEncoder:
     match, and the caller asks the definition.
     """
 
-    def __init__(self, model, connection):
+    def __init__(self, model, connection, version: int = 1):
         shape = chain.shape_of(model)
         self.naive_utc = connection.vendor == "sqlite" and connection.timezone_name == "UTC"
-        columns = shape.columns
-        order = sorted(range(len(columns)), key=columns.__getitem__)
+        entries = [
+            (name, field, i + chain.PREFIX)
+            for i, (name, field) in enumerate(zip(shape.columns, shape.fields, strict=True))
+        ]
+        if version == 2:
+            entries += [(name, _Int(), pos) for name, pos in _INT_COLUMNS.items()]
+        entries.sort(key=itemgetter(0))
         groups: dict[str, list[tuple[int, int]]] = {"str": [], "scalar": [], "call": []}
         calls = []
-        for slot, i in enumerate(order):
-            field, pos = shape.fields[i], i + 4
-            target = _target(field)
+        for slot, (_name, field, pos) in enumerate(entries):
+            target = field if isinstance(field, _Int) else _target(field)
             if isinstance(target, models.CharField | models.TextField):
                 if field.null:
                     groups["call"].append((slot, pos))
                     calls.append((pos, _nullable_str))
                 else:
                     groups["str"].append((slot, pos))
-            elif isinstance(target, _SCALARS):
+            elif isinstance(target, (*_SCALARS, _Int)):
                 groups["scalar"].append((slot, pos))
             else:
                 groups["call"].append((slot, pos))
@@ -128,10 +142,11 @@ class RowEncoder:
             parts.append(lambda row: [func(row[pos]) for pos, func in funcs])
         slots = [slot for kind in ("str", "scalar", "call") for slot, _pos in groups[kind]]
         where = {slot: k for k, slot in enumerate(slots)}
-        arrange = itemgetter(*(where[slot] for slot in range(len(order))))
+        arrange = itemgetter(*(where[slot] for slot in range(len(entries))))
         label = json.dumps(shape.label, ensure_ascii=False).replace("%", "%%")
-        keys = ",".join(json.dumps(columns[i]).replace("%", "%%") + ":%s" for i in order)
-        template = "[" + label + ",{" + keys + "}]"
+        keys = ",".join(json.dumps(name).replace("%", "%%") + ":%s" for name, _f, _p in entries)
+        marker = "2," if version == 2 else ""
+        template = "[" + marker + label + ",{" + keys + "}]"
         if len(parts) == 3:  # the usual shape: one expression, no list to extend
             first, second, third = parts
             self.canonical = lambda row: (
@@ -146,24 +161,24 @@ class RowEncoder:
                 return template % arrange(values)
 
             self.canonical = canonical
-        added = [
-            (json.dumps(columns[i]), i + 4)
-            for i in order
-            if columns[i] in ADDED_COLUMNS.get(shape.label, ())
-        ]
+        added_columns = (ADDED_COLUMNS if version == 1 else ADDED_COLUMNS_V2).get(shape.label, ())
+        added = [(json.dumps(name), pos) for name, _f, pos in entries if name in added_columns]
         if added:
-            self.canonical = self._without_empty_added(self.canonical, added)
+            self.canonical = self._without_empty_added(
+                self.canonical, added, empty=("",) if version == 1 else ()
+            )
 
     @staticmethod
-    def _without_empty_added(full, added):
-        """``ADDED_COLUMNS``: an added column that holds no value is left out of the
-        text. Keys are unique and values JSON-escaped, so the key's fragment occurs once."""
+    def _without_empty_added(full, added, empty=("",)):
+        """``ADDED_COLUMNS`` (``ADDED_COLUMNS_V2``): an added column that holds no value (NULL
+        or, for version 1, "") is left out of the text. Keys are unique and values
+        JSON-escaped, so the key's fragment occurs once."""
 
         def canonical(row) -> str:
             text = full(row)
             for key, pos in added:
                 value = row[pos]
-                if value is None or value == "":
+                if value is None or value in empty:
                     fragment = f"{key}:{'null' if value is None else chr(34) * 2}"
                     if f",{fragment}" in text:
                         text = text.replace(f",{fragment}", "", 1)
@@ -194,21 +209,23 @@ class FastJudge:
     def __init__(self, model, connection):
         self.model = model
         self.label = chain.shape_of(model).label
-        self._canonical = RowEncoder(model, connection).canonical
+        self._v1 = RowEncoder(model, connection, 1).canonical
+        self._v2 = RowEncoder(model, connection, 2).canonical
         self._reference = chain.ReferenceJudge(model)
         self._columns = chain.shape_of(model).columns
         self.by_reference = 0
 
     def holds(self, row) -> bool:
         try:
-            digest = hashlib.sha256(f"{row[1]}\n{self._canonical(row)}".encode()).hexdigest()
+            canonical = self._v2(row) if row[4] == 2 else self._v1(row)
+            digest = hashlib.sha256(f"{row[1]}\n{canonical}".encode()).hexdigest()
             if digest == row[2]:
                 return True
         except Exception:
             pass
         self.by_reference += 1
         values = self.model._default_manager.filter(pk=row[3]).values_list(*self._columns).first()
-        return values is not None and self._reference.holds((*row[:4], *values))
+        return values is not None and self._reference.holds((*row[:5], *values))
 
 
 def _datetime_sql(connection, column: str) -> str:
@@ -241,7 +258,10 @@ def _raw_stream(model, judge: FastJudge, start, end, chunk):
     shape = chain.shape_of(model)
     connection = connections[model._default_manager.db]
     qn = connection.ops.quote_name
-    columns = [qn(name) for name in ("chain_seq", "chain_prev", "chain_hash", "history_id")]
+    columns = [
+        qn(name)
+        for name in ("chain_seq", "chain_prev", "chain_hash", "history_id", "chain_encoding")
+    ]
     for field in shape.fields:
         column = qn(field.column)
         if isinstance(_target(field), models.DateTimeField):

@@ -9,8 +9,11 @@ from lianzheng.audit.encoding import GENESIS
 
 
 class ChainHead(models.Model):
-    """One row. Its lock serialises linking, so concurrent writers cannot fork the chain; it
-    moves with the transaction that adds history rows, so a rollback leaves it where it was."""
+    """One row. Its lock serialises linking, so concurrent writers cannot fork the chain. The
+    application only reads it: the database moves it as each history row is inserted, and
+    refuses a row that does not extend it and any other change to it
+    (lianzheng.audit.triggers.head_follows_v1); it moves with the transaction that adds the
+    rows, so a rollback leaves it where it was."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(_("sequence"), default=0)
@@ -43,7 +46,11 @@ class ChainHead(models.Model):
 
 
 class ChainVerification(models.Model):
-    """A run of the chain verification: when, by whom, how far, and the result."""
+    """A run of the chain verification: when, by whom, how far, and the result.
+
+    Append-only at the database and, like every record auditors rely on, in the hash chain: its
+    history (simple-history's, registered in ``lianzheng.models``, as this layer may not import
+    the history module) is written with the row, in one transaction."""
 
     verified_at = models.DateTimeField(_("verified at"), auto_now_add=True)
     user_id = models.IntegerField(_("user id"), null=True, blank=True)
@@ -61,3 +68,7 @@ class ChainVerification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.verified_at:%Y-%m-%d %H:%M} {'OK' if self.ok else 'BROKEN'}"
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
+            super().save(*args, **kwargs)

@@ -6,10 +6,33 @@ build on the definition without the definition depending on it.
 
 from __future__ import annotations
 
-from lianzheng.audit import fast
-from lianzheng.audit.chain import BrokenLink, Verdict, verify_reference
+from dataclasses import replace
+
+from lianzheng.audit import chain, fast
+from lianzheng.audit.chain import BrokenLink, Verdict
+from lianzheng.audit.records import record_problems
 
 __all__ = ["verify", "verify_reference", "verify_since_head"]
+
+
+def with_records(verdict: Verdict) -> Verdict:
+    """A whole chain that holds, and then the append-only records against their history rows
+    (lianzheng.audit.records): the first that does not match is the broken link, named by
+    its history row's sequence number."""
+    if not verdict.ok:
+        return verdict
+    problems = record_problems()
+    if not problems:
+        return verdict
+    p = problems[0]
+    broken = BrokenLink(p.seq, f"{p.label} id={p.pk}", p.history_id, p.reason)
+    return replace(verdict, broken=broken)
+
+
+def verify_reference(start=None, end=None, *, expect_prev=None, chunk=5000) -> Verdict:
+    """``chain.verify_reference`` and, over the whole chain, the records' check."""
+    verdict = chain.verify_reference(start, end, expect_prev=expect_prev, chunk=chunk)
+    return with_records(verdict) if start is None and end is None else verdict
 
 
 def verify(
@@ -28,8 +51,12 @@ def verify(
     (lianzheng.audit.fast); a row it cannot confirm is judged by the definition, so the
     verdict is ``verify_reference``'s. With ``workers`` > 1 ranges of the chain are checked
     in that many processes (outside any transaction of the caller's only).
+
+    Over the whole chain (no ``start`` or ``end``), the append-only records are then checked
+    against their history rows (``with_records``).
     """
-    return fast.verify(start, end, expect_prev=expect_prev, chunk=chunk, workers=workers)
+    verdict = fast.verify(start, end, expect_prev=expect_prev, chunk=chunk, workers=workers)
+    return with_records(verdict) if start is None and end is None else verdict
 
 
 def verify_since_head(seq: int, hash_: str, *, check=None) -> Verdict:
@@ -51,11 +78,13 @@ def verify_since_head(seq: int, hash_: str, *, check=None) -> Verdict:
             ),
         )
     after = check(seq + 1, None, expect_prev=hash_)
-    return Verdict(
-        before.checked + after.checked,
-        before.first_seq,
-        after.last_seq or seq,
-        after.head_hash if after.last_seq else hash_,
-        after.broken,
-        before.by_reference + after.by_reference,
+    return with_records(
+        Verdict(
+            before.checked + after.checked,
+            before.first_seq,
+            after.last_seq or seq,
+            after.head_hash if after.last_seq else hash_,
+            after.broken,
+            before.by_reference + after.by_reference,
+        )
     )

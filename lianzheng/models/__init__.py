@@ -1,6 +1,7 @@
 """The add-on's models, one module per concern; import them from here."""
 
 from lianzheng.audit.models import ChainHead, ChainVerification
+from lianzheng.history import register_history
 
 from .api import ApiCall, ApiConsumer
 from .calendar import CalendarOverride, CalendarYear
@@ -25,6 +26,9 @@ from .people import Appointment, Person, RoleAssignment
 from .reminders import Reminder, ReminderImmutable
 from .settings import DocumentSettings
 from .units import Unit
+
+# The verification records join the chain like every other record (see ChainVerification).
+register_history(ChainVerification)
 
 __all__ = [
     "ApiCall",

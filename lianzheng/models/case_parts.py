@@ -370,10 +370,13 @@ class ConfidentialReport(Audited):
         return str(self.case)
 
 
-class ConfidentialAccess(models.Model):
+class ConfidentialAccess(Audited):
     """Each time the confidential report was shown, to whom (第七条（四）: every view is logged).
 
     The user is a plain id with the name as it was, so the log survives the user's deletion.
+    The log is append-only at the database, and each showing has its history row in the hash
+    chain, so a showing deleted or altered behind the application's back is named by
+    ``lianzheng_audit verify`` (lianzheng.audit.records).
     """
 
     case = models.ForeignKey(
@@ -383,6 +386,8 @@ class ConfidentialAccess(models.Model):
     user_display = models.CharField(_("viewed by"), max_length=200)
     viewed_at = models.DateTimeField(_("viewed at"), auto_now_add=True, db_index=True)
     purpose = models.CharField(_("shown on"), max_length=100, blank=True)
+
+    history = audited_history()
 
     class Meta:
         ordering = ["-viewed_at"]

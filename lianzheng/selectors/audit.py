@@ -52,6 +52,8 @@ CASE_LINKED = {
     # Filtering the log by case left out the case's documents, checks and reminders.
     "historicalgenerateddocument": "case_id",
     "historicalreminder": "case_id",
+    # Who was shown the confidential report (the showing, never the report's content).
+    "historicalconfidentialaccess": "case_id",
     "historicalrectificationcheck": "item__case_id",
 }
 # History whose values the log does not show: the confidential report's are shown to three

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from django.db import transaction
+
 from lianzheng.audit.chain import Verdict
 from lianzheng.history import user_display
 from lianzheng.models import ChainVerification
 
 
+@transaction.atomic
 def record_verification(verdict: Verdict, *, user) -> ChainVerification:
     broken = verdict.broken
     return ChainVerification.objects.create(

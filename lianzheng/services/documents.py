@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from reportlab.platypus.doctemplate import LayoutError
 
+from lianzheng.audit.records import problems_of
 from lianzheng.choices import DocumentKind, TalkType
 from lianzheng.documents import case_documents as docs
 from lianzheng.documents.fonts import FontsUnavailable, MissingGlyph, load_fonts
@@ -410,26 +411,59 @@ class FileProblem:
 
     what: str
     name: str
-    problem: str  # "missing" or "altered"
+    problem: str  # "missing", "altered", or "forged" (the row differs from its chained history)
+
+
+def _chained(model, columns: tuple[str, ...]) -> dict[int, tuple]:
+    """The newest history row's ``columns`` for each id: what the hash chain says the row is."""
+    newest = {}
+    for pk, *values in model.history.order_by("chain_seq").values_list("id", *columns):
+        newest[pk] = tuple(values)
+    return newest
 
 
 def stored_file_problems() -> tuple[int, list[FileProblem]]:
     """Every recorded file checked against its SHA-256, as after restoring a backup: how many
-    were checked, and those missing or altered."""
+    were checked, and those missing or altered.
+
+    The SHA-256 a file must have is the one in its row's newest history row, which the hash
+    chain proves: a document's file and its ``sha256`` column changed together behind the
+    application's back are caught, the live row being named as differing from its history
+    (and the file as altered). A generated document's whole row is compared with its history
+    row (lianzheng.audit.records), so a document row deleted or added around the application
+    is named too."""
+    problems = [FileProblem(str(p), "", "forged") for p in problems_of(GeneratedDocument)]
+    documents = _chained(GeneratedDocument, ("file", "sha256"))
+    checks = _chained(RectificationCheck, ("evidence", "evidence_sha256"))
     recorded = [
-        (f"document {d.pk} ({d.filename})", d.file.name, d.sha256)
+        (f"document {d.pk} ({d.filename})", d.file.name, d.sha256, documents.get(d.pk))
         for d in GeneratedDocument.objects.order_by("pk")
     ]
     recorded += [
-        (f"evidence of check {c.pk} ({c.evidence_name})", c.evidence.name, c.evidence_sha256)
+        (
+            f"evidence of check {c.pk} ({c.evidence_name})",
+            c.evidence.name,
+            c.evidence_sha256,
+            checks.get(c.pk),
+        )
         for c in RectificationCheck.objects.exclude(evidence="").order_by("pk")
     ]
+    scans = _chained(Postponement, ("scan", "scan_sha256"))
     recorded += [
-        (f"scan of application {p.pk} ({p.scan_name})", p.scan.name, p.scan_sha256)
+        (
+            f"scan of application {p.pk} ({p.scan_name})",
+            p.scan.name,
+            p.scan_sha256,
+            scans.get(p.pk),
+        )
         for p in Postponement.objects.exclude(scan="").order_by("pk")
     ]
-    problems = []
-    for what, name, expected in recorded:
+    for what, name, expected, chained in recorded:
+        if chained is not None and chained != (name, expected):
+            problems.append(
+                FileProblem(f"{what}: its file or SHA-256 differs from its history", name, "forged")
+            )
+            expected = chained[1]
         digest = hashlib.sha256()
         try:
             with default_storage.open(name, "rb") as handle:

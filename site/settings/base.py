@@ -154,6 +154,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES",
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# Every failure is kept: axes would delete a login name's oldest failures past this many, and in
+# production the application's role may not delete from the log (`lianzheng_audit grants`).
+AXES_ACCESS_FAILURE_LOG_PER_USER_LIMIT = 10**12
 AXES_LOCKOUT_CALLABLE = "lianzheng.signin.lockout.lockout_response"
 # The client's address: REMOTE_ADDR, unless TRUSTED_PROXY_COUNT says how many proxies of ours
 # stand in front (then the address the outermost of them saw, from X-Forwarded-For).

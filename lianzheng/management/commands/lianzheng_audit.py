@@ -1,13 +1,14 @@
-"""``manage.py lianzheng_audit verify|head|files|grants``: check the hash chain, print its head,
-check the stored documents and evidence against their SHA-256 (after restoring a backup), or
-print the production database grants that keep history append-only."""
+"""``manage.py lianzheng_audit verify|head|files|grants``: check the hash chain (and the
+append-only records against their history rows), print its head, check the stored documents and
+evidence against their SHA-256 and their chained history (after restoring a backup), or print or
+apply the production database grants that keep history and the logs append-only."""
 
 import os
 from functools import partial
 
 from django.core.management.base import BaseCommand, CommandError
 
-from lianzheng.audit import chain, guards, verification
+from lianzheng.audit import guards, verification
 from lianzheng.models import ChainHead
 from lianzheng.services.audit import record_verification
 from lianzheng.services.documents import stored_file_problems
@@ -40,9 +41,19 @@ class Command(BaseCommand):
         sub.add_parser(
             "files", help="check every stored document and evidence file against its SHA-256"
         )
-        grants = sub.add_parser("grants", help="print the recommended PostgreSQL grants")
+        grants = sub.add_parser(
+            "grants",
+            help="print (or, with --apply, run) the PostgreSQL grants that leave the "
+            "application's role able only to read and append to history and the logs",
+        )
         grants.add_argument("--app-role", default="lianzheng_app")
         grants.add_argument("--owner-role", default="lianzheng_owner")
+        grants.add_argument(
+            "--apply",
+            action="store_true",
+            help="run the GRANT/REVOKE statements for --app-role in this database (connect as "
+            "the tables' owner; the role must exist)",
+        )
 
     def handle(self, *args, action, **options):
         if action == "head":
@@ -53,12 +64,19 @@ class Command(BaseCommand):
             self.check_files()
             return
         if action == "grants":
-            self.stdout.write(
-                guards.production_grants_sql(options["app_role"], options["owner_role"])
-            )
+            try:
+                if options["apply"]:
+                    ran = guards.apply_grants(options["app_role"])
+                    self.stdout.write(self.style.SUCCESS(f"OK: {len(ran)} statements applied"))
+                else:
+                    self.stdout.write(
+                        guards.production_grants_sql(options["app_role"], options["owner_role"])
+                    )
+            except guards.GrantsRefused as exc:
+                raise CommandError(str(exc)) from exc
             return
         if options["reference"]:
-            check = chain.verify_reference
+            check = verification.verify_reference
         else:
             check = partial(verification.verify, workers=max(1, options["workers"]))
         if options.get("since_head"):
@@ -92,9 +110,10 @@ class Command(BaseCommand):
     def check_files(self):
         checked, problems = stored_file_problems()
         for p in problems:
-            self.stderr.write(f"{p.problem.upper()}: {p.what}: {p.name}")
+            self.stderr.write(f"{p.problem.upper()}: {p.what}" + (f": {p.name}" if p.name else ""))
         if problems:
             raise CommandError(
-                f"{len(problems)} of {checked} recorded files are missing or altered"
+                f"{len(problems)} problems with {checked} recorded files: missing, altered, "
+                "or not as their history in the chain records them"
             )
         self.stdout.write(self.style.SUCCESS(f"OK: {checked} recorded files match their SHA-256"))

@@ -151,8 +151,10 @@ def _link_raises(monkeypatch, transition):
 
 
 def _head_locked(monkeypatch, transition):
+    """The head cannot be locked (the database moves it as rows are inserted: a failure there
+    is the history insert failing, below)."""
     return raises_on_call(
-        monkeypatch, ChainHead, "save", OperationalError("database is locked (injected fault)")
+        monkeypatch, ChainHead, "locked", OperationalError("database is locked (injected fault)")
     )
 
 
@@ -190,7 +192,7 @@ STEP_FAULTS = {
     "the interviewers of a record are refused": (_interviewers_refused, DatabaseError, ("hold",)),
     "the history receiver raises": (_history_receiver_raises, RuntimeError, BOTH),
     "the chain link raises": (_link_raises, RuntimeError, BOTH),
-    "the chain head cannot be written": (_head_locked, OperationalError, BOTH),
+    "the chain head cannot be locked": (_head_locked, OperationalError, BOTH),
     "the history insert fails (database locked)": (_history_insert_fails, OperationalError, BOTH),
     "the history insert is refused by a trigger": (_history_refused, DatabaseError, BOTH),
     "the Wagtail log entry is refused": (_log_entry_refused, DatabaseError, BOTH),
@@ -217,8 +219,8 @@ def test_a_fault_at_each_step_leaves_everything_as_before(cast, monkeypatch, fau
 
 
 def test_the_chain_head_cannot_be_moved_back_or_removed(cast):
-    """The head is the one chain row the application updates; the database lets it only move
-    forward, whoever asks (ORM or raw SQL), and never lose its row."""
+    """The head moves only as the database appends rows: whoever asks (ORM or raw SQL) cannot
+    move it back or lose its row."""
     ready_for(cast, "submit")
     head = ChainHead.current()
     assert head.seq > 0

@@ -81,7 +81,10 @@ def test_verify_now_records_the_result(client, cast):
     run = ChainVerification.objects.get()
     assert run.ok and run.user_id == cast.auditor.pk and run.head_seq > 0
     log = client.get(reverse("lianzheng_audit:log")).content.decode()
-    assert run.head_hash in log
+    # The record itself joined the chain, right after the head it verified: it is the head now.
+    kept = run.history.get()
+    assert (kept.chain_seq, kept.chain_prev) == (run.head_seq + 1, run.head_hash)
+    assert f"{kept.chain_seq}:{kept.chain_hash}" in log
 
 
 def test_the_dashboard_shows_the_chain_to_audit_readers_only(client, cast):
