@@ -1,6 +1,6 @@
 """The add-on's models, one module per concern; import them from here."""
 
-from lianzheng.audit.models import ChainHead, ChainVerification
+from lianzheng.audit.models import ChainHead, ChainVerification, Checkpoint
 
 from .calendar import CalendarOverride, CalendarYear
 from .case_parts import (
@@ -35,6 +35,7 @@ __all__ = [
     "CaseSubject",
     "ChainHead",
     "ChainVerification",
+    "Checkpoint",
     "ConfidentialAccess",
     "ConfidentialReport",
     "DocumentImmutable",

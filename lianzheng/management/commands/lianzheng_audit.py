@@ -1,16 +1,22 @@
-"""``manage.py lianzheng_audit verify|head|files|grants``: check the hash chain, print its head,
-check the stored documents and evidence against their SHA-256 (after restoring a backup), or
-print the production database grants that keep history append-only."""
+"""``manage.py lianzheng_audit verify|head|files|grants|keygen|checkpoint|consistency|package``:
+check the hash chain (against the newest signed checkpoint, or one kept outside), print its head,
+check the stored documents and evidence against their SHA-256 (after restoring a backup), print
+the production database grants that keep history append-only, make a signing key, sign a
+checkpoint, prove that one checkpoint extends another, or write a case's evidence package."""
 
+import json
 import os
 from functools import partial
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from lianzheng.audit import chain, guards, verification
-from lianzheng.models import ChainHead
+from lianzheng.audit import chain, checkpoints, guards, merkle, verification
+from lianzheng.models import ChainHead, Checkpoint, TalkCase
 from lianzheng.services.audit import record_verification
+from lianzheng.services.checkpoints import certificate, checkpoint_make
 from lianzheng.services.documents import stored_file_problems
+from lianzheng.services.evidence import PackageRefused, package_case
 
 
 class Command(BaseCommand):
@@ -31,6 +37,18 @@ class Command(BaseCommand):
             help="processes checking ranges of the chain side by side (default: one per CPU)",
         )
         verify.add_argument(
+            "--checkpoint",
+            metavar="FILE",
+            help="a checkpoint's JSON kept outside the system (a witness's copy): the chain must "
+            "still reach its signed head (default: the newest stored checkpoint)",
+        )
+        verify.add_argument(
+            "--incremental",
+            action="store_true",
+            help="check only the rows added since the newest signed checkpoint (and that the "
+            "row it ends at still has its signed hash)",
+        )
+        verify.add_argument(
             "--reference",
             action="store_true",
             help="check by the definition alone (the ORM and the canonical serialisation; "
@@ -40,6 +58,27 @@ class Command(BaseCommand):
         sub.add_parser(
             "files", help="check every stored document and evidence file against its SHA-256"
         )
+        keygen = sub.add_parser(
+            "keygen", help="write a new Ed25519 checkpoint signing key (mode 0600)"
+        )
+        keygen.add_argument("--output", required=True, help="the key file to create")
+        checkpoint = sub.add_parser(
+            "checkpoint", help="verify the rows since the last checkpoint and sign a new one"
+        )
+        checkpoint.add_argument("--output", help="also write its JSON to this file")
+        checkpoint.add_argument("--pdf", help="also write its one-page certificate to this file")
+        checkpoint.add_argument(
+            "--no-email", action="store_true", help="do not send it to the witnesses"
+        )
+        consistency = sub.add_parser(
+            "consistency",
+            help="prove (RFC 9162) that a later stored checkpoint extends an earlier one",
+        )
+        consistency.add_argument("old", type=int, help="the earlier checkpoint's id")
+        consistency.add_argument("new", type=int, help="the later checkpoint's id")
+        package = sub.add_parser("package", help="write a case's evidence package (案卷)")
+        package.add_argument("case_number")
+        package.add_argument("--output", required=True, help="the ZIP file to write")
         grants = sub.add_parser("grants", help="print the recommended PostgreSQL grants")
         grants.add_argument("--app-role", default="lianzheng_app")
         grants.add_argument("--owner-role", default="lianzheng_owner")
@@ -57,6 +96,18 @@ class Command(BaseCommand):
                 guards.production_grants_sql(options["app_role"], options["owner_role"])
             )
             return
+        if action == "keygen":
+            self.keygen(options["output"])
+            return
+        if action == "checkpoint":
+            self.checkpoint(options)
+            return
+        if action == "consistency":
+            self.consistency(options["old"], options["new"])
+            return
+        if action == "package":
+            self.package(options["case_number"], options["output"])
+            return
         if options["reference"]:
             check = chain.verify_reference
         else:
@@ -66,13 +117,23 @@ class Command(BaseCommand):
             if not seq.isdigit() or len(digest) != 64:
                 raise CommandError("--since-head takes SEQ:HASH, as printed by 'head'")
             verdict = verification.verify_since_head(int(seq), digest, check=check)
+        elif options.get("checkpoint"):
+            try:
+                fields = json.loads(Path(options["checkpoint"]).read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise CommandError(f"cannot read {options['checkpoint']}: {exc}") from exc
+            if not isinstance(fields, dict):
+                raise CommandError(f"{options['checkpoint']} is not a checkpoint's JSON")
+            verdict = checkpoints.verify_full(check, checkpoint=fields)
+        elif options.get("incremental"):
+            verdict = checkpoints.verify_incremental(check)
         elif options.get("range"):
             first, _, last = options["range"].partition(":")
             if not (first.isdigit() and last.isdigit()):
                 raise CommandError("--range takes FIRST:LAST sequence numbers")
             verdict = check(int(first), int(last))
         else:
-            verdict = check()
+            verdict = checkpoints.verify_full(check)
 
         record_verification(verdict, user=None)
         if verdict.ok:
@@ -98,3 +159,80 @@ class Command(BaseCommand):
                 f"{len(problems)} of {checked} recorded files are missing or altered"
             )
         self.stdout.write(self.style.SUCCESS(f"OK: {checked} recorded files match their SHA-256"))
+
+    def keygen(self, output):
+        try:
+            key = checkpoints.write_key_file(output)
+        except FileExistsError as exc:
+            raise CommandError(f"{output} exists; a key is never overwritten") from exc
+        except OSError as exc:
+            raise CommandError(f"cannot write {output}: {exc.strerror}") from exc
+        raw = checkpoints.raw_public(key)
+        self.stdout.write(
+            f"Wrote {output} (mode 0600). Keep it out of the database and its backups.\n"
+            f"Set LIANZHENG_CHECKPOINT_KEY_FILE={output}\n"
+            f"Key id: {merkle.key_id(raw)}\nPublic key (hex): {raw.hex()}\n"
+            f"{checkpoints.public_pem(raw)}"
+        )
+
+    def checkpoint(self, options):
+        try:
+            made = checkpoint_make(user=None, email=not options["no_email"])
+        except (checkpoints.KeyMissing, checkpoints.ChainBroken) as exc:
+            raise CommandError(str(exc)) from exc
+        if options.get("output"):
+            Path(options["output"]).write_bytes(checkpoints.json_bytes(made))
+        if options.get("pdf"):
+            Path(options["pdf"]).write_bytes(certificate(made))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Checkpoint #{made.pk}: {made.tree_size} rows, root {made.root}, key {made.key_id}"
+            )
+        )
+
+    def consistency(self, old_id, new_id):
+        old = Checkpoint.objects.filter(pk=old_id).first()
+        new = Checkpoint.objects.filter(pk=new_id).first()
+        if old is None or new is None:
+            raise CommandError("no stored checkpoint has that id")
+        if old.tree_size > new.tree_size:
+            raise CommandError("the first checkpoint must be the earlier (smaller) one")
+        for cp in (old, new):
+            problem = checkpoints.checkpoint_problem(cp)
+            if problem is not None:
+                raise CommandError(f"checkpoint #{cp.pk}: {problem.reason}")
+        proof, holds = checkpoints.consistency(old, new)
+        self.stdout.write(
+            json.dumps(
+                {
+                    "old": {"tree_size": old.tree_size, "root": old.root},
+                    "new": {"tree_size": new.tree_size, "root": new.root},
+                    "proof": proof,
+                },
+                indent=1,
+            )
+        )
+        if not holds:
+            raise CommandError(
+                f"checkpoint #{new.pk} does not extend #{old.pk}: the chain was rewritten "
+                "between them"
+            )
+        self.stdout.write(
+            self.style.SUCCESS(f"OK: checkpoint #{new.pk} extends #{old.pk} (RFC 9162 §2.1.4)")
+        )
+
+    def package(self, number, output):
+        case = TalkCase.objects.filter(number=number).first()
+        if case is None:
+            raise CommandError(f"no case has the number {number}")
+        try:
+            made = package_case(case)
+        except PackageRefused as exc:
+            raise CommandError(str(exc)) from exc
+        Path(output).write_bytes(made.data)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Wrote {output}: {made.rows} history rows, {made.documents} documents, "
+                f"checkpoint #{made.checkpoint_id}. Check it with: python verify.py {output}"
+            )
+        )
