@@ -284,13 +284,14 @@ def make_checkpoint(*, made_by: str = "", verify=None) -> Checkpoint:
             added += raw
             head_hash = digest
             count = seq
+        now = timezone.now().replace(microsecond=0)
         fields = {
             "log": LOG_NAME,
             "format": FORMAT,
             "tree_size": frontier.size,
             "head_hash": head_hash,
             "root": frontier.root().hex(),
-            "made_at": timezone.now().astimezone(dt.UTC).isoformat(timespec="seconds"),
+            "made_at": now.astimezone(dt.UTC).isoformat(timespec="seconds"),
             "key_id": merkle.key_id(public),
         }
         signed = merkle.statement(fields)
@@ -298,7 +299,7 @@ def make_checkpoint(*, made_by: str = "", verify=None) -> Checkpoint:
             tree_size=fields["tree_size"],
             head_hash=head_hash,
             root=fields["root"],
-            made_at=fields["made_at"],
+            made_at=now,
             key_id=fields["key_id"],
             public_key=public.hex(),
             signature=key.sign(signed).hex(),
