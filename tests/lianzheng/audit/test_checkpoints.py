@@ -245,6 +245,7 @@ def test_the_daily_task_signs_and_sends_the_witnesses_the_json(case):
     assert message.to == ["jiwei@example.org"]
     assert made.root in message.body
     name, content, kind = message.attachments[0]
+    assert name == f"lianzheng-checkpoint-{made.tree_size}.json"
     assert kind == "application/json" and json.loads(content)["root"] == made.root
 
 
