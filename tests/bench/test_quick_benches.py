@@ -67,3 +67,10 @@ def test_the_load_bench(tmp_path):
     run_bench("bench_load.py", tmp_path, "--no-verify")
     report = (tmp_path / "load.md").read_text(encoding="utf-8")
     assert "p95" in report
+
+
+@pytest.mark.sqlite
+def test_the_checkpoints_bench(tmp_path):
+    run_bench("bench_checkpoints.py", tmp_path, "--db", "sqlite")
+    report = (tmp_path / "checkpoints-sqlite.md").read_text(encoding="utf-8")
+    assert "incremental verify of 1,000 new rows" in report and "evidence package" in report
