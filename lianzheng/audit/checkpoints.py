@@ -224,6 +224,19 @@ def _raw(digest: str) -> bytes:
 # -- making --------------------------------------------------------------------------------------
 
 
+def _start_after(previous: Checkpoint | None) -> tuple[int, str | None]:
+    """Where verification starts after ``previous``, which must hold: its signature, its
+    frontier, and the row it ends at still with its signed hash."""
+    if previous is None:
+        return 1, None
+    problem = checkpoint_problem(previous)
+    if problem is None:
+        problem = _head_problem(previous.tree_size, previous.head_hash, previous)
+    if problem is not None:
+        raise ChainBroken(Verdict(0, None, None, "", problem))
+    return previous.tree_size + 1, previous.head_hash
+
+
 def newest() -> Checkpoint | None:
     return Checkpoint.objects.order_by("-tree_size", "-id").first()
 
@@ -232,15 +245,30 @@ def make_checkpoint(*, made_by: str = "", verify=None) -> Checkpoint:
     """Sign the chain as it stands. The rows since the newest checkpoint are verified first
     (all rows when there is none) and the newest checkpoint itself must hold, so a checkpoint
     never blesses a broken or rewritten chain; the tree is extended from that checkpoint's
-    frontier, so the cost grows with the rows added since, not with the chain."""
+    frontier, so the cost grows with the rows added since, not with the chain.
+
+    The long part, verifying the rows up to the head as first read, runs before the head is
+    locked (on many processes where ``verify`` may use them); under the lock only the rows
+    added meanwhile are verified, so writers wait for little more than the signature."""
     key = signing_key()
     public = raw_public(key)
     verify = verify or fast.verify
+    previous = newest()
+    start, expect = _start_after(previous)
+    upto = ChainHead.current().seq
+    if upto >= start:
+        verdict = verify(start, upto, expect_prev=expect)
+        if not verdict.ok:
+            raise ChainBroken(verdict)
+        start, expect = upto + 1, verdict.head_hash
     with transaction.atomic():
         # The head's lock: no row joins the chain while its state is read and signed, and two
         # checkpoints are never made from the same predecessor at once.
         size = ChainHead.locked().seq
-        previous = newest()
+        latest = newest()
+        if latest is not None and (previous is None or latest.pk != previous.pk):
+            previous = latest  # made meanwhile: extend that one, verifying after it
+            start, expect = _start_after(previous)
         if previous is not None and previous.tree_size > size:
             raise ChainBroken(
                 Verdict(
@@ -257,20 +285,15 @@ def make_checkpoint(*, made_by: str = "", verify=None) -> Checkpoint:
                     ),
                 )
             )
-        if previous is not None:
-            problem = checkpoint_problem(previous)
-            if problem is None:
-                problem = _head_problem(previous.tree_size, previous.head_hash, previous)
-            if problem is not None:
-                raise ChainBroken(Verdict(0, None, None, "", problem))
-            frontier = merkle.Frontier.from_hex(previous.tree_size, previous.frontier)
-            start, expect = previous.tree_size + 1, previous.head_hash
-        else:
-            frontier, start, expect = merkle.Frontier(), 1, None
         if size >= start:
             verdict = verify(start, size, expect_prev=expect)
             if not verdict.ok:
                 raise ChainBroken(verdict)
+        if previous is not None:
+            frontier = merkle.Frontier.from_hex(previous.tree_size, previous.frontier)
+            expect = previous.head_hash
+        else:
+            frontier, expect = merkle.Frontier(), None
         added = bytearray()
         head_hash = expect or chain.GENESIS
         count = frontier.size

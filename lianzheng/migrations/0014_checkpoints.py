@@ -2,6 +2,17 @@
 
 from django.db import migrations, models
 
+from lianzheng.audit.triggers import append_only_v1, remove_append_only_v1
+
+
+def install_guard(apps, schema_editor):
+    """Checkpoints are append-only like the audit logs (lianzheng.audit.guards.LOG_MODELS)."""
+    append_only_v1(schema_editor.connection, ["lianzheng_checkpoint"])
+
+
+def remove_guard(apps, schema_editor):
+    remove_append_only_v1(schema_editor.connection, ["lianzheng_checkpoint"])
+
 
 class Migration(migrations.Migration):
 
@@ -33,4 +44,5 @@ class Migration(migrations.Migration):
                 'ordering': ['-tree_size', '-id'],
             },
         ),
+        migrations.RunPython(install_guard, remove_guard),
     ]

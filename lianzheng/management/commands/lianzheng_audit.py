@@ -140,7 +140,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(
                     f"OK: {verdict.checked} rows checked; head {verdict.last_seq or 0}:"
-                    f"{verdict.head_hash}"
+                    f"{verdict.head_hash}{self.held_against(options)}"
                 )
             )
             return
@@ -159,6 +159,25 @@ class Command(BaseCommand):
                 f"{len(problems)} of {checked} recorded files are missing or altered"
             )
         self.stdout.write(self.style.SUCCESS(f"OK: {checked} recorded files match their SHA-256"))
+
+    @staticmethod
+    def held_against(options) -> str:
+        """What the chain was held against besides itself, said with the verdict."""
+        if options.get("since_head") or options.get("range"):
+            return ""
+        if options.get("checkpoint"):
+            return f"; held against the signed checkpoint in {options['checkpoint']}"
+        newest = checkpoints.newest()
+        if newest is None:
+            return (
+                "; no signed checkpoint yet: the chain was checked against itself only "
+                "(`lianzheng_audit checkpoint` signs one)"
+            )
+        how = "rows since" if options.get("incremental") else "held against"
+        return (
+            f"; {how} signed checkpoint #{newest.pk} ({newest.tree_size} rows, "
+            f"{newest.made_at:%Y-%m-%d %H:%M} UTC, key {newest.key_id})"
+        )
 
     def keygen(self, output):
         try:

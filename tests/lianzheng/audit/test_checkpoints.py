@@ -68,6 +68,16 @@ def forge(seq: int, **changes) -> None:
         guards.install(connection)
 
 
+def behind_the_back(change) -> None:
+    """Run ``change`` on the checkpoints with their append-only guard lifted, as someone who
+    owns the tables could."""
+    guards.uninstall(connection, ["lianzheng_checkpoint"])
+    try:
+        change()
+    finally:
+        guards.install(connection, ["lianzheng_checkpoint"])
+
+
 @pytest.fixture
 def case(cast):
     return advance(cast, new_case(cast), CaseState.APPROVED)
@@ -84,6 +94,14 @@ def test_a_checkpoint_signs_size_head_and_the_merkle_root_of_every_row(case):
     assert exported["public_key"] == checkpoints.raw_public(checkpoints.signing_key()).hex()
     # the stored copy of the chain hashes is the chain's, authenticated by the root
     assert checkpoints.stored_entries(made) == b"".join(hashes)
+
+
+def test_verify_says_what_it_held_the_chain_against(case):
+    assert "no signed checkpoint yet" in run("verify", "--workers", "1")
+    made = checkpoints.make_checkpoint()
+    out = run("verify", "--workers", "1")
+    assert f"held against signed checkpoint #{made.pk} ({made.tree_size} rows" in out
+    assert f"key {made.key_id}" in out
 
 
 def test_a_forger_who_recomputes_every_hash_passes_the_walk_but_not_plain_verify(case):
@@ -169,9 +187,10 @@ def test_verify_against_a_checkpoint_file_kept_outside(tmp_path, case):
     made = checkpoints.make_checkpoint()
     kept = tmp_path / "checkpoint.json"
     kept.write_bytes(checkpoints.json_bytes(made))
-    assert run("verify", "--checkpoint", str(kept), "--workers", "1").startswith("OK:")
+    out = run("verify", "--checkpoint", str(kept), "--workers", "1")
+    assert out.startswith("OK:") and f"held against the signed checkpoint in {kept}" in out
     # a witness's copy is checked even when the stored checkpoints are gone
-    Checkpoint.objects.all().delete()
+    behind_the_back(lambda: Checkpoint.objects.all().delete())
     forge(3, name="改写")
     with pytest.raises(CommandError, match="no longer has the signed head hash"):
         run("verify", "--checkpoint", str(kept), "--workers", "1")
@@ -185,7 +204,7 @@ def test_a_checkpoint_file_altered_or_signed_with_another_key_is_refused(tmp_pat
     with pytest.raises(CommandError, match="statement is not the one its fields make"):
         run("verify", "--checkpoint", str(altered), "--workers", "1")
     stranger = tmp_path / "stranger.key"
-    Checkpoint.objects.all().delete()  # a stranger's database: his own checkpoints only
+    behind_the_back(lambda: Checkpoint.objects.all().delete())  # a stranger's database
     with override_settings(LIANZHENG_CHECKPOINT_KEY_FILE=str(stranger)):
         checkpoints.write_key_file(stranger)
         foreign = checkpoints.as_json(checkpoints.make_checkpoint())
@@ -197,7 +216,7 @@ def test_a_checkpoint_file_altered_or_signed_with_another_key_is_refused(tmp_pat
 
 def test_a_stored_checkpoint_whose_signature_was_altered_breaks_verify(case):
     made = checkpoints.make_checkpoint()
-    Checkpoint.objects.filter(pk=made.pk).update(signature="00" * 64)
+    behind_the_back(lambda: Checkpoint.objects.filter(pk=made.pk).update(signature="00" * 64))
     with pytest.raises(CommandError, match=f"checkpoint #{made.pk}.*signature does not match"):
         run("verify", "--workers", "1")
 
@@ -223,6 +242,19 @@ def test_without_a_configured_key_no_checkpoint_and_the_error_says_how(case):
     assert "lianzheng_audit keygen" in str(caught.value)
     assert "LIANZHENG_CHECKPOINT_KEY_FILE" in str(caught.value)
     assert not Checkpoint.objects.exists()
+
+
+def test_checkpoints_cannot_be_deleted_or_rewritten(case):
+    from django.db import DatabaseError, transaction
+
+    made = checkpoints.make_checkpoint()
+    for change in (
+        lambda: Checkpoint.objects.all().delete(),
+        lambda: Checkpoint.objects.filter(pk=made.pk).update(root="0" * 64),
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            change()
+    assert Checkpoint.objects.get().root == made.root
 
 
 def test_keygen_writes_a_private_file_and_prints_the_public_key(tmp_path):
