@@ -20,6 +20,7 @@ from django.urls import reverse
 from lianzheng.audit import checkpoints, offline_verify
 from lianzheng.models import ConfidentialAccess, ConfidentialReport, GeneratedDocument, TalkCase
 from lianzheng.services.evidence import PackageRefused, package_case
+from tests.pdfcheck import page_texts
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_site")]
 
@@ -86,8 +87,11 @@ def test_a_package_holds_what_it_lists_and_verifies_offline(bare_python, tmp_pat
     assert report.whistleblower not in text and report.contact not in text
     manifest = json.loads(archive.read("manifest.json"))
     assert set(manifest["files"]) == set(names) - {"manifest.json"}
-    contents = archive.read("案卷目录.pdf")
-    assert contents.startswith(b"%PDF")
+    # the 案卷目录 prints every other item with its SHA-256
+    listed = "".join("".join(page_texts(archive.read("案卷目录.pdf"))).split())
+    assert "案卷目录" in listed and case.number in listed
+    for name in set(names) - {"案卷目录.pdf", "manifest.json"}:
+        assert hashlib.sha256(archive.read(name)).hexdigest() in listed, name
     # the verify.py inside carries the encoding and the Merkle code, not an import of them
     script = archive.read("verify.py").decode()
     assert "from lianzheng" not in script and "def canonical_v1" in script
