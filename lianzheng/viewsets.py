@@ -295,9 +295,14 @@ class TalkCaseViewSet(Refuse403Mixin, SnippetViewSet):
                 name="document",
             ),
             path(
-                "<int:pk>/checks/<int:check_id>/evidence/",
+                "<int:pk>/checks/<int:row_id>/evidence/",
                 case_views.as_403(document_views.EvidenceDownloadView.as_view()),
                 name="evidence",
+            ),
+            path(
+                "<int:pk>/postponements/<int:row_id>/scan/",
+                case_views.as_403(document_views.ScanDownloadView.as_view()),
+                name="postponement_scan",
             ),
             path(
                 "<int:pk>/notices/<int:notice_id>/talk.ics",

@@ -29,6 +29,7 @@ from lianzheng.models import (
     DocumentSettings,
     GeneratedDocument,
     Person,
+    Postponement,
     RectificationCheck,
     TalkCase,
     TalkRecord,
@@ -114,6 +115,7 @@ NO_COMMITMENT = (
     "the talk record holds no integrity commitment yet (Article 4(2))",
 )
 NO_ITEMS = ("尚无整改事项（第九条）", "no rectification items yet (Article 9)")
+NO_OWN_ITEMS = ("本人尚无整改事项（第九条）", "no rectification items of his own yet (Article 9)")
 NO_PHONE = (
     "尚未设置办公室电话：通知书须告诉约谈对象如何联系办公室（如申请推后补谈），请先在“设置 › "
     "公文设置”中填写办公室电话，再生成通知书（第六条（三）、第八条（一））",
@@ -175,6 +177,16 @@ def case_document_options(
             )
     items = getattr(case, "open_items", None)
     has_items = bool(items) or case.rectification_items.exists()
+    if len(subjects) > 1 and has_items:
+        # A collective talk: each subject is told, and reports on, his own items (R9.1).
+        owners = set(case.rectification_items.values_list("subject_id", flat=True))
+        for kind in CASE_KINDS:
+            for subject in subjects:
+                mine = subject.pk in owners or None in owners
+                options.append(
+                    DocumentOption(kind, subject.person, _label(kind), *_why(mine, NO_OWN_ITEMS))
+                )
+        return options
     for kind in CASE_KINDS:
         options.append(DocumentOption(kind, None, _label(kind), *_why(has_items, NO_ITEMS)))
     return options
@@ -199,7 +211,8 @@ def _story_for(kind: str, case: TalkCase | None, person: Person | None, fonts):
     if option.problem:
         raise TransitionRefused([input_problem(option.problem, option.problem_en)])
     if kind in CASE_KINDS:
-        data = context.rectification_data(case)
+        subject = CaseSubject.objects.get(case=case, person=person) if person else None
+        data = context.rectification_data(case, subject)
         builder = (
             docs.rectification_notice_story
             if kind == DocumentKind.RECTIFICATION_NOTICE
@@ -358,6 +371,10 @@ def stored_file_problems() -> tuple[int, list[FileProblem]]:
     recorded += [
         (f"evidence of check {c.pk} ({c.evidence_name})", c.evidence.name, c.evidence_sha256)
         for c in RectificationCheck.objects.exclude(evidence="").order_by("pk")
+    ]
+    recorded += [
+        (f"scan of application {p.pk} ({p.scan_name})", p.scan.name, p.scan_sha256)
+        for p in Postponement.objects.exclude(scan="").order_by("pk")
     ]
     problems = []
     for what, name, expected in recorded:
