@@ -21,7 +21,8 @@ What it checks, in order:
    (``proofs/inclusion.json``, RFC 9162) leads from that hash to the checkpoint's signed root.
    A row changed in any column, or one whose hashes were recomputed, no longer does.
 3. ``history/history.csv`` says exactly what ``history.json`` says.
-4. Every document under ``documents/`` has the SHA-256 its chained history row recorded.
+4. Every document under ``documents/`` has the SHA-256 a chained history row of the case
+   recorded, and every document those rows record is there.
 5. Every file matches the SHA-256 listed in ``manifest.json`` (which the 案卷目录 PDF prints),
    and nothing is missing or added.
 
@@ -238,21 +239,36 @@ def check_csv(members: dict[str, bytes], rows: list[dict]) -> None:
 
 
 def check_documents(members: dict[str, bytes], manifest: dict, rows: list[dict]) -> int:
-    by_seq = {row["seq"]: row for row in rows}
-    documents = manifest.get("documents", {})
-    for path, seq in documents.items():
-        if path not in members:
-            raise Mismatch(path, "missing from the package")
-        row = by_seq.get(seq)
-        if row is None or row["table"] != DOCUMENT_TABLE:
-            raise Mismatch(MANIFEST, f"names no document row for {path}")
-        if sha256(members[path]) != row["columns"].get("sha256"):
+    """Every file under documents/ is one a proven history row recorded (by its SHA-256), and
+    every document those rows record is there: the list comes from the signed rows, not from
+    the manifest, which anyone can rewrite."""
+    recorded: dict[str, list[int]] = {}
+    for row in rows:
+        columns = row["columns"]
+        if row["table"] == DOCUMENT_TABLE and columns.get("history_type") == "+":
+            recorded.setdefault(columns.get("sha256"), []).append(row["seq"])
+    files = sorted(name for name in members if name.startswith("documents/"))
+    unmatched = {digest: list(seqs) for digest, seqs in recorded.items()}
+    for path in files:
+        seqs = unmatched.get(sha256(members[path]))
+        if not seqs:
             raise Mismatch(
                 path,
-                f"its SHA-256 is not the one its chained history row (seq {seq}) recorded: "
-                "the file was changed",
+                "its SHA-256 is not one a chained history row of the case recorded: "
+                "the file was changed or added",
             )
-    return len(documents)
+        seqs.pop()
+    for digest, seqs in sorted(unmatched.items()):
+        if seqs:
+            raise Mismatch(
+                f"{HISTORY} seq {seqs[0]}",
+                f"records a document (SHA-256 {digest}) that is missing from documents/",
+            )
+    for path, seq in manifest.get("documents", {}).items():
+        row = next((r for r in rows if r["seq"] == seq), None)
+        if path not in members or row is None or row["table"] != DOCUMENT_TABLE:
+            raise Mismatch(MANIFEST, f"names no document row for {path}")
+    return len(files)
 
 
 def check_manifest(members: dict[str, bytes], manifest: dict) -> int:

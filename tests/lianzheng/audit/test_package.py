@@ -279,3 +279,31 @@ def test_auditors_sign_a_checkpoint_and_download_its_json_and_certificate(client
     assert client.get(url).status_code == 403
     assert client.post(url).status_code == 403
     assert client.get(json_url).status_code == 403
+
+
+def test_a_document_swapped_with_the_manifest_rewritten_is_still_named(bare_python, tmp_path):
+    """The manifest is for damage; the documents are held to the signed history rows."""
+    made = package_case(demo_case(), user=user("office"))
+    folder = tmp_path / "unpacked"
+    zipfile.ZipFile(io.BytesIO(made.data)).extractall(folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    swapped, removed = sorted(manifest["documents"])[:2]
+    (folder / swapped).write_bytes(b"%PDF-1.4 another document")
+    (folder / removed).unlink()
+    for name in (swapped, removed):
+        manifest["files"].pop(name)
+        manifest["documents"].pop(name)
+    manifest["files"][swapped] = hashlib.sha256((folder / swapped).read_bytes()).hexdigest()
+    manifest["self_sha256"] = offline_verify.manifest_digest(manifest)
+    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False))
+    result = bare_python(folder / "verify.py", str(folder))
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"MISMATCH: {swapped}: its SHA-256 is not one")
+    (folder / swapped).unlink()
+    manifest["files"].pop(swapped)
+    manifest["self_sha256"] = offline_verify.manifest_digest(manifest)
+    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False))
+    result = bare_python(folder / "verify.py", str(folder))
+    assert result.returncode == 1
+    assert "is missing from documents/" in result.stderr
+    assert result.stderr.startswith("MISMATCH: history/history.json seq ")
