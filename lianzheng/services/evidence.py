@@ -151,10 +151,11 @@ def package_case(case: TalkCase, *, user=None, include_confidential: bool = Fals
                 "只有第七条（四）所列人员可以在案卷中包含举报人信息 / only the readers of "
                 "Article 7(4) may include whistleblower information"
             )
+    label = case.number or f"未编号草稿-{case.pk}"  # a draft has no number yet
     fonts = load_fonts()
     rows = _case_rows(case, confidential=include_confidential)
     if not rows:
-        raise PackageRefused(f"case {case.number} has no history")
+        raise PackageRefused(f"case {case} has no history")
     checkpoint = _checkpoint_for(rows[-1]["seq"], user)
     tree = checkpoints.tree_upto(checkpoint.tree_size)
     if tree.root().hex() != checkpoint.root:
@@ -189,7 +190,7 @@ def package_case(case: TalkCase, *, user=None, include_confidential: bool = Fals
         descriptions[name] = f"文书 document v{document.version}"
         documents[name] = document_rows[document.pk]
     members[offline_verify.HISTORY] = (
-        json.dumps({"case": case.number, "rows": rows}, ensure_ascii=False, indent=1) + "\n"
+        json.dumps({"case": label, "rows": rows}, ensure_ascii=False, indent=1) + "\n"
     ).encode()
     descriptions[offline_verify.HISTORY] = "案件全部历史 the case's history"
     members[offline_verify.HISTORY_CSV] = offline_verify.history_csv(rows)
@@ -223,11 +224,11 @@ def package_case(case: TalkCase, *, user=None, include_confidential: bool = Fals
     ]
     contents = "案卷目录.pdf"
     members[contents] = contents_pdf(
-        fonts, case_number=case.number, made_at=made_at, checkpoint=fields, items=items
+        fonts, case_number=label, made_at=made_at, checkpoint=fields, items=items
     )
     manifest = {
         "format": 1,
-        "case": case.number,
+        "case": label,
         "made_at": made_at,
         "checkpoint": offline_verify.CHECKPOINT,
         "confidential_included": include_confidential,
@@ -251,7 +252,7 @@ def package_case(case: TalkCase, *, user=None, include_confidential: bool = Fals
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name in [*first, *sorted(n for n in members if n not in first)]:
             archive.writestr(name, members[name])
-    safe_number = "".join(c for c in case.number if c not in '/\\:*?"<>|')
+    safe_number = "".join(c for c in label if c not in '/\\:*?"<>|')
     return Package(
         filename=f"案卷-{safe_number}.zip",
         data=out.getvalue(),

@@ -312,7 +312,7 @@ class CasePackageView(WagtailAdminTemplateMixin, TemplateView):
     def dispatch(self, request, *args, **kwargs):
         if not user_can_ask(request.user, "package"):
             raise Forbidden
-        self.case = get_object_or_404(TalkCase, pk=kwargs["pk"], number__isnull=False)
+        self.case = get_object_or_404(TalkCase, pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def get_page_subtitle(self):
