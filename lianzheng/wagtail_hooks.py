@@ -10,10 +10,12 @@ from lianzheng.models import DocumentSettings
 from lianzheng.models.pages import SERVE_REGULATION_PDF
 from lianzheng.signin import urls as signin_urls
 from lianzheng.signin import views as signin_views
+from lianzheng.views.api_consumers import ApiConsumerViewSet
 from lianzheng.views.audit import AuditViewSet
 from lianzheng.views.filters import TickFilter, TickFilterAdapter
 from lianzheng.views.regulation_pdf import regulation_pdf_response
-from lianzheng.viewsets import LianzhengViewSetGroup
+from lianzheng.views.spreadsheet_import import ImportViewSet
+from lianzheng.viewsets import CaseSearchArea, LianzhengViewSetGroup
 
 register_snippet(LianzhengViewSetGroup)
 register_setting(DocumentSettings, icon="doc-full")
@@ -21,6 +23,9 @@ register_filter_adapter_class(TickFilter, TickFilterAdapter)
 hooks.register("register_log_actions", log_actions.register)
 hooks.register("construct_homepage_panels", panels.add_panels)
 hooks.register("register_admin_viewset", AuditViewSet)
+hooks.register("register_admin_viewset", ApiConsumerViewSet)
+hooks.register("register_admin_viewset", ImportViewSet)
 hooks.register("register_admin_urls", signin_urls.admin_urlpatterns)
 hooks.register("register_account_menu_item", signin_views.account_menu_item)
 hooks.register(SERVE_REGULATION_PDF, regulation_pdf_response)
+hooks.register("register_admin_search_area", CaseSearchArea)

@@ -37,6 +37,7 @@ LOG_MODELS = (
     "lianzheng.Reminder",  # who was reminded of what: evidence, never rewritten
     # Signed checkpoints: emptying the table would leave `verify` nothing to hold the chain to.
     "lianzheng.Checkpoint",
+    "lianzheng.ApiCall",  # who read what through the case API
 )
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
@@ -35,7 +36,7 @@ from lianzheng.models import (
     TalkRecord,
 )
 from lianzheng.permissions import user_can_ask, user_can_view_cases
-from lianzheng.refusals import TransitionRefused, input_problem
+from lianzheng.refusals import Refusal, TransitionRefused, input_problem
 from lianzheng.selectors import documents as context
 from lianzheng.services.errors import pdf_failed
 from lianzheng.services.files import files_kept_with_rows
@@ -275,6 +276,8 @@ def document_generate(
             case = TalkCase.objects.select_for_update().get(pk=case.pk)
         else:
             person = Person.objects.select_for_update().get(pk=person.pk)
+        if (again := _just_generated(user, kind, case, person)) is not None:
+            return again
         try:
             story, for_subject = _story_for(kind, case, person, fonts)
             title = _title(kind, case, person)
@@ -318,6 +321,55 @@ def document_generate(
         with recording(change):
             document.save()
     return document
+
+
+# A second request for the same document by the same user within this time, from an unchanged
+# case, is the same click twice (a double click, a reload that posts again): it returns the
+# version just made instead of another.
+REPEAT_WINDOW = timedelta(seconds=15)
+
+
+def _just_generated(user, kind, case, person) -> GeneratedDocument | None:
+    """The version this user made of this document a moment ago from the case as it stands,
+    if any; marked ``repeated``. Asked under the case's (or person's) lock, so a second request
+    waits for the first and finds its row."""
+    latest = (
+        GeneratedDocument.objects.filter(kind=kind, case=case, person=person)
+        .order_by("-version")
+        .first()
+    )
+    if (
+        latest is None
+        or latest.generated_by_id != user.pk
+        or latest.generated_at < timezone.now() - REPEAT_WINDOW
+    ):
+        return None
+    if case is not None:
+        current = case.history.order_by("-history_id").values_list("history_id", flat=True).first()
+        if latest.case_version != current:
+            return None
+    latest.repeated = True
+    return latest
+
+
+def documents_generate_all(
+    *, user, case: TalkCase, kind: str
+) -> tuple[list[GeneratedDocument], list[Refusal]]:
+    """Every subject's document of ``kind`` that the case can produce now (a collective talk's
+    notices at once): each generated in its own transaction, as a single one would be, so one
+    subject's refusal (a glyph the font lacks in his name) keeps nobody else's notice back.
+    Returns those made and the refusals, each naming whose document it was."""
+    made, refusals = [], []
+    for option in case_document_options(case):
+        if option.kind != kind or option.person is None or not option.available:
+            continue
+        try:
+            made.append(document_generate(user=user, kind=kind, case=case, person=option.person))
+        except TransitionRefused as error:
+            refusals += [
+                replace(r, message=f"{option.person.name}：{r.message}") for r in error.refusals
+            ]
+    return made, refusals
 
 
 ARTICLES = {

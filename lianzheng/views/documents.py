@@ -31,7 +31,12 @@ from lianzheng.models import (
 from lianzheng.permissions import user_can_ask, user_can_view_cases
 from lianzheng.refusals import TransitionRefused, describe
 from lianzheng.selectors.people import integrity_file, integrity_file_versions
-from lianzheng.services.documents import DocumentUnavailable, document_generate, document_read
+from lianzheng.services.documents import (
+    DocumentUnavailable,
+    document_generate,
+    document_read,
+    documents_generate_all,
+)
 from lianzheng.services.errors import OperationFailed
 from lianzheng.views.cases import Forbidden, case_url
 from lianzheng.views.faults import ServiceOwnsTheWrite, expected_faults
@@ -89,11 +94,18 @@ class GenerateMixin(ServiceOwnsTheWrite):
         except OperationFailed as fault:
             messages.error(request, str(fault))
             return HttpResponseRedirect(back)
-        messages.success(
-            request,
-            _("Generated %(name)s (SHA-256 %(sha)s…).")
-            % {"name": document.filename, "sha": document.sha256[:16]},
-        )
+        if getattr(document, "repeated", False):
+            messages.info(
+                request,
+                _("%(name)s was generated a moment ago; it was not generated again.")
+                % {"name": document.filename},
+            )
+        else:
+            messages.success(
+                request,
+                _("Generated %(name)s (SHA-256 %(sha)s…).")
+                % {"name": document.filename, "sha": document.sha256[:16]},
+            )
         return HttpResponseRedirect(back)
 
 
@@ -110,6 +122,34 @@ class CaseDocumentGenerateView(GenerateMixin, View):
         return self.generate(
             request, case_url("inspect", pk) + "#lz-documents", kind=kind, case=case, person=person
         )
+
+
+class CaseDocumentGenerateAllView(GenerateMixin, View):
+    """Every subject's document of one kind at once (a collective talk's notices)."""
+
+    def post(self, request, pk):
+        case = get_object_or_404(TalkCase, pk=pk)
+        back = case_url("inspect", pk) + "#lz-documents"
+        try:
+            with expected_faults():
+                made, refusals = documents_generate_all(
+                    user=request.user, case=case, kind=request.POST.get("kind", "")
+                )
+        except OperationFailed as fault:
+            messages.error(request, str(fault))
+            return HttpResponseRedirect(back)
+        fresh = [d for d in made if not getattr(d, "repeated", False)]
+        if fresh:
+            messages.success(
+                request,
+                _("Generated %(count)s documents: %(names)s.")
+                % {"count": len(fresh), "names": "、".join(d.filename for d in fresh)},
+            )
+        elif made:
+            messages.info(request, _("They were generated a moment ago; none was generated again."))
+        for refusal in refusals:
+            messages.error(request, describe(refusal))
+        return HttpResponseRedirect(back)
 
 
 class CaseDocumentDownloadView(View):

@@ -17,7 +17,7 @@ def remove_guard(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('lianzheng', '0013_case_numbers_delivery_delegation_substitutes'),
+        ('lianzheng', '0014_api_consumers'),
     ]
 
     operations = [
