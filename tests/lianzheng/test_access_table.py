@@ -454,6 +454,10 @@ def reference_rows() -> list[Row]:
         ]
         if model in INSPECTABLE:
             rows.append(Row(v + "inspect", READ_REFERENCE, obj))
+    # Next year's calendar from the State Council's notice (issue 18): its keepers only.
+    rows.append(
+        Row("wagtailsnippets_lianzheng_calendaryear:import", REFERENCE["calendaryear"], posts=True)
+    )
     return rows
 
 
