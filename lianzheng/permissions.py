@@ -33,6 +33,12 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     # Generating the case's documents and integrity files. The office issues notices (R6.3) and
     # keeps the files (第九条); the officers who attend talks keep records.
     "document": OFFICE | ATTENDEES,
+    # A case's evidence package (案卷): the office, which keeps the files (第九条), and the
+    # auditors and discipline officers, who check them.
+    "package": OFFICE
+    | frozenset(
+        {Role.AUDITOR, Role.DISCIPLINE_OFFICER, Role.DEPUTY_HEAD_DISCIPLINE, Role.PRINCIPAL_HEAD}
+    ),
 }
 
 

@@ -1,5 +1,5 @@
 """Background jobs (django-tasks, as Wagtail uses them): the reminder sweep and one send per
-event and recipient.
+event and recipient, and the daily signed checkpoint of the audit chain.
 
 Tests run them at once (ImmediateBackend); development and production queue them in the
 database and ``manage.py db_worker`` runs them (``make run`` starts one, see README). A step
@@ -19,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django_tasks import task
 
+from lianzheng.audit.checkpoints import ChainBroken, KeyMissing
 from lianzheng.models import TalkCase
 from lianzheng.selectors.calendar import load_calendar
 from lianzheng.selectors.reminders import (
@@ -31,6 +32,7 @@ from lianzheng.selectors.reminders import (
     recipients,
     sent_pairs,
 )
+from lianzheng.services.checkpoints import checkpoint_make
 from lianzheng.services.reminders import reminder_send
 
 
@@ -96,3 +98,15 @@ def send_reminder_task(*, event: dict, user_id: int) -> str:
     if not event_still_due(reminder):
         return "no longer due"
     return reminder_send(event=reminder, user=user)
+
+
+@task()
+def checkpoint_task() -> str:
+    """The daily signed checkpoint (README, "Signed checkpoints"): the rows since the last one
+    are verified, the chain signed, the witnesses sent its JSON. A broken chain or a missing
+    key is reported in the task's result and nothing is signed."""
+    try:
+        made = checkpoint_make(user=None)
+    except (ChainBroken, KeyMissing) as exc:
+        return f"not made: {exc}"
+    return f"checkpoint #{made.pk}: {made.tree_size} rows, root {made.root}"

@@ -44,6 +44,8 @@ LOG_MODELS = (
     "lianzheng.ChainVerification",
     "lianzheng.GeneratedDocument",  # a generated document is a record, never rewritten
     "lianzheng.Reminder",  # who was reminded of what: evidence, never rewritten
+    # Signed checkpoints: emptying the table would leave `verify` nothing to hold the chain to.
+    "lianzheng.Checkpoint",
     "lianzheng.ApiCall",  # who read what through the case API
 )
 

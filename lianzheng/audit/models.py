@@ -72,3 +72,37 @@ class ChainVerification(models.Model):
     def save(self, *args, **kwargs):
         with transaction.atomic(using=kwargs.get("using"), savepoint=False):
             super().save(*args, **kwargs)
+
+
+class Checkpoint(models.Model):
+    """A signed statement of the chain's state: its size, the hash of its last row and the root
+    of the Merkle tree over every row (lianzheng.audit.merkle), signed with an Ed25519 key that
+    lives outside the database. Anyone holding a copy (the witnesses, an auditor) can tell that
+    the rows it covers were not rewritten since, even by someone who recomputed every hash.
+
+    ``frontier`` (the tree's compact range) lets the next checkpoint, and the routine
+    verification, start from here without rehashing the rows before; ``entries`` keeps the
+    chain hashes of the rows this checkpoint added after the one before it, authenticated by
+    the signed root, so that a rewritten chain is compared row by row and the first changed row
+    named."""
+
+    tree_size = models.BigIntegerField(_("rows covered"))
+    head_hash = models.CharField(_("head hash"), max_length=64)
+    root = models.CharField(_("Merkle root"), max_length=64)
+    made_at = models.DateTimeField(_("made at"))
+    key_id = models.CharField(_("key id"), max_length=16)
+    public_key = models.CharField(_("public key"), max_length=64)
+    signature = models.CharField(_("signature"), max_length=128)
+    statement = models.TextField(_("signed statement"))
+    frontier = models.JSONField(_("frontier"), default=list)
+    previous_size = models.BigIntegerField(_("rows covered by the one before"), default=0)
+    entries = models.BinaryField(_("chain hashes added"), default=b"")
+    made_by = models.CharField(_("made by"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-tree_size", "-id"]
+        verbose_name = _("signed checkpoint")
+        verbose_name_plural = _("signed checkpoints")
+
+    def __str__(self) -> str:
+        return f"{self.tree_size}:{self.root[:16]}"

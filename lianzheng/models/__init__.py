@@ -1,6 +1,6 @@
 """The add-on's models, one module per concern; import them from here."""
 
-from lianzheng.audit.models import ChainHead, ChainVerification
+from lianzheng.audit.models import ChainHead, ChainVerification, Checkpoint
 from lianzheng.history import register_history
 
 from .api import ApiCall, ApiConsumer
@@ -42,6 +42,7 @@ __all__ = [
     "CaseSubject",
     "ChainHead",
     "ChainVerification",
+    "Checkpoint",
     "ConfidentialAccess",
     "ConfidentialReport",
     "DocumentImmutable",

@@ -42,6 +42,7 @@ from lianzheng.models import (
 from lianzheng.rules.table import NOTICE
 from lianzheng.selectors.calendar import load_calendar
 from lianzheng.services.cases import case_create, case_update
+from lianzheng.services.documents import case_document_options, document_generate
 from lianzheng.services.workflow import case_transition
 
 # (username, name, role, post, sections in charge)
@@ -475,4 +476,17 @@ def setup_demo_cases(people: dict[str, Person]) -> int:
         place="局机关三楼会议室",
         content="请按时参加警示约谈。",
     )
+    demo_documents(office)
     return TalkCase.objects.count()
+
+
+def demo_documents(user) -> int:
+    """Every document the cases past the notice can have, generated as the office would, so
+    that their pages, files and evidence packages (案卷) are never empty."""
+    made = 0
+    for case in TalkCase.objects.filter(notices__isnull=False).distinct().order_by("pk"):
+        for option in case_document_options(case):
+            if option.available:
+                document_generate(user=user, kind=option.kind, case=case, person=option.person)
+                made += 1
+    return made

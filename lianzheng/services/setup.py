@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 import string
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -21,6 +22,7 @@ from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import GroupPagePermission, Locale, Page, Site
 
 from home.models import HomePage
+from lianzheng.audit.checkpoints import development_key
 from lianzheng.choices import COUNTY_UNIT_SUFFIX, County, UnitKind
 from lianzheng.models import Ground, RegulationIndexPage, RegulationPage, Unit
 from lianzheng.regulation import load_seed
@@ -82,7 +84,21 @@ def setup_all(*, demo: bool = False, reset_demo_passwords: bool = False) -> Setu
         created = setup_demo_cases(people)
         if created:
             report.note(True, f"{created} demo cases")
+        setup_development_key(report)
     return report
+
+
+def setup_development_key(report: SetupReport) -> None:
+    """A checkpoint signing key for development (``LIANZHENG_CHECKPOINT_DEV_KEY_FILE``, which
+    .gitignore keeps out of the repository); production settings name none, and no key is made
+    where one is configured."""
+    path = getattr(settings, "LIANZHENG_CHECKPOINT_DEV_KEY_FILE", None)
+    if not path or settings.LIANZHENG_CHECKPOINT_KEY or settings.LIANZHENG_CHECKPOINT_KEY_FILE:
+        return
+    existed = Path(path).exists()
+    development_key(path)
+    if not existed:
+        report.note(True, f"development checkpoint key {path}")
 
 
 def setup_units(report: SetupReport) -> None:

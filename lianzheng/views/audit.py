@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
+from urllib.parse import quote
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -25,11 +27,12 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.widgets import AdminDateInput
 
+from lianzheng.audit import checkpoints
 from lianzheng.audit.verification import verify
 from lianzheng.choices import Role, Transition
 from lianzheng.fields import int_param
-from lianzheng.models import ChainVerification, TalkCase
-from lianzheng.permissions import user_can_view_cases, user_roles
+from lianzheng.models import ChainVerification, Checkpoint, TalkCase
+from lianzheng.permissions import user_can_ask, user_can_view_cases, user_roles
 from lianzheng.selectors.audit import (
     LogFilters,
     audit_log,
@@ -40,6 +43,9 @@ from lianzheng.selectors.audit import (
     model_choices,
 )
 from lianzheng.services.audit import record_verification
+from lianzheng.services.checkpoints import certificate, checkpoint_make
+from lianzheng.services.confidential import user_can_see_confidential
+from lianzheng.services.evidence import PackageRefused, package_case
 from lianzheng.views.cases import Forbidden, as_403, case_url
 from lianzheng.views.exports import csv_cell, xlsx_cell, xlsx_value
 from lianzheng.workflow.steps import STEPS
@@ -230,7 +236,7 @@ class VerifyView(WagtailAdminTemplateMixin, TemplateView):
         return super().dispatch(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
-        record = record_verification(verify(), user=request.user)
+        record = record_verification(checkpoints.verify_full(verify), user=request.user)
         return redirect(f"{reverse('lianzheng_audit:verify')}?run={record.pk}")
 
     def get_context_data(self, **kwargs):
@@ -238,6 +244,101 @@ class VerifyView(WagtailAdminTemplateMixin, TemplateView):
         run = int_param(self.request.GET.get("run"))
         record = ChainVerification.objects.filter(pk=run).first() if run else None
         context.update(record=record, log_url=reverse("lianzheng_audit:log"))
+        return context
+
+
+class CheckpointsView(WagtailAdminTemplateMixin, TemplateView):
+    """The signed checkpoints, each as JSON and as a one-page PDF certificate, and a button
+    that verifies the rows since the newest and signs a new one (a POST: it writes)."""
+
+    template_name = "lianzheng/admin/audit/checkpoints.html"
+    page_title = _("Signed checkpoints")
+    header_icon = "lock"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not user_can_read_audit(request.user):
+            raise Forbidden
+        return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        try:
+            made = checkpoint_make(user=request.user)
+        except (checkpoints.KeyMissing, checkpoints.ChainBroken) as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                gettext("Checkpoint #%(id)s signed: %(rows)s rows, root %(root)s.")
+                % {"id": made.pk, "rows": made.tree_size, "root": made.root},
+            )
+        return redirect("lianzheng_audit:checkpoints")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            checkpoints=Checkpoint.objects.defer("entries")[:100],
+            verify_url=reverse("lianzheng_audit:verify"),
+        )
+        return context
+
+
+def checkpoint_download(request, pk: int, kind: str):
+    """A checkpoint's JSON (what the witnesses keep) or its PDF certificate."""
+    if not user_can_read_audit(request.user):
+        raise Forbidden
+    checkpoint = get_object_or_404(Checkpoint.objects.defer("entries"), pk=pk)
+    if kind == "json":
+        data, content_type = checkpoints.json_bytes(checkpoint), "application/json"
+    elif kind == "pdf":
+        data, content_type = certificate(checkpoint), "application/pdf"
+    else:
+        raise Http404
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = (
+        f'attachment; filename="lianzheng-checkpoint-{checkpoint.tree_size}.{kind}"'
+    )
+    return response
+
+
+class CasePackageView(WagtailAdminTemplateMixin, TemplateView):
+    """A case's evidence package (案卷) for the office and the auditors: a page that says what
+    it holds and how to check it, and a POST that returns the ZIP (making one may sign a
+    checkpoint, and including the whistleblower report is a logged showing)."""
+
+    template_name = "lianzheng/admin/audit/package.html"
+    page_title = _("Evidence package")
+    header_icon = "download"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not user_can_ask(request.user, "package"):
+            raise Forbidden
+        self.case = get_object_or_404(TalkCase, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_subtitle(self):
+        return str(self.case)
+
+    def post(self, request, *args, **kwargs):
+        include = request.POST.get("confidential") == "1"
+        try:
+            made = package_case(self.case, user=request.user, include_confidential=include)
+        except (PackageRefused, checkpoints.KeyMissing) as exc:
+            messages.error(request, str(exc))
+            return redirect("lianzheng_audit:package", self.case.pk)
+        response = HttpResponse(made.data, content_type="application/zip")
+        response["Content-Disposition"] = (
+            f'attachment; filename="case-{self.case.pk}.zip"; '
+            f"filename*=UTF-8''{quote(made.filename)}"
+        )
+        return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            case=self.case,
+            may_include_confidential=user_can_see_confidential(self.request.user),
+            case_page=case_url("inspect", self.case.pk),
+        )
         return context
 
 
@@ -291,6 +392,13 @@ class AuditViewSet(ViewSet):
         return [
             path("", as_403(AuditLogView.as_view()), name="log"),
             path("verify/", as_403(VerifyView.as_view()), name="verify"),
+            path("checkpoints/", as_403(CheckpointsView.as_view()), name="checkpoints"),
+            path(
+                "checkpoints/<int:pk>/<str:kind>/",
+                as_403(checkpoint_download),
+                name="checkpoint_download",
+            ),
+            path("case/<int:pk>/package/", as_403(CasePackageView.as_view()), name="package"),
             path("case/<int:pk>/compare/", as_403(CaseCompareView.as_view()), name="compare"),
         ]
 

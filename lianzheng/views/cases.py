@@ -261,6 +261,7 @@ class CaseInspectView(InspectView):
             may_see_confidential=user_can_see_confidential(user),
             editable=editable,
             may_rectify=case.state == CaseState.RECTIFYING and user_can_ask(user, "rectification"),
+            may_package=user_can_ask(user, "package"),
             suggested=suggested_participants(case) if "participants" in editable else [],
             substitutes_needed=substitutes_needed(case)
             if case.state in (CaseState.DRAFT, CaseState.SUBMITTED, CaseState.APPROVED)

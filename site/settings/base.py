@@ -278,6 +278,24 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 LIANZHENG_REMINDER_NEAR_DAYS = int(os.environ.get("LIANZHENG_REMINDER_NEAR_DAYS", "3"))
 LIANZHENG_TALK_MINUTES = int(os.environ.get("LIANZHENG_TALK_MINUTES", "60"))
 
+# Signed checkpoints of the audit chain (lianzheng/audit/checkpoints.py; README, "Signed
+# checkpoints"). The Ed25519 signing key lives outside the database: its PEM text in
+# LIANZHENG_CHECKPOINT_KEY, or a file (mode 0600) named by LIANZHENG_CHECKPOINT_KEY_FILE, made by
+# `manage.py lianzheng_audit keygen`. Public keys (hex) of earlier keys, so that checkpoints
+# signed before a rotation still verify: LIANZHENG_CHECKPOINT_PUBLIC_KEYS, comma-separated.
+# Witnesses get each checkpoint's JSON by email: LIANZHENG_CHECKPOINT_WITNESSES, comma-separated.
+LIANZHENG_CHECKPOINT_KEY = os.environ.get("LIANZHENG_CHECKPOINT_KEY", "")
+LIANZHENG_CHECKPOINT_KEY_FILE = os.environ.get("LIANZHENG_CHECKPOINT_KEY_FILE", "")
+LIANZHENG_CHECKPOINT_PUBLIC_KEYS = [
+    k for k in os.environ.get("LIANZHENG_CHECKPOINT_PUBLIC_KEYS", "").split(",") if k.strip()
+]
+LIANZHENG_CHECKPOINT_WITNESSES = [
+    a.strip() for a in os.environ.get("LIANZHENG_CHECKPOINT_WITNESSES", "").split(",") if a.strip()
+]
+# A development key, made on first use (`lianzheng_setup --demo`), never committed
+# (.gitignore). Production settings set it to None: there, no configured key, no checkpoint.
+LIANZHENG_CHECKPOINT_DEV_KEY_FILE = BASE_DIR / ".dev-keys" / "checkpoint.key"
+
 # Data out (lianzheng.api): Wagtail's page API is public and read-only, so it takes no
 # credentials at all (DRF's default Basic authentication would be a second sign-in door that
 # skips the second factor); the case API names its own token authentication. JSON only: no

@@ -11,6 +11,8 @@ from .base import *  # noqa: F403
 
 DEBUG = False
 LIANZHENG_ALLOW_DEMO = False
+# No development key: checkpoints are refused until LIANZHENG_CHECKPOINT_KEY(_FILE) is set.
+LIANZHENG_CHECKPOINT_DEV_KEY_FILE = None
 
 
 def _required(name: str) -> str:

@@ -27,3 +27,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": str(Path(tempfile.gettempdir()) / f"lianzheng-test-{os.getpid()}.sqlite3")
     }
+
+# Checkpoints in tests are signed with a throw-away key made on first use.
+LIANZHENG_CHECKPOINT_DEV_KEY_FILE = Path(tempfile.gettempdir()) / "lianzheng-test-checkpoint.key"

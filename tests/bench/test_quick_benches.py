@@ -70,6 +70,13 @@ def test_the_load_bench(tmp_path):
 
 
 @pytest.mark.sqlite
+def test_the_checkpoints_bench(tmp_path):
+    run_bench("bench_checkpoints.py", tmp_path, "--db", "sqlite")
+    report = (tmp_path / "checkpoints-sqlite.md").read_text(encoding="utf-8")
+    assert "incremental verify of 1,000 new rows" in report and "evidence package" in report
+
+
+@pytest.mark.sqlite
 def test_the_import_bench(tmp_path):
     run_bench("bench_import.py", tmp_path)
     report = (tmp_path / "import.md").read_text(encoding="utf-8")

@@ -83,6 +83,8 @@ PROPOSERS = OFFICE | LEADERS | {SUPERUSER}
 WHISTLEBLOWER_READERS = frozenset({PRINCIPAL, DEPUTY_DISCIPLINE, DISCIPLINE})
 # The global audit log and the chain: the auditors and the bureau's discipline line.
 AUDIT_READERS = frozenset({AUDITOR, DISCIPLINE, DEPUTY_DISCIPLINE, PRINCIPAL, SUPERUSER})
+# A case's evidence package (案卷): the office, which keeps the files, and the audit readers.
+PACKAGERS = OFFICE | AUDIT_READERS
 # Notices, records and files are made by the office and by the officers who attend the talks.
 DOCUMENT_MAKERS = OFFICE | ATTENDEES | {SUPERUSER}
 ADMIN_USERS = frozenset(EVERYONE) - OUTSIDE_ADMIN
@@ -181,6 +183,9 @@ def case_rows() -> list[Row]:
         Row(c + "history_results", CASE_READERS, pk, per_case=True),
         Row(c + "usage", CASE_READERS, pk, per_case=True),
         Row("lianzheng_audit:compare", CASE_READERS, pk, per_case=True),
+        # The case's evidence package (案卷): the office and the auditors; the POST returns
+        # the ZIP (the whistleblower report only when one of its three readers ticks the box).
+        Row("lianzheng_audit:package", PACKAGERS, pk, posts=True, per_case=True),
         Row(c + "edit", in_states(PROPOSERS, BEFORE_TALK), pk, posts=True, per_case=True),
         # Cases are never deleted, by anyone (the record is kept, 第九条).
         Row(c + "delete", NOBODY, pk, posts=True, per_case=True),
@@ -328,6 +333,22 @@ def other_rows() -> list[Row]:
         Row("lianzheng_audit:log", AUDIT_READERS, answer=CSV, query="?export=csv", label="csv"),
         Row("lianzheng_audit:log", AUDIT_READERS, answer=XLSX, query="?export=xlsx", label="xlsx"),
         Row("lianzheng_audit:verify", AUDIT_READERS, posts=True),
+        # Signed checkpoints: listed and signed on demand, downloaded as JSON and PDF.
+        Row("lianzheng_audit:checkpoints", AUDIT_READERS, posts=True),
+        Row(
+            "lianzheng_audit:checkpoint_download",
+            AUDIT_READERS,
+            lambda w, case: [w.reference["checkpoint"], "json"],
+            JSON,
+            label="json",
+        ),
+        Row(
+            "lianzheng_audit:checkpoint_download",
+            AUDIT_READERS,
+            lambda w, case: [w.reference["checkpoint"], "pdf"],
+            PDF,
+            label="pdf",
+        ),
         # The office telephone printed on notices: Wagtail's settings view, which sends anyone
         # else back to the dashboard with its own "no permission" message.
         Row(
@@ -483,7 +504,9 @@ class World:
 
 def build_world(cast) -> World:
     """A case in every state, each with a whistleblower report, and whatever its state has:
-    notices, a generated notice, rectification items, a check with evidence."""
+    notices, a generated notice, rectification items, a check with evidence; and a signed
+    checkpoint."""
+    from lianzheng.audit.checkpoints import make_checkpoint
     from lianzheng.models import (
         Appointment,
         CalendarOverride,
@@ -584,6 +607,7 @@ def build_world(cast) -> World:
     ).pk
 
     world.reference = {
+        "checkpoint": make_checkpoint(made_by="access table").pk,
         "talkcase": cases[S.CLOSED].pk,
         "unit": Unit.objects.get(code="section-a").pk,
         "person": cast.staff2.pk,
