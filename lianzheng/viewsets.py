@@ -28,6 +28,7 @@ from wagtail.snippets.views.snippets import (
 )
 
 from lianzheng.choices import CaseState, County, TalkType
+from lianzheng.dates import written
 from lianzheng.models import (
     Appointment,
     CalendarOverride,
@@ -129,11 +130,20 @@ class NextDeadlineColumn(Column):
             return ""
         day, label = due
         late = "⚠ " if day < timezone.localdate() else ""
-        return f"{late}{day:%Y-%m-%d} {label}"
+        return f"{late}{written(day)} {label}"
 
 
 class Refuse403Mixin:
-    """Wagtail's generic snippet views answer a refusal with a redirect; ours answer 403."""
+    """Wagtail's generic snippet views answer a refusal with a redirect; ours answer 403.
+
+    And their breadcrumbs read in the reader's language: Wagtail 7.4's SnippetViewSet builds
+    「首页」 with a plain gettext when the URLs are made, in the server's language, so an
+    English reader saw Chinese there (#17); here the label is lazy."""
+
+    @property
+    def breadcrumbs_items(self):
+        home, *rest = super().breadcrumbs_items
+        return [{**home, "label": _("Home")}, *rest]
 
     def get_urlpatterns(self):
         patterns = super().get_urlpatterns()
@@ -160,6 +170,7 @@ class ReferenceViewSet(Refuse403Mixin, SnippetViewSet):
     """Reference data: kept by its keepers (lianzheng.roles), read by everyone in the admin;
     refused forms name their fields."""
 
+    index_view_class = snippet_views.ReadableIndexView
     add_view_class = snippet_views.SnippetCreateView
     edit_view_class = snippet_views.SnippetEditView
     history_view_class = ReadableHistoryView
@@ -173,7 +184,7 @@ class LocalTimeColumn(Column):
 
     def get_value(self, instance):
         value = super().get_value(instance)
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+        return written(value, "moment")
 
 
 class TalkCaseViewSet(Refuse403Mixin, SnippetViewSet):

@@ -702,7 +702,7 @@ class WorkdayCheckView(View):
             message = (
                 f"{NOTICE.ahead_zh(days)}（{NOTICE.COUNTING_ZH}），{'符合' if ok else '不足'}"
                 f"第六条（三）提前{NOTICE.working_days}个工作日的要求；"
-                f"最晚通知日期{latest:%Y年%m月%d日}。"
+                f"最晚通知日期{written(latest)}。"
             )
             if missing:
                 message += f"注意：{'、'.join(map(str, missing))}年官方节假日安排尚未录入。"
@@ -710,7 +710,7 @@ class WorkdayCheckView(View):
             message = (
                 f"{NOTICE.ahead_en(days)} ({NOTICE.COUNTING_EN}): "
                 f"{'meets' if ok else 'short of'} Article 6(3)'s {NOTICE.working_days} working "
-                f"days; notify by {latest:%Y-%m-%d}."
+                f"days; notify by {written(latest)}."
             )
             if missing:
                 message += (
