@@ -21,6 +21,8 @@ from collections import Counter
 from html.parser import HTMLParser
 
 import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from lianzheng.choices import CaseState
@@ -41,14 +43,18 @@ from tests.lianzheng.test_access_table import (
 pytestmark = pytest.mark.django_db
 
 ROLES = (CLERK, PRINCIPAL, DISCIPLINE, AUDITOR, EDITOR, SUPERUSER)
+FIXTURE_NAMES = {AUDITOR: "审计员甲", EDITOR: "编辑员乙", SUPERUSER: "管理员丙"}
 
-# The exceptions the issue names: file formats, the hash's name and the product's.
-LATIN_ALLOWED = frozenset({"PDF", "CSV", "XLSX", "ICS", "SHA", "Wagtail"})
+# The exceptions the issue names: file formats (as names or extensions: 「台账.pdf」), the hash's
+# name and the product's. A SHA-256 value itself (hexadecimal) is the hash, not words.
+FILE_FORMATS = frozenset({"pdf", "csv", "xlsx", "ics", "ofd", "word", "excel"})
+LATIN_ALLOWED = frozenset({"SHA", "Wagtail"})
 LATIN_RUN = re.compile(r"[A-Za-z]{3,}")
+HEX_DIGEST = re.compile(r"\b[0-9a-f]{16,}\b")
+# A language's own name in the language choice is written in that language (English, 简体中文).
+OWN_NAMES = frozenset(name for _code, name in settings.LANGUAGES)
 # Han characters (and the compatibility block): Chinese punctuation alone is no language.
 HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-# A language's own name in the language switch is written in that language.
-HAN_ALLOWED = frozenset({"简体中文"})
 
 SHOWN_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt")
 HIDDEN_ELEMENTS = {"script", "style", "template"}
@@ -122,6 +128,10 @@ def shown_text(html: str) -> list[str]:
     return reader.shown
 
 
+# Wagtail's list of logins shows each login: there it is the data itself.
+LOGINS_SHOWN = {"users"}
+
+
 def typed_data() -> str:
     """Everything people typed or imported: every text of every row of the add-on, of pages
     (the regulation's own text) and of users' names, one value a line."""
@@ -135,6 +145,7 @@ def typed_data() -> str:
         fields = [
             f.attname
             for f in model._meta.concrete_fields
+            if f.name != "username"  # a login is no name to show (but see LOGINS_SHOWN)
             if isinstance(f, models.CharField | models.TextField | models.JSONField)
             or f.get_internal_type() in {"StreamField", "RichTextField"}
         ]
@@ -142,23 +153,39 @@ def typed_data() -> str:
             continue
         for row in model._default_manager.values_list(*fields):
             for value in row:
-                if value:
-                    values.append(value if isinstance(value, str) else json.dumps(value))
+                if isinstance(value, str):
+                    values.append(value)
+                elif value:
+                    values.append(json.dumps(value, ensure_ascii=False, default=str))
     from lianzheng.rules.table import RULES
 
     values += [rule.quote for rule in RULES.values()]
     return "\n".join(values)
 
 
-def foreign_runs(texts: list[str], language: str, data: str) -> list[str]:
+# The key an authenticator app is given to type in (base32, in groups of four): data.
+TOTP_KEY = re.compile(r"\b(?:[A-Z2-7]{4} ){3,}[A-Z2-7]{4}\b")
+
+
+def foreign_runs(
+    texts: list[str], language: str, data: str, values: frozenset[str] = frozenset()
+) -> list[tuple[str, str]]:
+    """(run, the text it is in) for every run of the other language. In Chinese, a text that is
+    one whole typed value (a unit's code, a login in the list of logins) is data."""
     runs = []
     for text in texts:
+        if text.strip() in values:
+            continue
+        text = TOTP_KEY.sub("", text)
         if language == "en":
-            runs += [
-                r for r in HAN_RUN.findall(text) if r not in HAN_ALLOWED and r not in data
-            ]
+            found = [r for r in HAN_RUN.findall(text) if r not in OWN_NAMES and r not in data]
         else:
-            runs += [r for r in LATIN_RUN.findall(text) if r not in LATIN_ALLOWED]
+            found = [
+                r
+                for r in LATIN_RUN.findall(HEX_DIGEST.sub("", text))
+                if r not in LATIN_ALLOWED and r.lower() not in FILE_FORMATS and r not in OWN_NAMES
+            ]
+        runs += [(run, " ".join(text.split())[:160]) for run in found]
     return runs
 
 
@@ -228,7 +255,12 @@ def crawl(client, world, language: str):
     from wagtail.users.models import UserProfile
 
     client.raise_request_exception = False
+    for who, name in FIXTURE_NAMES.items():  # a login is named in the user form; these too
+        world.users[who].first_name = name
+        world.users[who].save()
     data = typed_data()
+    values = frozenset(line.strip() for line in data.splitlines() if line.strip())
+    logins = values | frozenset(get_user_model().objects.values_list("username", flat=True))
     found: dict[str, list[str]] = {}
     problems, seen, read = [], set(), 0
     for who in ROLES:
@@ -243,17 +275,27 @@ def crawl(client, world, language: str):
             if observed(response) != PAGE:
                 problems.append(f"{where} {url} as {who}: {observed(response)}")
                 continue
-            runs = foreign_runs(shown_text(response.content.decode()), language, data)
+            shown = logins if where in LOGINS_SHOWN else values
+            runs = foreign_runs(shown_text(response.content.decode()), language, data, shown)
             if runs:
                 found[f"{where} {url} as {who}"] = runs
     return found, problems, read
 
 
-def report(found: dict[str, list[str]]) -> str:
-    counts = Counter(run for runs in found.values() for run in runs)
+def report(found: dict[str, list[tuple[str, str]]]) -> str:
+    counts = Counter(run for runs in found.values() for run, _ in runs)
+    texts = Counter(text for runs in found.values() for text in dict(runs).values())
+    first_page = {}
+    for where, runs in found.items():
+        for _run, text in runs:
+            first_page.setdefault(text, where)
+    pages = Counter(where.split(" ")[0] for where in found)
     lines = [f"{sum(counts.values())} runs on {len(found)} pages; most frequent:"]
-    lines += [f"  {n:5} {run}" for run, n in counts.most_common(60)]
-    lines += [f"{where}: {' '.join(runs[:30])}" for where, runs in list(found.items())[:40]]
+    lines += [f"  {n:5} {run}" for run, n in counts.most_common(40)]
+    lines += ["in these texts:"] + [
+        f"  {n:5} {text}    [{first_page[text]}]" for text, n in texts.most_common()
+    ]
+    lines += ["on these pages:"] + [f"  {n:5} {name}" for name, n in pages.most_common()]
     return "\n".join(lines)
 
 
