@@ -171,6 +171,7 @@ class ReferenceViewSet(Refuse403Mixin, SnippetViewSet):
     refused forms name their fields."""
 
     index_view_class = snippet_views.ReadableIndexView
+    inspect_view_class = snippet_views.ReadableInspectView
     add_view_class = snippet_views.SnippetCreateView
     edit_view_class = snippet_views.SnippetEditView
     history_view_class = ReadableHistoryView

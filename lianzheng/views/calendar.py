@@ -17,6 +17,7 @@ from django.views import View
 from lianzheng.documents.ics import notice_ics
 from lianzheng.models import Notice
 from lianzheng.permissions import user_can_view_cases
+from lianzheng.refusals import chinese
 from lianzheng.selectors.calendar import calendar_marks, load_calendar
 from lianzheng.selectors.reminders import notice_ics_filename
 from lianzheng.views.cases import Forbidden
@@ -36,6 +37,14 @@ class NoticeCalendarView(View):
 _MARKS: tuple = (None, "", ())  # (calendar, language, marks) kept by this process
 
 
+def _mark_label(working: bool, note: str) -> str:
+    """「调休上班」, or the holiday's Chinese name (国庆节) for a Chinese reader; for an English
+    one the kind of day alone, the calendar knowing its names in Chinese only."""
+    if working:
+        return _("adjusted working day")
+    return note if note and chinese() else _("official holiday")
+
+
 def date_picker_marks() -> str:
     """For every admin page (``insert_global_admin_js``): the official holidays and adjusted
     working days from last year to next, which lianzheng/js/calendar-marks.js hands to each of
@@ -50,9 +59,7 @@ def date_picker_marks() -> str:
             ",".join(
                 (
                     day.isoformat(),
-                    (
-                        _("adjusted working day") if working else (note or _("official holiday"))
-                    ).replace(",", "，"),
+                    _mark_label(working, note).replace(",", "，"),
                     "lz-day-working" if working else "lz-day-holiday",
                 )
             )

@@ -13,6 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from lianzheng.choices import CaseState, ReminderChannel, ReminderKind, ReminderState
+from lianzheng.dates import zh_day
 from lianzheng.models import ConfidentialReport, Reminder, ReminderImmutable, TalkCase
 from lianzheng.selectors.calendar import load_calendar
 from lianzheng.selectors.reminders import (
@@ -263,7 +264,7 @@ class TestEmails:
             "office_head@example.gov.cn",
             "staff@example.gov.cn",
         ]
-        assert f"{deadline:%Y-%m-%d}" in overdue[0].body
+        assert zh_day(deadline) in overdue[0].body
         assert "第十条" in overdue[0].body
         for m in overdue:
             assert "建立办事台账" not in m.body  # what is to be put right stays in the case

@@ -12,6 +12,7 @@ from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
 from lianzheng.choices import CaseRole, CaseState, TalkType
+from lianzheng.dates import zh_day
 from lianzheng.models import ConfidentialAccess, Ground, TalkCase
 from lianzheng.refusals import TransitionRefused
 from lianzheng.services.cases import case_update
@@ -588,7 +589,7 @@ def test_the_office_records_a_notices_delivery_and_the_case_page_shows_it(client
     notice.refresh_from_db()
     assert (notice.delivery_method, notice.delivered_at) == ("in_person", handed)
     page = text(c.get(url("inspect", case.pk)))
-    assert f"当面送达：{handed:%Y-%m-%d %H:%M}，签收人：冯科员" in page
+    assert f"当面送达：{zh_moment(handed)}，签收人：冯科员" in page
     assert case.state == CaseState.NOTIFIED
 
 
@@ -604,3 +605,11 @@ def test_the_case_page_names_the_proposer_and_the_clerk_apart(client, cast, user
     assert "不符合第六条第（一）项" in text(response) and "局领导" in text(response)
     drafted.refresh_from_db()
     assert drafted.state == CaseState.DRAFT
+
+
+def zh_moment(value) -> str:
+    """A moment as a Chinese reader reads it on the case page (#17): 2026年12月5日 10:00."""
+    from django.utils import timezone
+
+    local = timezone.localtime(value)
+    return f"{zh_day(local.date())} {local:%H:%M}"

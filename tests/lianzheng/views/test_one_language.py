@@ -32,6 +32,7 @@ from tests.lianzheng.test_access_table import (
     CLERK,
     DISCIPLINE,
     EDITOR,
+    NO_GROUP,
     PAGE,
     PRINCIPAL,
     SUPERUSER,
@@ -43,7 +44,12 @@ from tests.lianzheng.test_access_table import (
 pytestmark = pytest.mark.django_db
 
 ROLES = (CLERK, PRINCIPAL, DISCIPLINE, AUDITOR, EDITOR, SUPERUSER)
-FIXTURE_NAMES = {AUDITOR: "审计员甲", EDITOR: "编辑员乙", SUPERUSER: "管理员丙"}
+FIXTURE_NAMES = {
+    AUDITOR: "审计员甲",
+    EDITOR: "编辑员乙",
+    SUPERUSER: "管理员丙",
+    NO_GROUP: "无组用户丁",
+}
 
 # The exceptions the issue names: file formats (as names or extensions: 「台账.pdf」), the hash's
 # name and the product's. A SHA-256 value itself (hexadecimal) is the hash, not words.
@@ -128,8 +134,13 @@ def shown_text(html: str) -> list[str]:
     return reader.shown
 
 
-# Wagtail's list of logins shows each login: there it is the data itself.
-LOGINS_SHOWN = {"users"}
+# Where a login is itself the data: Wagtail's list of logins, and the person form's choice of
+# the login to link (its "login" field).
+LOGINS_SHOWN = (
+    "users",
+    "wagtailsnippets_lianzheng_person:add",
+    "wagtailsnippets_lianzheng_person:edit",
+)
 
 
 def typed_data() -> str:
@@ -147,7 +158,7 @@ def typed_data() -> str:
             for f in model._meta.concrete_fields
             if f.name != "username"  # a login is no name to show (but see LOGINS_SHOWN)
             if isinstance(f, models.CharField | models.TextField | models.JSONField)
-            or f.get_internal_type() in {"StreamField", "RichTextField"}
+            or f.get_internal_type() in {"StreamField", "RichTextField", "JSONField"}
         ]
         if not fields:
             continue
@@ -156,7 +167,12 @@ def typed_data() -> str:
                 if isinstance(value, str):
                     values.append(value)
                 elif value:
-                    values.append(json.dumps(value, ensure_ascii=False, default=str))
+                    raw = getattr(value, "raw_data", value)  # a StreamField's blocks
+                    values.append(
+                        json.dumps(
+                            list(raw) if raw is not value else raw, ensure_ascii=False, default=str
+                        )
+                    )
     from lianzheng.rules.table import RULES
 
     values += [rule.quote for rule in RULES.values()]
@@ -168,15 +184,21 @@ TOTP_KEY = re.compile(r"\b(?:[A-Z2-7]{4} ){3,}[A-Z2-7]{4}\b")
 
 
 def foreign_runs(
-    texts: list[str], language: str, data: str, values: frozenset[str] = frozenset()
+    texts: list[str],
+    language: str,
+    data: str,
+    values: frozenset[str] = frozenset(),
+    logins: frozenset[str] = frozenset(),
 ) -> list[tuple[str, str]]:
     """(run, the text it is in) for every run of the other language. In Chinese, a text that is
-    one whole typed value (a unit's code, a login in the list of logins) is data."""
+    one whole typed value (a unit's code) is data, and so are ``logins`` where they are shown."""
     runs = []
     for text in texts:
         if text.strip() in values:
             continue
         text = TOTP_KEY.sub("", text)
+        for login in logins:
+            text = re.sub(rf"(?<![\w-]){re.escape(login)}(?![\w-])", "", text)
         if language == "en":
             found = [r for r in HAN_RUN.findall(text) if r not in OWN_NAMES and r not in data]
         else:
@@ -260,7 +282,7 @@ def crawl(client, world, language: str):
         world.users[who].save()
     data = typed_data()
     values = frozenset(line.strip() for line in data.splitlines() if line.strip())
-    logins = values | frozenset(get_user_model().objects.values_list("username", flat=True))
+    logins = frozenset(get_user_model().objects.values_list("username", flat=True))
     found: dict[str, list[str]] = {}
     problems, seen, read = [], set(), 0
     for who in ROLES:
@@ -275,8 +297,9 @@ def crawl(client, world, language: str):
             if observed(response) != PAGE:
                 problems.append(f"{where} {url} as {who}: {observed(response)}")
                 continue
-            shown = logins if where in LOGINS_SHOWN else values
-            runs = foreign_runs(shown_text(response.content.decode()), language, data, shown)
+            shown = logins if where.startswith(LOGINS_SHOWN) else frozenset()
+            texts = shown_text(response.content.decode())
+            runs = foreign_runs(texts, language, data, values, shown)
             if runs:
                 found[f"{where} {url} as {who}"] = runs
     return found, problems, read

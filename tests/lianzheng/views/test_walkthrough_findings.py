@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from lianzheng.choices import TalkType
+from lianzheng.dates import zh_day
 from tests.workflow_helpers import new_case
 
 pytestmark = pytest.mark.django_db
@@ -157,7 +158,7 @@ def test_the_check_form_says_which_item_is_checked(client, cast):
     client.force_login(cast.clerk.user)
     page = text(client.get(reverse(f"{P}:item_check", args=[case.pk, item.pk])))
     assert (
-        f"整改事项：组织一次廉政教育学习（整改期限 {item.deadline:%Y-%m-%d}，责任人：冯科员）"
+        f"整改事项：组织一次廉政教育学习（整改期限 {zh_day(item.deadline)}，责任人：冯科员）"
         in page
     )
     assert "建立办事台账" not in page
