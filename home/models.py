@@ -5,6 +5,8 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from lianzheng.search.fields import CJKSearchField, page_search_fields
+
 
 class HomePage(Page):
     intro = RichTextField(_("introduction"), blank=True)
@@ -13,6 +15,7 @@ class HomePage(Page):
     subpage_types = ["lianzheng.RegulationIndexPage"]
     parent_page_types = ["wagtailcore.Page"]
     max_count = 1
+    search_fields = page_search_fields(Page, CJKSearchField("intro"))
 
     class Meta:
         verbose_name = _("home page")

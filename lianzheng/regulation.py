@@ -285,3 +285,30 @@ def regulation_lines(reg: Regulation) -> list[str]:
 def normalized_lines(text: str) -> list[str]:
     """Non-empty lines with the surrounding blanks removed: the unit of word-for-word comparison."""
     return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One paragraph of an article as a reader cites it: 第六条（三） with its anchor."""
+
+    label: str
+    anchor: str
+    text: str
+
+
+def article_passages(articles) -> list[Passage]:
+    """Every paragraph of the articles, in order, each labelled with its article and clause:
+    what the public search shows and links to (the title of an article counts as a paragraph)."""
+    passages = []
+    for article in articles:
+        label, anchor = article.label, article.anchor
+        if article.title:
+            passages.append(Passage(label, anchor, article.title))
+        passages += [Passage(label, anchor, text) for text in article.paragraphs]
+        for clause in article.clauses:
+            clause_anchor = article_anchor(article.number, clause.number)
+            passages += [
+                Passage(label + clause.label, clause_anchor, text) for text in clause.paragraphs
+            ]
+        passages += [Passage(label, anchor, text) for text in article.closing]
+    return passages

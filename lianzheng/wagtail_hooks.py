@@ -10,11 +10,13 @@ from lianzheng.models import DocumentSettings
 from lianzheng.models.pages import SERVE_REGULATION_PDF
 from lianzheng.signin import urls as signin_urls
 from lianzheng.signin import views as signin_views
+from lianzheng.views.api_consumers import ApiConsumerViewSet
 from lianzheng.views.audit import AuditViewSet
 from lianzheng.views.calendar import date_picker_marks
 from lianzheng.views.filters import TickFilter, TickFilterAdapter
 from lianzheng.views.regulation_pdf import regulation_pdf_response
-from lianzheng.viewsets import LianzhengViewSetGroup
+from lianzheng.views.spreadsheet_import import ImportViewSet
+from lianzheng.viewsets import CaseSearchArea, LianzhengViewSetGroup
 
 register_snippet(LianzhengViewSetGroup)
 register_setting(DocumentSettings, icon="doc-full")
@@ -23,6 +25,9 @@ hooks.register("register_log_actions", log_actions.register)
 hooks.register("insert_global_admin_js", date_picker_marks)
 hooks.register("construct_homepage_panels", panels.add_panels)
 hooks.register("register_admin_viewset", AuditViewSet)
+hooks.register("register_admin_viewset", ApiConsumerViewSet)
+hooks.register("register_admin_viewset", ImportViewSet)
 hooks.register("register_admin_urls", signin_urls.admin_urlpatterns)
 hooks.register("register_account_menu_item", signin_views.account_menu_item)
 hooks.register(SERVE_REGULATION_PDF, regulation_pdf_response)
+hooks.register("register_admin_search_area", CaseSearchArea)

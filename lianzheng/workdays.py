@@ -293,6 +293,19 @@ class WorkdayCalendar:
         nth_back = year.day_at(bisect_left(year.prefix, available - remaining + 1))
         return nth_back - _ONE_DAY
 
+    def working_days_back(self, start: date, n: int) -> date:
+        """The n-th working day before ``start`` (``start`` itself not counted): a talk held
+        "two working days ago" in the demo data and the tests. ``n == 0`` returns ``start``."""
+        _require_date(start, "start")
+        if n < 0:
+            raise ValueError(f"n must be >= 0, got {n}")
+        day = start
+        for _ in range(n):
+            day -= _ONE_DAY
+            while not self.is_working_day(day):
+                day -= _ONE_DAY
+        return day
+
     def last_working_day_for_notice(self, end: date, n: int) -> date:
         """The last *working* day a notice can go out for a talk on ``end`` (the office does
         not send notices on days off): the working day on or before subtract_working_days."""

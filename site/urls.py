@@ -10,11 +10,15 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from lianzheng.views.search import public_search
+
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("api/", include("lianzheng.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("my/", include("lianzheng.urls")),
+    path("search/", public_search, name="search"),
 ]
 
 if settings.DEBUG:

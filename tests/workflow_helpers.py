@@ -38,6 +38,7 @@ from lianzheng.rules import rules_for
 from lianzheng.rules.table import NOTICE
 from lianzheng.selectors.calendar import load_calendar
 from lianzheng.services.cases import case_create, case_update
+from lianzheng.services.demo import notice_moment
 from lianzheng.services.workflow import case_transition
 from lianzheng.workflow.steps import step_named
 
@@ -141,12 +142,6 @@ def record_data(cast: Cast, case: TalkCase, **changes) -> dict:
 
 
 ITEM = {"description": "建立办事台账并公开办理时限", "responsible": "约谈对象本人"}
-
-
-def notice_moment(scheduled: datetime) -> datetime:
-    """09:00 on the last day a notice for a talk at ``scheduled`` can go out (R6.3)."""
-    day = NOTICE.last_day(load_calendar(), timezone.localtime(scheduled).date())
-    return timezone.make_aware(datetime.combine(day, time(9)))
 
 
 def advance(cast: Cast, case: TalkCase, to: str, past: bool | None = None) -> TalkCase:
@@ -333,12 +328,7 @@ TALK_PASSED = frozenset(
 
 def past_talk_time(working_days: int = 2, hour: int = 10) -> datetime:
     """A talk time ``working_days`` working days ago."""
-    calendar = load_calendar()
-    day = timezone.localdate()
-    for _ in range(working_days):
-        day -= timedelta(days=1)
-        while not calendar.is_working_day(day):
-            day -= timedelta(days=1)
+    day = load_calendar().working_days_back(timezone.localdate(), working_days)
     return timezone.make_aware(datetime.combine(day, time(hour)))
 
 

@@ -35,6 +35,7 @@ LOG_MODELS = (
     "lianzheng.ChainVerification",
     "lianzheng.GeneratedDocument",  # a generated document is a record, never rewritten
     "lianzheng.Reminder",  # who was reminded of what: evidence, never rewritten
+    "lianzheng.ApiCall",  # who read what through the case API
 )
 
 

@@ -2,6 +2,7 @@
 
 from lianzheng.audit.models import ChainHead, ChainVerification
 
+from .api import ApiCall, ApiConsumer
 from .calendar import CalendarOverride, CalendarYear
 from .case_parts import (
     CaseGround,
@@ -26,6 +27,8 @@ from .settings import DocumentSettings
 from .units import Unit
 
 __all__ = [
+    "ApiCall",
+    "ApiConsumer",
     "Appointment",
     "CalendarOverride",
     "CalendarYear",

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin
+from wagtail.search import index
 
 from lianzheng import clock
 from lianzheng.choices import (
@@ -29,6 +30,7 @@ from lianzheng.choices import (
 from lianzheng.history import Audited, audited_history
 from lianzheng.refusals import chinese
 from lianzheng.regulation import clause_label
+from lianzheng.search.fields import CJKSearchField
 from lianzheng.workflow.steps import STEPS
 
 CASE_NUMBER_FORMAT = "阿州住建廉约〔{year}〕{sequence}号"
@@ -140,8 +142,13 @@ class CaseSequence(models.Model):
         return counter.last
 
 
-class TalkCase(FSMModelMixin, Audited):
-    """One integrity talk, from proposal to filing, run by the regulation."""
+class TalkCase(index.Indexed, FSMModelMixin, Audited):
+    """One integrity talk, from proposal to filing, run by the regulation.
+
+    Indexed (Wagtail's search framework, ``search_text``) so that the listing's search finds a
+    case by any word of its people, units, purpose, problems, records and rectification items;
+    never by the confidential report (R7.4), which the listing searches apart, for its readers.
+    """
 
     # The number is taken at the first submission, once the rules have passed ("Case numbers" in
     # rules.md): a draft has none, so a draft refused or abandoned leaves no gap in the year.
@@ -323,6 +330,42 @@ class TalkCase(FSMModelMixin, Audited):
             ):
                 raise StateChangeRefused()
         super().save(*args, **kwargs)
+
+    # -- the search index (lianzheng.search; re-indexed with its parts, search.signals) --------
+
+    search_fields = [CJKSearchField("search_text")]
+
+    @classmethod
+    def get_indexed_objects(cls):
+        return cls.objects.prefetch_related(
+            "subjects__person__unit",
+            "participants__person",
+            "records",
+            "rectification_items",
+        )
+
+    def search_text(self) -> str:
+        """What a case is found by: its number, the names, units and posts of its subjects,
+        the names of those who take part, its purpose and problems, the talk records and the
+        rectification items. Not the confidential report (R7.4), not the preparation note."""
+        parts = [self.number or "", self.purpose, self.problems, self.other_justification]
+        for subject in self.subjects.all():
+            person = subject.person
+            parts += [person.name, person.post, person.unit.name]
+        parts += [participant.person.name for participant in self.participants.all()]
+        for record in self.records.all():
+            parts += [
+                record.record_text,
+                record.statement,
+                record.report,
+                record.requirements,
+                record.explanation,
+                record.measures,
+                record.commitment,
+            ]
+        for item in self.rectification_items.all():
+            parts += [item.description, item.responsible]
+        return "\n".join(part for part in parts if part)
 
     # -- what listings show (from prefetched rows; see selectors.case_listing) -----------------
 

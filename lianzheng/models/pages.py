@@ -6,15 +6,17 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from rest_framework.fields import JSONField
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.api import APIField
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
-from wagtail.search import index
 
 from lianzheng.blocks import ArticleBlock, article_from_block, article_to_block
-from lianzheng.regulation import Regulation, article_anchor, article_label
+from lianzheng.regulation import Regulation, article_anchor, article_label, article_passages
+from lianzheng.search.fields import CJKAutocompleteField, CJKSearchField, page_search_fields
 
 # The hook the add-on's PDF view is registered under (lianzheng.wagtail_hooks).
 SERVE_REGULATION_PDF = "lianzheng_serve_regulation_pdf"
@@ -28,6 +30,7 @@ class RegulationIndexPage(Page):
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     subpage_types = ["lianzheng.RegulationPage"]
     max_count_per_parent = 1
+    search_fields = page_search_fields(Page, CJKSearchField("intro"))
     template = "lianzheng/regulation_index_page.html"
 
     class Meta:
@@ -105,15 +108,31 @@ class RegulationPage(RoutablePageMixin, Page):
         ),
     ]
 
-    search_fields = [
-        *Page.search_fields,
-        index.SearchField("document_number"),
-        index.SearchField("body"),
-    ]
+    # The articles, number and notice in characters and pairs (lianzheng.search): the editors'
+    # page search and the public /search/ find the regulation by any word of its text.
+    search_fields = page_search_fields(
+        Page,
+        CJKSearchField("document_number"),
+        CJKSearchField("notice_title"),
+        CJKSearchField("article_text"),
+        # Wagtail's admin page search asks the autocomplete fields only.
+        CJKAutocompleteField("article_text"),
+    )
 
     parent_page_types = ["lianzheng.RegulationIndexPage"]
     subpage_types: list[str] = []
     template = "lianzheng/regulation_page.html"
+
+    # Wagtail's API v2 (/api/v2/pages/?type=lianzheng.RegulationPage&fields=*): the published
+    # regulation as data, for other systems of the bureau and the inspection bodies.
+    api_fields = [
+        APIField("document_number"),
+        APIField("issuing_organ"),
+        APIField("issue_date"),
+        APIField("effective_date"),
+        APIField("is_trial"),
+        APIField("articles", serializer=JSONField(source="structured_articles")),
+    ]
 
     class Meta:
         verbose_name = _("regulation")
@@ -179,9 +198,42 @@ class RegulationPage(RoutablePageMixin, Page):
         self.printing_office = reg.printing_office
         self.printing_date = reg.printing_date
 
+    def article_text(self) -> str:
+        """Every paragraph with its label (第六条（三）…), for the search index: the StreamField's
+        own searchable content has the text without the article and clause numbers."""
+        passages = article_passages(article_from_block(value) for value in self.articles)
+        return "\n".join(f"{p.label} {p.text}" for p in passages)
+
     @property
     def articles(self):
         return [block.value for block in self.body if block.block_type == "article"]
+
+    @property
+    def structured_articles(self) -> list[dict]:
+        """The articles as data for Wagtail's API (/api/v2/pages/): each with its label, its
+        anchor on the published page, and its clauses with theirs."""
+        entries = []
+        for article in self.as_regulation().articles:
+            entries.append(
+                {
+                    "number": article.number,
+                    "label": article.label,
+                    "anchor": article.anchor,
+                    "title": article.title,
+                    "paragraphs": list(article.paragraphs),
+                    "clauses": [
+                        {
+                            "number": clause.number,
+                            "label": clause.label,
+                            "anchor": article_anchor(article.number, clause.number),
+                            "paragraphs": list(clause.paragraphs),
+                        }
+                        for clause in article.clauses
+                    ],
+                    "closing": list(article.closing),
+                }
+            )
+        return entries
 
     def table_of_contents(self) -> list[dict]:
         """Article labels with their titles; untitled articles show the start of their text."""

@@ -24,6 +24,7 @@ from lianzheng.models import (
     TalkCase,
     TalkRecord,
 )
+from lianzheng.selectors.people import own_items
 
 BUREAU = "阿坝州住房和城乡建设局"
 OFFICE = "阿坝州住房和城乡建设局办公室"
@@ -251,12 +252,21 @@ def _items(items) -> tuple[ItemLine, ...]:
     return tuple(lines)
 
 
-def rectification_data(case: TalkCase) -> RectificationData:
+def rectification_data(case: TalkCase, subject: CaseSubject | None = None) -> RectificationData:
+    """The case's items; with ``subject``, his own alone, addressed to him (R9.1: in a collective
+    talk each subject is told, and reports on, his own items)."""
     items = (
         RectificationItem.objects.filter(case=case)
         .prefetch_related("checks")
         .order_by("deadline", "pk")
     )
+    if subject is not None:
+        return RectificationData(
+            case=_header(case),
+            subjects=(PersonLine.of(subject.person),),
+            items=_items(own_items(items, subject)),
+            today=date_zh(timezone.localdate()),
+        )
     return RectificationData(
         case=_header(case),
         subjects=_subjects(case),
@@ -319,8 +329,6 @@ def integrity_file_data(person: Person) -> IntegrityFileData:
     filed = []
     for subject in subjects:
         case = subject.case
-        # His own items alone (R9.1); an item set before items named their subject, to each.
-        mine = (subject.pk, None)
         record = (
             TalkRecord.objects.filter(subject=subject)
             .select_related("case__appointment__unit", "subject__person__unit", "recorded_by")
@@ -339,7 +347,7 @@ def integrity_file_data(person: Person) -> IntegrityFileData:
                 record=record_data(record) if record else None,
                 items=_items(
                     sorted(
-                        (i for i in case.rectification_items.all() if i.subject_id in mine),
+                        own_items(case.rectification_items.all(), subject),
                         key=lambda i: (i.deadline, i.pk),
                     )
                 ),

@@ -159,15 +159,13 @@ def _talk_time(working_days: int) -> datetime:
     if working_days >= 0:
         day = calendar.add_working_days(day, working_days)
     else:
-        for _ in range(-working_days):
-            day -= timedelta(days=1)
-            while not calendar.is_working_day(day):
-                day -= timedelta(days=1)
+        day = calendar.working_days_back(day, -working_days)
     return timezone.make_aware(datetime.combine(day, time(9, 30)))
 
 
-def _notice_moment(talk_at: datetime) -> datetime:
-    """09:00 on the last day the notice of a talk at ``talk_at`` could go out (R6.3)."""
+def notice_moment(talk_at: datetime) -> datetime:
+    """09:00 on the last day the notice of a talk at ``talk_at`` could go out (R6.3): where
+    the demo, the test helpers and the bench loader put the clock to notify a past talk."""
     day = NOTICE.last_day(load_calendar(), timezone.localtime(talk_at).date())
     return timezone.make_aware(datetime.combine(day, time(9)))
 
@@ -296,7 +294,7 @@ def setup_demo_cases(people: dict[str, Person]) -> int:
         ahead; a talk that has come (``days`` <= 0) was opened and notified on the last day
         its notice could go out."""
         talk_at = _talk_time(days)
-        with clock.at(_notice_moment(talk_at)) if days <= 0 else nullcontext():
+        with clock.at(notice_moment(talk_at)) if days <= 0 else nullcontext():
             case = go(make(), T.SUBMIT)
             case = go(
                 case,

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
@@ -29,12 +30,13 @@ from lianzheng.models import (
     DocumentSettings,
     GeneratedDocument,
     Person,
+    Postponement,
     RectificationCheck,
     TalkCase,
     TalkRecord,
 )
 from lianzheng.permissions import user_can_ask, user_can_view_cases
-from lianzheng.refusals import TransitionRefused, input_problem
+from lianzheng.refusals import Refusal, TransitionRefused, input_problem
 from lianzheng.selectors import documents as context
 from lianzheng.services.errors import pdf_failed
 from lianzheng.services.files import files_kept_with_rows
@@ -124,6 +126,7 @@ NO_COMMITMENT = (
     "the talk record holds no integrity commitment yet (Article 4(2))",
 )
 NO_ITEMS = ("尚无整改事项（第九条）", "no rectification items yet (Article 9)")
+NO_OWN_ITEMS = ("本人尚无整改事项（第九条）", "no rectification items of his own yet (Article 9)")
 NO_PHONE = (
     "尚未设置办公室电话：通知书须告诉约谈对象如何联系办公室（如申请推后补谈），请先在“设置 › "
     "公文设置”中填写办公室电话，再生成通知书（第六条（三）、第八条（一））",
@@ -185,6 +188,16 @@ def case_document_options(
             )
     items = getattr(case, "open_items", None)
     has_items = bool(items) or case.rectification_items.exists()
+    if len(subjects) > 1 and has_items:
+        # A collective talk: each subject is told, and reports on, his own items (R9.1).
+        owners = set(case.rectification_items.values_list("subject_id", flat=True))
+        for kind in CASE_KINDS:
+            for subject in subjects:
+                mine = subject.pk in owners or None in owners
+                options.append(
+                    DocumentOption(kind, subject.person, _label(kind), *_why(mine, NO_OWN_ITEMS))
+                )
+        return options
     for kind in CASE_KINDS:
         options.append(DocumentOption(kind, None, _label(kind), *_why(has_items, NO_ITEMS)))
     return options
@@ -209,7 +222,8 @@ def _story_for(kind: str, case: TalkCase | None, person: Person | None, fonts):
     if option.problem:
         raise TransitionRefused([input_problem(option.problem, option.problem_en)])
     if kind in CASE_KINDS:
-        data = context.rectification_data(case)
+        subject = CaseSubject.objects.get(case=case, person=person) if person else None
+        data = context.rectification_data(case, subject)
         builder = (
             docs.rectification_notice_story
             if kind == DocumentKind.RECTIFICATION_NOTICE
@@ -272,6 +286,8 @@ def document_generate(
             case = TalkCase.objects.select_for_update().get(pk=case.pk)
         else:
             person = Person.objects.select_for_update().get(pk=person.pk)
+        if (again := _just_generated(user, kind, case, person)) is not None:
+            return again
         try:
             story, for_subject = _story_for(kind, case, person, fonts)
             title = _title(kind, case, person)
@@ -315,6 +331,55 @@ def document_generate(
         with recording(change):
             document.save()
     return document
+
+
+# A second request for the same document by the same user within this time, from an unchanged
+# case, is the same click twice (a double click, a reload that posts again): it returns the
+# version just made instead of another.
+REPEAT_WINDOW = timedelta(seconds=15)
+
+
+def _just_generated(user, kind, case, person) -> GeneratedDocument | None:
+    """The version this user made of this document a moment ago from the case as it stands,
+    if any; marked ``repeated``. Asked under the case's (or person's) lock, so a second request
+    waits for the first and finds its row."""
+    latest = (
+        GeneratedDocument.objects.filter(kind=kind, case=case, person=person)
+        .order_by("-version")
+        .first()
+    )
+    if (
+        latest is None
+        or latest.generated_by_id != user.pk
+        or latest.generated_at < timezone.now() - REPEAT_WINDOW
+    ):
+        return None
+    if case is not None:
+        current = case.history.order_by("-history_id").values_list("history_id", flat=True).first()
+        if latest.case_version != current:
+            return None
+    latest.repeated = True
+    return latest
+
+
+def documents_generate_all(
+    *, user, case: TalkCase, kind: str
+) -> tuple[list[GeneratedDocument], list[Refusal]]:
+    """Every subject's document of ``kind`` that the case can produce now (a collective talk's
+    notices at once): each generated in its own transaction, as a single one would be, so one
+    subject's refusal (a glyph the font lacks in his name) keeps nobody else's notice back.
+    Returns those made and the refusals, each naming whose document it was."""
+    made, refusals = [], []
+    for option in case_document_options(case):
+        if option.kind != kind or option.person is None or not option.available:
+            continue
+        try:
+            made.append(document_generate(user=user, kind=kind, case=case, person=option.person))
+        except TransitionRefused as error:
+            refusals += [
+                replace(r, message=f"{option.person.name}：{r.message}") for r in error.refusals
+            ]
+    return made, refusals
 
 
 ARTICLES = {
@@ -368,6 +433,10 @@ def stored_file_problems() -> tuple[int, list[FileProblem]]:
     recorded += [
         (f"evidence of check {c.pk} ({c.evidence_name})", c.evidence.name, c.evidence_sha256)
         for c in RectificationCheck.objects.exclude(evidence="").order_by("pk")
+    ]
+    recorded += [
+        (f"scan of application {p.pk} ({p.scan_name})", p.scan.name, p.scan_sha256)
+        for p in Postponement.objects.exclude(scan="").order_by("pk")
     ]
     problems = []
     for what, name, expected in recorded:

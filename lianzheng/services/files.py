@@ -11,13 +11,17 @@ seen too; the admin views run such services outside any request transaction for 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import PurePath
 
 from django.core.files.storage import default_storage
 
+from lianzheng.refusals import TransitionRefused
 from lianzheng.services.errors import storage_failed
+from lianzheng.uploads import upload_refusals
 
 logger = logging.getLogger(__name__)
 
@@ -55,3 +59,23 @@ def files_kept_with_rows(storage=None) -> Iterator[Store]:
             except Exception:  # the original failure matters more; say what is left behind
                 logger.exception("could not remove %s after a failed write", name)
         raise
+
+
+def attach_upload(instance, field: str, upload, store: Store) -> None:
+    """Keep ``upload`` in ``instance.<field>`` with its original name and SHA-256 in
+    ``<field>_name`` and ``<field>_sha256``, so the record shows what was seen and the file can
+    be checked against it later (``lianzheng_audit files``, the download views)."""
+    if refusals := upload_refusals(upload, field):
+        raise TransitionRefused(refusals)
+    name = PurePath(upload.name or "").name
+    suffix = PurePath(name).suffix.lower()
+    if len(name) > 200:  # the column's length; keep the type it was accepted for
+        name = name[: 200 - len(suffix)] + suffix
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    model_field = instance._meta.get_field(field)
+    setattr(instance, field, store(model_field.generate_filename(instance, name), upload))
+    setattr(instance, f"{field}_name", name)
+    setattr(instance, f"{field}_sha256", digest.hexdigest())

@@ -7,9 +7,7 @@ the case's state, validation, history with who and why.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
-from pathlib import PurePath
 
 from django.db import transaction
 
@@ -26,7 +24,7 @@ from lianzheng.refusals import (
 )
 from lianzheng.rules.table import MOMENTS, RULES
 from lianzheng.selectors.calendar import load_calendar
-from lianzheng.services.files import files_kept_with_rows
+from lianzheng.services.files import attach_upload, files_kept_with_rows
 from lianzheng.workflow.deadlines import resolve_deadline
 
 STATUS_AFTER_CHECK = {
@@ -48,10 +46,6 @@ def _rectifying_case(case_id: int) -> TalkCase:
             ]
         )
     return case
-
-
-EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
-EVIDENCE_TYPES = {".pdf", ".jpg", ".jpeg", ".png", ".doc", ".docx", ".xls", ".xlsx", ".ofd"}
 
 
 @transaction.atomic
@@ -145,7 +139,7 @@ def _check_record(*, item, user, finding, result, checked_on, evidence, store):
     )
     full_clean_or_refuse(check, exclude=["item", "evidence"])
     if evidence is not None:
-        _attach_evidence(check, evidence, store)
+        attach_upload(check, "evidence", evidence, store)
     check._history_user = user
     check.save()
     item.status = STATUS_AFTER_CHECK[result]
@@ -155,33 +149,3 @@ def _check_record(*, item, user, finding, result, checked_on, evidence, store):
     with recording(change):
         item.save()
     return check
-
-
-def _attach_evidence(check: RectificationCheck, upload, store) -> None:
-    """Keep the evidence file with its name and SHA-256, so the check shows what was seen."""
-    name = PurePath(upload.name or "").name
-    suffix = PurePath(name).suffix.lower()
-    if suffix not in EVIDENCE_TYPES:
-        raise TransitionRefused(
-            [
-                input_problem(
-                    "证明材料须为 PDF、图片、Word、Excel 或 OFD 文件",
-                    "evidence must be a PDF, an image, a Word, Excel or OFD file",
-                    "evidence",
-                )
-            ]
-        )
-    if upload.size > EVIDENCE_MAX_BYTES:
-        raise TransitionRefused(
-            [input_problem("证明材料不能超过 20 MB", "evidence is limited to 20 MB", "evidence")]
-        )
-    if len(name) > 200:  # the column's length; keep the type it was accepted for
-        name = name[: 200 - len(suffix)] + suffix
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    field = check._meta.get_field("evidence")
-    check.evidence = store(field.generate_filename(check, name), upload)
-    check.evidence_name = name
-    check.evidence_sha256 = digest.hexdigest()

@@ -13,6 +13,7 @@ records the step. Anything refused changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 
 from django.db import transaction
 from django_fsm import can_proceed
@@ -27,6 +28,7 @@ from lianzheng.models.cases import state_write_allowed
 from lianzheng.refusals import NOT_PERMITTED, Refusal, TransitionRefused, input_problem
 from lianzheng.rules.facts import CaseFacts
 from lianzheng.selectors.facts import case_facts
+from lianzheng.services.files import attach_upload, files_kept_with_rows
 from lianzheng.workflow.step import Step, TransitionContext
 from lianzheng.workflow.steps import STEPS, step_named
 
@@ -55,10 +57,22 @@ def transition_facts(
     return proposal, replace(base, proposal={**data, **proposal}, **overrides)
 
 
-@transaction.atomic
 def case_transition(*, case: TalkCase, transition: str, user, reason: str = "", **data) -> TalkCase:
     """Take the step ``transition`` on the case for ``user``, or raise TransitionRefused and
-    change nothing. Returns the saved case (a fresh instance, locked for the transaction)."""
+    change nothing. Returns the saved case (a fresh instance, locked for the transaction).
+    A file the step keeps (a scanned application) is removed again if the step fails."""
+    with files_kept_with_rows() as store, transaction.atomic():
+        return _take(
+            case=case,
+            transition=transition,
+            user=user,
+            reason=reason,
+            attach=partial(attach_upload, store=store),
+            data=data,
+        )
+
+
+def _take(*, case, transition, user, reason, attach, data) -> TalkCase:
     try:
         step = step_named(transition)
     except LookupError:
@@ -81,6 +95,7 @@ def case_transition(*, case: TalkCase, transition: str, user, reason: str = "", 
         proposal={**proposal, "reason": reason},
         reason=reason,
         refusals=tuple(step.judge(facts)),
+        attach=attach,
     )
     if not context.allowed:
         raise TransitionRefused(list(context.refusals))

@@ -109,6 +109,8 @@ def as_403(view_func, *, catch=Forbidden, back_url=None):
 class CaseIndexView(IndexView):
     """The listing: a row per case with who, what, when and the next thing due."""
 
+    table_classname = "listing lz-case-cards"
+
     def get_base_queryset(self):
         return case_listing(super().get_base_queryset())
 
@@ -128,7 +130,11 @@ class CaseIndexView(IndexView):
     def search_queryset(self, queryset):
         if not self.is_searching:
             return queryset
-        return case_search(queryset, self.search_query)
+        return case_search(
+            queryset,
+            self.search_query,
+            with_confidential=user_can_see_confidential(self.request.user),
+        )
 
     @cached_property
     def calendar(self):
@@ -267,6 +273,13 @@ class CaseInspectView(InspectView):
         return context
 
 
+def _by_kind(rows) -> dict[str, list]:
+    grouped: dict[str, list] = {}
+    for row in rows:
+        grouped.setdefault(row["option"].kind, []).append(row)
+    return grouped
+
+
 def document_panel(case, user, **parts) -> dict:
     """The documents section of the case page: what the case produces, the versions made.
     ``parts``: the case's subjects, notices and records when the page has read them."""
@@ -289,6 +302,13 @@ def document_panel(case, user, **parts) -> dict:
         "document_rows": rows,
         "may_generate": user_can_ask(user, "document"),
         "generate_url": case_url("document_generate", case.pk),
+        # One button for a collective talk's notices (records…): every subject's at once.
+        "generate_all": [
+            (kind, rows_of[0]["option"].label)
+            for kind, rows_of in _by_kind(rows).items()
+            if sum(1 for r in rows_of if r["option"].person and r["option"].available) > 1
+        ],
+        "generate_all_url": case_url("document_generate_all", case.pk),
     }
 
 

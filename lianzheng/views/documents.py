@@ -21,11 +21,22 @@ from django.views import View
 from wagtail.snippets.views.snippets import InspectView
 
 from lianzheng.choices import DocumentKind
-from lianzheng.models import GeneratedDocument, Person, RectificationCheck, TalkCase
+from lianzheng.models import (
+    GeneratedDocument,
+    Person,
+    Postponement,
+    RectificationCheck,
+    TalkCase,
+)
 from lianzheng.permissions import user_can_ask, user_can_view_cases
 from lianzheng.refusals import TransitionRefused, describe
 from lianzheng.selectors.people import integrity_file, integrity_file_versions
-from lianzheng.services.documents import DocumentUnavailable, document_generate, document_read
+from lianzheng.services.documents import (
+    DocumentUnavailable,
+    document_generate,
+    document_read,
+    documents_generate_all,
+)
 from lianzheng.services.errors import OperationFailed
 from lianzheng.views.cases import Forbidden, case_url
 from lianzheng.views.faults import ServiceOwnsTheWrite, expected_faults
@@ -84,11 +95,18 @@ class GenerateMixin(ServiceOwnsTheWrite):
         except OperationFailed as fault:
             messages.error(request, str(fault))
             return HttpResponseRedirect(back)
-        messages.success(
-            request,
-            _("Generated %(name)s (SHA-256 %(sha)s…).")
-            % {"name": document.filename, "sha": document.sha256[:16]},
-        )
+        if getattr(document, "repeated", False):
+            messages.info(
+                request,
+                _("%(name)s was generated a moment ago; it was not generated again.")
+                % {"name": document.filename},
+            )
+        else:
+            messages.success(
+                request,
+                _("Generated %(name)s (SHA-256 %(sha)s…).")
+                % {"name": document.filename, "sha": document.sha256[:16]},
+            )
         return HttpResponseRedirect(back)
 
 
@@ -105,6 +123,34 @@ class CaseDocumentGenerateView(GenerateMixin, View):
         return self.generate(
             request, case_url("inspect", pk) + "#lz-documents", kind=kind, case=case, person=person
         )
+
+
+class CaseDocumentGenerateAllView(GenerateMixin, View):
+    """Every subject's document of one kind at once (a collective talk's notices)."""
+
+    def post(self, request, pk):
+        case = get_object_or_404(TalkCase, pk=pk)
+        back = case_url("inspect", pk) + "#lz-documents"
+        try:
+            with expected_faults():
+                made, refusals = documents_generate_all(
+                    user=request.user, case=case, kind=request.POST.get("kind", "")
+                )
+        except OperationFailed as fault:
+            messages.error(request, str(fault))
+            return HttpResponseRedirect(back)
+        fresh = [d for d in made if not getattr(d, "repeated", False)]
+        if fresh:
+            messages.success(
+                request,
+                _("Generated %(count)s documents: %(names)s.")
+                % {"count": len(fresh), "names": "、".join(d.filename for d in fresh)},
+            )
+        elif made:
+            messages.info(request, _("They were generated a moment ago; none was generated again."))
+        for refusal in refusals:
+            messages.error(request, describe(refusal))
+        return HttpResponseRedirect(back)
 
 
 class CaseDocumentDownloadView(View):
@@ -170,50 +216,71 @@ class PersonInspectView(ReadableInspectMixin, InspectView):
         return context
 
 
-class EvidenceDownloadView(View):
-    """The evidence attached to a rectification check, for whoever may open the case; refused
-    if the file no longer matches the SHA-256 recorded when it was attached."""
+class RecordedFileView(View):
+    """A file the office attached (evidence of a check, the scan of an application), for
+    whoever may open the case; refused if it no longer matches the SHA-256 recorded when it was
+    attached. Subclasses say which row and field hold it."""
 
-    def get(self, request, pk, check_id):
+    field = ""
+    download_prefix = ""
 
+    def recorded(self, case_id: int, row_id: int):
+        raise NotImplementedError
+
+    def get(self, request, pk, row_id):
         if not user_can_view_cases(request.user):
             raise Forbidden
-        check = get_object_or_404(RectificationCheck, pk=check_id, item__case_id=pk)
-        if not check.evidence:
+        row = self.recorded(pk, row_id)
+        stored = getattr(row, self.field)
+        if not stored:
             raise Http404
         try:
-            with default_storage.open(check.evidence.name, "rb") as handle:
+            with default_storage.open(stored.name, "rb") as handle:
                 data = handle.read()
         except FileNotFoundError:
-            return TemplateResponse(
-                request,
-                "lianzheng/admin/document_refused.html",
-                {
-                    "page_title": _("Document refused"),
-                    "message": _(
-                        "The evidence file is missing and cannot be served; restore the media "
-                        "folder from the backup."
-                    ),
-                },
+            return self.refused(
+                _(
+                    "The file is missing and cannot be served; restore the media folder from "
+                    "the backup."
+                ),
                 status=410,
             )
-        if hashlib.sha256(data).hexdigest() != check.evidence_sha256:
-            return TemplateResponse(
-                request,
-                "lianzheng/admin/document_refused.html",
-                {
-                    "page_title": _("Document refused"),
-                    "message": _(
-                        "The evidence file does not match the SHA-256 recorded when it was "
-                        "attached; it is not served."
-                    ),
-                },
+        if hashlib.sha256(data).hexdigest() != getattr(row, f"{self.field}_sha256"):
+            return self.refused(
+                _(
+                    "The file does not match the SHA-256 recorded when it was attached; it is "
+                    "not served."
+                ),
                 status=409,
             )
         response = HttpResponse(data, content_type="application/octet-stream")
         response["Content-Disposition"] = (
-            f'attachment; filename="evidence-{check.pk}"; '
-            f"filename*=UTF-8''{quote(check.evidence_name)}"
+            f'attachment; filename="{self.download_prefix}-{row.pk}"; '
+            f"filename*=UTF-8''{quote(getattr(row, f'{self.field}_name'))}"
         )
         response["X-Content-Type-Options"] = "nosniff"
         return response
+
+    def refused(self, message, *, status):
+        return TemplateResponse(
+            self.request,
+            "lianzheng/admin/document_refused.html",
+            {"page_title": _("Document refused"), "message": message},
+            status=status,
+        )
+
+
+class EvidenceDownloadView(RecordedFileView):
+    field = "evidence"
+    download_prefix = "evidence"
+
+    def recorded(self, case_id, row_id):
+        return get_object_or_404(RectificationCheck, pk=row_id, item__case_id=case_id)
+
+
+class ScanDownloadView(RecordedFileView):
+    field = "scan"
+    download_prefix = "application"
+
+    def recorded(self, case_id, row_id):
+        return get_object_or_404(Postponement, pk=row_id, case_id=case_id)

@@ -140,10 +140,13 @@ class ConsentForm(DelegationForm):
 
 
 class NotifyForm(StepForm):
+    # Not "required" here: a notice without its time or place is refused by R6.3, citing it.
     scheduled_at = DateTimeField(
-        label=_("talk time"), widget=AdminDateTimeInput(attrs={"data-lianzheng-workday-check": "1"})
+        label=_("talk time"),
+        required=False,
+        widget=AdminDateTimeInput(attrs={"data-lianzheng-workday-check": "1"}),
     )
-    place = line_field(_("place"), required=True)
+    place = line_field(_("place"))
     written_on = DateField(
         label=_("written notice dated"),
         widget=AdminDateInput(attrs={"data-lianzheng-workday-from": "1"}),
@@ -226,6 +229,11 @@ class PostponementRequestForm(StepForm):
     )
     applied_on = DateField(label=_("applied on"), widget=AdminDateInput)
     received_on = DateField(label=_("received on"), required=False, widget=AdminDateInput)
+    scan = forms.FileField(
+        label=_("scan of the application"),
+        required=False,
+        help_text=_("PDF, image, Word, Excel or OFD, up to 20 MB; kept with its SHA-256."),
+    )
 
     def __init__(self, *args, case=None, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("applied_on", clock.today())
@@ -376,7 +384,8 @@ RECORD_LABELS = {
 class HoldForm(StepForm):
     """The record of the talk, one block per subject (第六条（四））."""
 
-    held_at = DateTimeField(label=_("held at"), widget=AdminDateTimeInput)
+    # Left empty, the talk is recorded at its notified time (the step's default, R6.5).
+    held_at = DateTimeField(label=_("held at"), required=False, widget=AdminDateTimeInput)
 
     fields_template = "lianzheng/admin/step_fields/record.html"
 

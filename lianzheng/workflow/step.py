@@ -40,6 +40,9 @@ class TransitionContext:
     proposal: Mapping[str, Any] = field(default_factory=dict)
     reason: str = ""
     refusals: tuple[Refusal, ...] = ()
+    # ``attach(instance, field, upload)`` keeps an uploaded file with the row being written
+    # (lianzheng.services.files): the service owns storage, the step says where the file goes.
+    attach: Callable[[Any, str, Any], None] | None = None
 
     @property
     def allowed(self) -> bool:

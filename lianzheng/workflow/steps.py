@@ -32,6 +32,7 @@ from lianzheng.permissions import ATTENDEES, CASE_STAFF, LEADERS, OFFICE, PROPOS
 from lianzheng.refusals import TransitionRefused, input_problem
 from lianzheng.rules.facts import ItemFacts, NoticeFacts, RecordFacts
 from lianzheng.rules.table import NOTICE, RULES
+from lianzheng.uploads import upload_refusals
 from lianzheng.workflow import forms
 from lianzheng.workflow.deadlines import resolve_deadline
 from lianzheng.workflow.step import Step, TransitionContext
@@ -257,8 +258,9 @@ class Notify(Step):
     reads = frozenset({"subjects", "participants", "calendar"})
 
     def prepare(self, case, data, facts):
+        # A notice without its time or place is the rule's to refuse (R6.3), citing it.
         scheduled_at = _required_datetime(
-            data, "scheduled_at", "须确定约谈时间", "set the time of the talk"
+            data, "scheduled_at", "约谈时间无效", "invalid time", required=False
         )
         written_on = _date(data, "written_on", clock.today())
         place = (data.get("place") or "").strip()
@@ -380,8 +382,12 @@ class RequestPostponement(Step):
             raise TransitionRefused(
                 [input_problem("申请方式无效", "unknown request form", "request_form")]
             )
+        scan = data.get("scan") or None
+        if scan is not None and (refusals := upload_refusals(scan, "scan")):
+            raise TransitionRefused(refusals)
         applied_on = _date(data, "applied_on", clock.today())
         proposal = {
+            "scan": scan,
             "application": application,
             "subject_person_id": subject_id,
             "request_form": request_form,
@@ -394,14 +400,18 @@ class RequestPostponement(Step):
 
     def apply(self, case, context):
         subject_id = context.proposal["subject_person_id"]
-        Postponement(
+        row = Postponement(
             case=case,
             subject=case.subjects.get(person_id=subject_id) if subject_id else None,
             applied_on=context.proposal["applied_on"],
             received_on=context.proposal["received_on"],
             request_form=context.proposal["request_form"],
             application=context.proposal["application"],
-        ).save()
+        )
+        if context.proposal["scan"] is not None:
+            # The paper as received, with its SHA-256: what the decision was taken on.
+            context.attach(row, "scan", context.proposal["scan"])
+        row.save()
 
 
 class _DecidePostponement(Step):

@@ -27,11 +27,13 @@ INSTALLED_APPS = [
     "wagtail.documents",
     "wagtail.images",
     "wagtail.search",
+    "wagtail.api.v2",
     "wagtail.admin",
     "wagtail",
     "modelcluster",
     "taggit",
     "simple_history",
+    "rest_framework",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -59,6 +61,7 @@ MIDDLEWARE = [
     "lianzheng.signin.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "lianzheng.api.middleware.ApiCallLogMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Last, as django-axes asks: it turns a lockout noted during sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -219,7 +222,10 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 # www.gravatar.com for an image named by a hash of that address (which the CSP then blocked).
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Wagtail's database search backend (SQLite FTS5 / PostgreSQL full text) asked in character
+# pairs, which the pages' and the cases' index fields write: Chinese has no spaces between words
+# (lianzheng.search; README, search). For Elasticsearch/OpenSearch see README.
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "lianzheng.search.backend"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "odt", "ods", "txt", "jpg", "png"]
 
 # django-simple-history: reasons are free text (the default is 100 characters), and history keeps
@@ -255,3 +261,15 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 # deadline the office and the subject are reminded, and how long a talk lasts in the .ics file.
 LIANZHENG_REMINDER_NEAR_DAYS = int(os.environ.get("LIANZHENG_REMINDER_NEAR_DAYS", "3"))
 LIANZHENG_TALK_MINUTES = int(os.environ.get("LIANZHENG_TALK_MINUTES", "60"))
+
+# Data out (lianzheng.api): Wagtail's page API is public and read-only, so it takes no
+# credentials at all (DRF's default Basic authentication would be a second sign-in door that
+# skips the second factor); the case API names its own token authentication. JSON only: no
+# browsable API pages outside the admin's look and its CSP. Rate per consumer token.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "UNAUTHENTICATED_USER": None,
+}
+LIANZHENG_API_RATE = os.environ.get("LIANZHENG_API_RATE", "120/min")

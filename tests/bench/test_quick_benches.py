@@ -67,3 +67,10 @@ def test_the_load_bench(tmp_path):
     run_bench("bench_load.py", tmp_path, "--no-verify")
     report = (tmp_path / "load.md").read_text(encoding="utf-8")
     assert "p95" in report
+
+
+@pytest.mark.sqlite
+def test_the_import_bench(tmp_path):
+    run_bench("bench_import.py", tmp_path)
+    report = (tmp_path / "import.md").read_text(encoding="utf-8")
+    assert "preview + import, as the office does it" in report

@@ -55,11 +55,7 @@ def _at(working_days: int) -> datetime:
     from lianzheng.selectors.calendar import load_calendar
 
     calendar = load_calendar()
-    day = timezone.localdate()
-    for _ in range(START_AGO):
-        day -= timedelta(days=1)
-        while not calendar.is_working_day(day):
-            day -= timedelta(days=1)
+    day = calendar.working_days_back(timezone.localdate(), START_AGO)
     day = calendar.add_working_days(day, working_days) if working_days else day
     return timezone.make_aware(datetime.combine(day, time(9, 30)))
 

@@ -343,3 +343,15 @@ def test_last_working_day_for_notice_skips_days_off():
     assert calendar.last_working_day_for_notice(date(2026, 12, 2), 3) == date(2026, 11, 27)
     # The adjusted working Sunday before National Day 2025 is itself a working day.
     assert calendar.last_working_day_for_notice(date(2025, 10, 9), 3) == date(2025, 9, 28)
+
+
+def test_working_days_back_skips_the_national_day_holiday(cal):
+    """Two working days before Thursday 2025-10-09: Saturday 10-11 is a 调休 working day after
+    it, the holiday 10-01…10-08 is skipped, so 09-30 and 09-29 count."""
+    assert cal.working_days_back(date(2025, 10, 9), 1) == date(2025, 9, 30)
+    assert cal.working_days_back(date(2025, 10, 9), 2) == date(2025, 9, 29)
+    assert cal.working_days_back(date(2025, 10, 9), 0) == date(2025, 10, 9)
+    # 调休: Sunday 2025-09-28 is a working day.
+    assert cal.working_days_back(date(2025, 9, 29), 1) == date(2025, 9, 28)
+    with pytest.raises(ValueError):
+        cal.working_days_back(date(2025, 10, 9), -1)

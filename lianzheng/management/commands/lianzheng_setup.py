@@ -1,8 +1,10 @@
 """``manage.py lianzheng_setup [--demo]``: install or bring up to date the add-on's profile."""
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from lianzheng.roles import ROLES
+from lianzheng.search.backend import index_incomplete
 from lianzheng.services.setup import DemoNotAllowed, setup_all
 
 
@@ -25,6 +27,11 @@ class Command(BaseCommand):
             report = setup_all(demo=demo, reset_demo_passwords=reset_demo_passwords)
         except DemoNotAllowed as exc:
             raise CommandError(str(exc)) from exc
+        # Saves keep the search index current; cases and pages from before the index (an
+        # upgrade, a restored backup, rows loaded in bulk) are indexed here, once.
+        if index_incomplete():
+            self.stdout.write("Building the search index (manage.py update_index)…")
+            call_command("update_index", verbosity=0, stdout=self.stdout)
         if report.created:
             self.stdout.write(f"Created: {len(report.created)} ({', '.join(report.created[:8])}…)")
         if report.updated:

@@ -192,3 +192,52 @@ def test_the_integrity_file_gives_when_a_talk_was_held_and_a_state_when_it_was_n
     assert f"约谈时间：{datetime_zh(held)}" in text
     assert datetime_zh(rectifying_case.scheduled_at) not in text
     assert "约谈时间：未举行（已通知）" in text
+
+
+def test_in_a_collective_talk_each_subject_gets_his_own_rectification_notice(cast):
+    """R9.1: each item is one subject's, so each is told of his own items, by name; the case
+    page offers one notice and one report per subject instead of one listing everybody's."""
+    from django.utils import timezone
+
+    from lianzheng.services.workflow import case_transition
+    from tests.workflow_helpers import ITEM
+
+    DocumentSettings.objects.update_or_create(pk=1, defaults={"contact_phone": OFFICE_PHONE})
+    case = advance(cast, new_case(cast, subjects=[cast.staff, cast.staff2]), CaseState.HELD)
+    deadline = timezone.localdate() + timedelta(days=30)
+    case_transition(
+        case=case,
+        transition="start_rectification",
+        user=cast.clerk.user,
+        items=[
+            {
+                **ITEM,
+                "description": "冯的整改",
+                "deadline": deadline,
+                "subject_person_id": cast.staff.pk,
+            },
+            {
+                **ITEM,
+                "description": "陈的整改",
+                "deadline": deadline,
+                "subject_person_id": cast.staff2.pk,
+            },
+        ],
+    )
+    rectification = [
+        (o.kind, o.person.name)
+        for o in case_document_options(case)
+        if o.kind in (DocumentKind.RECTIFICATION_NOTICE, DocumentKind.RECTIFICATION_REPORT)
+    ]
+    assert rectification == [
+        (DocumentKind.RECTIFICATION_NOTICE, cast.staff.name),
+        (DocumentKind.RECTIFICATION_NOTICE, cast.staff2.name),
+        (DocumentKind.RECTIFICATION_REPORT, cast.staff.name),
+        (DocumentKind.RECTIFICATION_REPORT, cast.staff2.name),
+    ]
+    _doc, pdf = generate(cast, DocumentKind.RECTIFICATION_NOTICE, case, cast.staff2)
+    text = flat_text(pdf)
+    assert f"{cast.staff2.name}同志" in text and "陈的整改" in text
+    assert "冯的整改" not in text and f"{cast.staff.name}、" not in text
+    _doc, report = generate(cast, DocumentKind.RECTIFICATION_REPORT, case, cast.staff)
+    assert "冯的整改" in flat_text(report) and "陈的整改" not in flat_text(report)

@@ -326,6 +326,11 @@ class TestForms:
     ):
         case = advance(cast, new_case(cast), CaseState.APPROVED)
         c = as_user(client, users["office"])
+        # A notice without time or place: the article says what it must state, not 「必填」.
+        blank = {"written_on": timezone.localdate().isoformat(), "content": "请按时参加。"}
+        errors = c.post(url("transition", case.pk, "notify"), blank).context["form"].errors
+        assert "第六条第（三）项" in errors["scheduled_at"][0]
+        assert "这个字段是必填项" not in str(errors)
         soon = timezone.localtime(talk_time(1))
         response = c.post(
             url("transition", case.pk, "notify"),
@@ -386,9 +391,13 @@ class TestForms:
         assert "不符合第六条" in error and "第八条第（一）项" in error and "R6.5" in error
         case.refresh_from_db()
         assert case.state == CaseState.NOTIFIED
-        assert c.post(url("transition", case.pk, "hold"), data).status_code == 302
+        # Left empty, the time is the notified one.
+        assert (
+            c.post(url("transition", case.pk, "hold"), {**data, "held_at": ""}).status_code == 302
+        )
         case.refresh_from_db()
         assert case.state == CaseState.HELD and case.records.count() == 2
+        assert {r.held_at for r in case.records.all()} == {case.scheduled_at}
 
     def test_the_workday_check_counts_official_days(self, client, cast, users):
         c = as_user(client, users["office"])
@@ -539,6 +548,48 @@ def test_the_postponement_decision_shows_the_written_application(client, cast, u
     assert "书面申请（" not in text(
         as_user(client, lead).get(url("transition", case.pk, "escalate"))
     )
+
+
+def test_a_written_application_keeps_its_scan_and_a_wrong_file_saves_nothing(
+    client, cast, users, settings, tmp_path
+):
+    """第八条（一）: the application as received, its scan kept with its SHA-256, served from
+    the case page while it matches, refused once it does not; a file of the wrong kind is
+    refused next to its field and neither the application nor a file is kept."""
+    import hashlib
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from lianzheng.services.documents import stored_file_problems
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    case = advance(cast, new_case(cast), CaseState.NOTIFIED)
+    c = as_user(client, users["office"])
+    form = {
+        "request_form": "written",
+        "application": "出差在外，申请推后补谈。",
+        "applied_on": timezone.localdate().isoformat(),
+        "received_on": timezone.localdate().isoformat(),
+    }
+    request = url("transition", case.pk, "request_postponement")
+    wrong = c.post(request, {**form, "scan": SimpleUploadedFile("申请.exe", b"MZ")})
+    assert wrong.status_code == 200
+    assert "申请书扫描件须为 PDF、图片、Word、Excel 或 OFD 文件" in text(wrong)
+    assert not case.postponements.exists() and not list(tmp_path.rglob("*.*"))
+
+    data = b"%PDF-1.4 application"
+    scan = SimpleUploadedFile("延期申请书.pdf", data, content_type="application/pdf")
+    assert c.post(request, {**form, "scan": scan}).status_code == 302
+    row = case.postponements.get()
+    assert (row.scan_name, row.scan_sha256) == ("延期申请书.pdf", hashlib.sha256(data).hexdigest())
+    assert "扫描件: 延期申请书.pdf" in text(c.get(url("inspect", case.pk)))
+    download = as_user(client, users["auditor"]).get(url("postponement_scan", case.pk, row.pk))
+    assert download.status_code == 200 and download.content == data
+
+    (tmp_path / row.scan.name).write_bytes(b"%PDF-1.4 altered")
+    assert c.get(url("postponement_scan", case.pk, row.pk)).status_code == 409
+    _checked, problems = stored_file_problems()
+    assert [(p.name, p.problem) for p in problems] == [(row.scan.name, "altered")]
 
 
 def test_removing_a_subject_says_whom_before_the_button(client, cast, users):

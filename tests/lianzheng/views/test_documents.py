@@ -4,6 +4,7 @@ auditor only reads, versions accumulate, and a file changed on disk is refused."
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -69,7 +70,38 @@ def test_the_office_generates_a_notice_and_downloads_it_as_recorded(client, cast
     assert download["X-Content-SHA256"] == document.sha256
 
 
-def test_regenerating_makes_a_new_version_and_keeps_the_old_file(client, cast, held, media):
+def test_a_double_click_makes_one_version(client, cast, held):
+    """The same request twice in a moment (a double click, a reload that posts again) returns
+    the version just made; another user's request, or a changed case, makes a new one."""
+    client.force_login(cast.clerk.user)
+    generate(client, held, DocumentKind.RECORD, cast.staff)
+    again = client.get(generate(client, held, DocumentKind.RECORD, cast.staff).url)
+    assert GeneratedDocument.objects.filter(kind=DocumentKind.RECORD).count() == 1
+    assert "刚刚已生成，未重复生成" in text(again)
+    client.force_login(cast.office_head.user)
+    generate(client, held, DocumentKind.RECORD, cast.staff)
+    assert GeneratedDocument.objects.filter(kind=DocumentKind.RECORD).count() == 2
+
+
+def test_every_subjects_notice_of_a_collective_talk_at_once(client, cast, media, phone_set):
+    case = advance(cast, new_case(cast, subjects=[cast.staff, cast.staff2]), CaseState.NOTIFIED)
+    client.force_login(cast.clerk.user)
+    page = client.get(url("inspect", case.pk)).content.decode()
+    assert url("document_generate_all", case.pk) in page
+    done = client.post(url("document_generate_all", case.pk), {"kind": DocumentKind.NOTICE})
+    notices = GeneratedDocument.objects.filter(case=case, kind=DocumentKind.NOTICE)
+    assert sorted(notices.values_list("person__name", flat=True)) == sorted(
+        [cast.staff.name, cast.staff2.name]
+    )
+    assert "已生成 2 份文书" in text(client.get(done.url))
+    client.post(url("document_generate_all", case.pk), {"kind": DocumentKind.NOTICE})
+    assert notices.count() == 2  # the second click made nothing
+
+
+def test_regenerating_makes_a_new_version_and_keeps_the_old_file(
+    client, cast, held, media, monkeypatch
+):
+    monkeypatch.setattr("lianzheng.services.documents.REPEAT_WINDOW", timedelta(0))
     client.force_login(cast.clerk.user)
     generate(client, held, DocumentKind.RECORD, cast.staff)
     generate(client, held, DocumentKind.RECORD, cast.staff)

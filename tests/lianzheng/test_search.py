@@ -1,0 +1,235 @@
+"""Search that finds Chinese: the public /search/, the editors' page search, the case listing's
+search (who may find what), the sidebar's search box, the index kept current, and the query set's
+recall and precision."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+from search_queryset import Score, load_queries
+from wagtail.models import Page
+
+from lianzheng.models import RectificationItem, TalkCase, TalkRecord
+from lianzheng.selectors.cases import case_search
+from lianzheng.selectors.search import regulation_search
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_site")]
+
+LIST = reverse("wagtailsnippets_lianzheng_talkcase:list")
+
+
+def _hits(response) -> list[tuple[str, str]]:
+    html = response.content.decode()
+    return re.findall(r'<p class="search-hit-label"><a href="[^"]*#([^"]+)">([^<]+)</a>', html)
+
+
+def _listed_numbers(response) -> list[str]:
+    """The case numbers in the listing, each once, in order (a row shows its number twice)."""
+    numbers = re.findall(r"阿州住建廉约〔\d{4}〕\d+号", response.content.decode())
+    return list(dict.fromkeys(numbers))
+
+
+# -- the public search ---
+
+
+def test_public_search_finds_the_clause_and_marks_the_sentence(client):
+    response = client.get("/search/", {"query": "书面通知"})
+    assert response.status_code == 200
+    assert _hits(response) == [("article-6-3", "第六条（三）")]
+    assert "提前3个工作日<mark>书面通知</mark>约谈对象" in response.content.decode()
+
+
+def test_public_search_finds_admonition_in_article_4_5_and_article_5(client):
+    labels = [label for _anchor, label in _hits(client.get("/search/", {"query": "诫勉"}))]
+    assert labels[:2] == ["第四条（五）", "第五条"]
+
+
+def test_public_search_with_nothing_searchable_says_so_and_lists_nothing(client):
+    response = client.get("/search/", {"query": "，。"})
+    assert response.status_code == 200
+    assert _hits(response) == []
+    assert 'class="search-empty"' in response.content.decode()
+
+
+def test_public_search_for_an_absent_word_says_nothing_contains_it(client):
+    response = client.get("/search/", {"query": "房地产开发"})
+    assert _hits(response) == []
+    assert "房地产开发" in response.content.decode()
+
+
+def test_public_search_does_not_show_an_unpublished_regulation(client, regulation_page):
+    regulation_page.unpublish()
+    assert _hits(client.get("/search/", {"query": "书面通知"})) == []
+
+
+# -- the editors' page search ---
+
+
+@pytest.mark.parametrize("query", ["约谈", "书面通知", "诫勉约谈", "纪检专干"])
+def test_editors_page_search_finds_the_regulation_by_a_word_of_its_text(
+    client, login_as, regulation_page, query
+):
+    login_as("editor")
+    response = client.get(reverse("wagtailadmin_pages:search_results"), {"q": query})
+    assert response.status_code == 200
+    assert regulation_page.title in response.content.decode()
+
+
+def test_editors_page_search_finds_nothing_for_a_word_not_in_any_page(client, login_as):
+    login_as("editor")
+    response = client.get(reverse("wagtailadmin_pages:search_results"), {"q": "房地产开发"})
+    assert "阿坝州住房和城乡建设局廉政约谈制度" not in response.content.decode()
+
+
+def test_page_search_through_wagtail_api_finds_by_words_not_only_the_full_title(regulation_page):
+    assert regulation_page.page_ptr in Page.objects.search("书面通知")
+    assert list(Page.objects.search("房地产开发")) == []
+
+
+# -- the case listing's search ---
+
+
+def test_office_finds_cases_by_a_unit(client, login_as):
+    login_as("office")
+    response = client.get(LIST, {"q": "住房保障科"})
+    assert response.status_code == 200
+    found = TalkCase.objects.filter(subjects__person__unit__name="住房保障科").exclude(number=None)
+    assert sorted(_listed_numbers(response)) == sorted(c.number for c in found)
+
+
+def test_office_finds_a_case_by_a_rectification_item_and_a_record(client, login_as):
+    login_as("office")
+    item = RectificationItem.objects.get(description__contains="积压事项")
+    assert _listed_numbers(client.get(LIST, {"q": "积压事项"})) == [item.case.number]
+    record_cases = set(TalkRecord.objects.values_list("case__number", flat=True))
+    assert set(_listed_numbers(client.get(LIST, {"q": "诚恳接受"}))) == record_cases
+
+
+def test_case_number_search_is_kept(client, login_as):
+    login_as("office")
+    case = TalkCase.objects.exclude(number=None).order_by("sequence").first()
+    part = case.number[case.number.index("〔") :]
+    assert _listed_numbers(client.get(LIST, {"q": part})) == [case.number]
+
+
+def test_confidential_report_finds_nothing_for_the_office(client, login_as):
+    login_as("office")
+    response = client.get(LIST, {"q": "索要好处"})
+    assert response.status_code == 200
+    assert _listed_numbers(response) == []
+
+
+def test_confidential_report_finds_its_case_for_the_discipline_officer(client, login_as):
+    login_as("discipline")
+    case = TalkCase.objects.get(confidential__material__contains="索要好处")
+    assert _listed_numbers(client.get(LIST, {"q": "索要好处"})) == [case.number]
+
+
+def test_confidential_report_finds_nothing_for_the_superuser(client, login_as):
+    login_as("admin")
+    assert _listed_numbers(client.get(LIST, {"q": "索要好处"})) == []
+
+
+def test_an_editor_cannot_search_cases(client, login_as):
+    login_as("editor")
+    assert client.get(LIST, {"q": "冯涛"}).status_code == 403
+
+
+def test_one_character_and_mixed_queries_answer_sensibly(client, login_as):
+    login_as("office")
+    for query in ("秦", "2026年", "a", "，", "13号"):
+        assert client.get(LIST, {"q": query}).status_code == 200, query
+    assert len(_listed_numbers(client.get(LIST, {"q": "秦"}))) == 1
+
+
+# -- the index kept current ---
+
+
+def test_a_new_rectification_item_makes_its_case_findable(client, login_as):
+    case = (
+        TalkCase.objects.filter(rectification_items__isnull=False, subjects__person__name="秦岭")
+        .distinct()
+        .get()
+    )
+    assert case_search(TalkCase.objects.all(), "防汛物资台账").count() == 0
+    RectificationItem.objects.create(
+        case=case,
+        description="清点防汛物资台账",
+        deadline=case.rectification_items.first().deadline,
+        responsible="秦岭",
+    )
+    assert list(case_search(TalkCase.objects.all(), "防汛物资台账")) == [case]
+
+
+def test_renaming_a_person_reindexes_their_cases():
+    case = TalkCase.objects.filter(subjects__person__name="杨帆").get()
+    person = case.subjects.get().person
+    person.name = "杨远帆"
+    person._change_reason = "test"
+    person.save()
+    assert list(case_search(TalkCase.objects.all(), "杨远帆")) == [case]
+
+
+# -- the sidebar's search box ---
+
+
+def _sidebar_search_url(response) -> str:
+    match = re.search(
+        r'"wagtail.sidebar.SearchModule", "_args": \["([^"]+)"', response.content.decode()
+    )
+    return match.group(1) if match else ""
+
+
+@pytest.mark.parametrize("username", ["office", "principal", "leader"])
+def test_sidebar_search_leads_case_workers_to_case_search(client, login_as, username):
+    login_as(username)
+    assert _sidebar_search_url(client.get(reverse("wagtailadmin_home"))) == LIST
+
+
+def test_sidebar_search_keeps_page_search_for_editors(client, login_as):
+    login_as("editor")
+    url = _sidebar_search_url(client.get(reverse("wagtailadmin_home")))
+    assert url == reverse("wagtailadmin_pages:search")
+
+
+# -- the query set ---
+
+
+def test_query_set_recall_and_precision_meet_their_thresholds():
+    queries = load_queries()
+    assert len(queries["regulation"]) + len(queries["cases"]) >= 40
+    regulation, cases = Score(), Score()
+    for entry in queries["regulation"]:
+        found = [hit.label or hit.page.title for hit in regulation_search(entry["query"])]
+        regulation.add(entry["query"], entry["expected"], found)
+    for entry in queries["cases"]:
+        found = [c.subject_names() for c in case_search(TalkCase.objects.all(), entry["query"])]
+        cases.add(entry["query"], entry["expected"], found)
+    thresholds = queries["thresholds"]
+    for score in (regulation, cases):
+        assert score.recall >= thresholds["recall"], score.misses
+        assert score.precision >= thresholds["precision"], score.misses
+
+
+# -- Elasticsearch/OpenSearch with a Chinese analyzer (configuration only, no server) ---
+
+
+def test_elasticsearch_backend_builds_with_the_smartcn_analyzer(settings):
+    from wagtail.search.backends import get_search_backend
+
+    from lianzheng.models import RegulationPage
+    from lianzheng.search.fields import CJKSearchField
+    from lianzheng_site.settings.search_elasticsearch import elasticsearch_backend
+
+    backend = get_search_backend("default", **elasticsearch_backend("http://localhost:9200"))
+    analysis = backend.settings["settings"]["analysis"]["analyzer"]
+    assert analysis["default"] == {"type": "smartcn"}
+    mapping = backend.mapping_class(RegulationPage).get_mapping()
+    field = [f for f in RegulationPage.search_fields if isinstance(f, CJKSearchField)][-1]
+    column = backend.mapping_class(RegulationPage).get_field_column_name(field)
+    assert mapping["properties"][column]["type"] == "text"
+    settings.LIANZHENG_SEARCH_BIGRAMS = False
+    page = RegulationPage.objects.get()
+    assert "书面通知约谈对象" in field.get_value(page)
