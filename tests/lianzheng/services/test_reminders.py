@@ -184,10 +184,9 @@ class TestEmails:
         sweep()
         (message,) = mail.outbox
         assert message.to == ["principal@example.gov.cn"]
-        assert message.subject == (
-            f"【廉政约谈提醒】案件待您审批 / Case awaiting your consent — {case.number}"
-        )
-        assert "第六条（一）" in message.body and "Article 6(1)" in message.body
+        # In the recipient's language alone (#17): his account's, Chinese by default.
+        assert message.subject == f"【廉政约谈提醒】案件待您审批 — {case.number}"
+        assert "第六条（一）" in message.body and "Article" not in message.body
         assert f"http://testserver/admin/snippets/lianzheng/talkcase/inspect/{case.pk}/" in (
             message.body
         )
@@ -245,7 +244,7 @@ class TestEmails:
             "clerk@example.gov.cn",
             "office_head@example.gov.cn",
         ]
-        assert "第六条（三）" in notice_mail[0].body and "Article 6(3)" in notice_mail[0].body
+        assert "第六条（三）" in notice_mail[0].body and "Article" not in notice_mail[0].body
 
     def test_overdue_goes_to_the_office_and_the_responsible_subject(self, mailed):
         from lianzheng.models import RectificationItem

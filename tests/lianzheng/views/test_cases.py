@@ -102,7 +102,7 @@ class TestListing:
             "测试一科",
             "已通知",
             "赵副局长",
-            talk.strftime("%Y-%m-%d %H:%M"),
+            zh_moment(talk),  # 2026年12月11日 10:00 (#17)
         ):
             assert value in body
 
@@ -527,8 +527,8 @@ def test_only_the_filters_in_use_are_shown_as_active(client, cast, users):
             for pill in re.findall(r'<button class="w-pill__content".*?</button>', html, re.S)
         ]
 
-    assert pills("?state=notified") == ["状态: 已通知"]
-    assert pills("?state=notified&mine=on") == ["状态: 已通知", "我的案件: 是"]
+    assert pills("?state=notified") == ["状态： 已通知"]
+    assert pills("?state=notified&mine=on") == ["状态： 已通知", "我的案件： 是"]
 
 
 def test_the_postponement_decision_shows_the_written_application(client, cast, users):
