@@ -44,8 +44,9 @@ setup: fonts
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py lianzheng_setup --demo
 
+# The server, the task worker and a reminder sweep every minute; Ctrl-C stops all three.
 run: setup
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) site/run.py $(HOST):$(PORT)
 
 # Everything: the pure tier, the database tier and the browser tests, on every CPU (each
 # worker its own test database; the tests of a bench group stay together).

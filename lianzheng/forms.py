@@ -236,3 +236,4 @@ class ItemForm(RefusalFormMixin, forms.Form):
     def __init__(self, *args, case=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["subject_person_id"] = subject_field(subject_choices(case))
+        self.fields["responsible"] = responsible_field(case)

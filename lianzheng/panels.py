@@ -8,13 +8,14 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.components import Component
 
-from lianzheng.choices import Role
+from lianzheng.choices import ReminderKind, Role
+from lianzheng.models import TalkCase
 from lianzheng.permissions import LEADERS, OFFICE, user_can_view_cases, user_roles
 from lianzheng.rules.table import NOTICE
 from lianzheng.selectors.audit import chain_status
-from lianzheng.selectors.calendar import load_calendar
+from lianzheng.selectors.calendar import load_calendar, next_year_missing
 from lianzheng.selectors.facts import actor_facts
-from lianzheng.selectors.reminders import reminders_for_user
+from lianzheng.selectors.reminders import due_for_user, reminders_for_user
 from lianzheng.selectors.worklists import (
     awaiting_consent,
     notices_due,
@@ -24,6 +25,7 @@ from lianzheng.selectors.worklists import (
     upcoming_talks_for,
     year_figures,
 )
+from lianzheng.services.calendar import user_can_enter_calendar
 from lianzheng.views.audit import user_can_read_audit
 
 
@@ -173,6 +175,18 @@ class MyRemindersPanel(CasePanel):
         user = self.request.user
         reminders = reminders_for_user(user)
         may_open = user_can_view_cases(user)
+        due = due_for_user(user) if may_open else []
+        cases = TalkCase.objects.in_bulk([e.case_id for e in due])
+        due_rows = [
+            {
+                "event": e,
+                "kind": ReminderKind(e.kind).label,
+                "case": cases[e.case_id],
+                "url": reverse("wagtailsnippets_lianzheng_talkcase:inspect", args=[e.case_id]),
+            }
+            for e in due
+            if e.case_id in cases
+        ]
         rows = [
             {
                 "reminder": r,
@@ -185,7 +199,8 @@ class MyRemindersPanel(CasePanel):
         return {
             "heading": self.heading,
             "rows": rows,
-            "total": reminders.count(),
+            "due_rows": due_rows,
+            "total": reminders.count() + len(due_rows),
             "empty": self.empty,
             "panel": self,
         }
@@ -220,10 +235,36 @@ class ChainStatusPanel(Component):
         }
 
 
+class CalendarMissingPanel(Component):
+    """From 1 November, while next year's holiday arrangement is not entered: every deadline
+    counted into that year treats its holidays as working days. Editors get the way to enter
+    it; the office sees why the dates may move."""
+
+    template_name = "lianzheng/admin/panels/calendar_missing.html"
+    order = 1
+    name = "lianzheng_calendar_missing"
+
+    def __init__(self, request, year: int):
+        self.request, self.year = request, year
+
+    def get_context_data(self, parent_context):
+        may_enter = user_can_enter_calendar(self.request.user)
+        return {
+            "year": self.year,
+            "import_url": reverse("wagtailsnippets_lianzheng_calendaryear:import")
+            if may_enter
+            else "",
+        }
+
+
 def add_panels(request, panels) -> None:
     """construct_homepage_panels: each role gets the worklists of its part in the regulation."""
     user = request.user
 
+    if user_can_enter_calendar(user) or user_roles(user) & OFFICE or user.is_superuser:
+        missing = next_year_missing()
+        if missing:
+            panels.append(CalendarMissingPanel(request, missing))
     if user_can_view_cases(user) or reminders_for_user(user).exists():
         panels.append(MyRemindersPanel(request))
     if not user_can_view_cases(user):

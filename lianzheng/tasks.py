@@ -1,10 +1,14 @@
 """Background jobs (django-tasks, as Wagtail uses them): the reminder sweep and one send per
 event and recipient.
 
-Tests and development run them at once (ImmediateBackend); production queues them in the
-database and ``manage.py db_worker`` runs them (see README). The sweep is started by cron or a
-systemd timer through ``manage.py lianzheng_reminders``; it may run as often as one likes, since
-the reminder log keeps every event from being sent twice.
+Tests run them at once (ImmediateBackend); development and production queue them in the
+database and ``manage.py db_worker`` runs them (``make run`` starts one, see README). A step
+taken (lianzheng.services.workflow.case_transition) enqueues ``remind_case_task`` for its case
+when it commits, so what the step makes due — the principal's consent after a submission — is
+sent at once. The sweep, started by cron or a systemd timer through ``manage.py
+lianzheng_reminders``, is for what only time makes due (a notice's last day, a talk tomorrow, a
+rectification deadline); it may run as often as one likes, since the reminder log keeps every
+event from being sent twice, whichever found it first.
 """
 
 from __future__ import annotations
@@ -15,9 +19,12 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django_tasks import task
 
+from lianzheng.models import TalkCase
+from lianzheng.selectors.calendar import load_calendar
 from lianzheng.selectors.reminders import (
     MAX_ATTEMPTS,
     ReminderEvent,
+    case_events,
     due_events,
     event_still_due,
     failed_attempts,
@@ -43,10 +50,16 @@ class SweepReport:
         }
 
 
-def sweep(*, now=None, dry_run: bool = False) -> SweepReport:
-    """Find the due events and enqueue one send per (event, recipient) not yet reminded."""
+def sweep(*, now=None, dry_run: bool = False, case_id: int | None = None) -> SweepReport:
+    """Find the due events (of every case, or of ``case_id`` alone) and enqueue one send per
+    (event, recipient) not yet reminded."""
     now = now or timezone.now()
-    report = SweepReport(events=due_events(now=now))
+    if case_id is None:
+        events = due_events(now=now)
+    else:
+        case = TalkCase.objects.filter(pk=case_id).first()
+        events = case_events(case, calendar=load_calendar(), now=now) if case else []
+    report = SweepReport(events=events)
     done = sent_pairs(report.events)
     for event in report.events:
         for user in recipients(event):
@@ -66,6 +79,12 @@ def sweep(*, now=None, dry_run: bool = False) -> SweepReport:
 def sweep_reminders_task() -> dict:
     """The sweep as a task, for schedulers that enqueue rather than run commands."""
     return sweep().as_dict()
+
+
+@task()
+def remind_case_task(*, case_id: int) -> dict:
+    """The sweep of one case, enqueued when a step on it commits."""
+    return sweep(case_id=case_id).as_dict()
 
 
 @task()

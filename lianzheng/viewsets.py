@@ -48,10 +48,15 @@ from lianzheng.permissions import (
 from lianzheng.selectors.calendar import load_calendar
 from lianzheng.selectors.cases import cases_of_user_q, in_county, in_unit, next_deadline, overdue_q
 from lianzheng.views import calendar as calendar_views
+from lianzheng.views import calendar_import
 from lianzheng.views import cases as case_views
 from lianzheng.views import documents as document_views
 from lianzheng.views import snippets as snippet_views
-from lianzheng.views.choosers import PersonChooserViewSet, ReadCheckedChooserViewSet
+from lianzheng.views.choosers import (
+    PersonChooserViewSet,
+    ReadCheckedChooserViewSet,
+    UnitChooserViewSet,
+)
 from lianzheng.views.filters import TickFilter
 from lianzheng.views.workflow import WorkflowDiagramView
 
@@ -398,6 +403,7 @@ class AppointmentViewSet(ReferenceViewSet):
 class UnitViewSet(ReferenceViewSet):
     model = Unit
     icon = "group"
+    chooser_viewset_class = UnitChooserViewSet
     menu_label = _("Units")
     list_display = ["name", "kind", "county", "active"]
     list_filter = ["kind", "county", "active"]
@@ -442,6 +448,22 @@ class CalendarYearViewSet(ReferenceViewSet):
     icon = "calendar-check"
     menu_label = _("Calendar years entered")
     list_display = ["year", "source"]
+    index_view_class = calendar_import.CalendarYearIndexView
+
+    def get_urlpatterns(self):
+        # The year from the State Council's notice, read and confirmed (issue 18).
+        return [
+            *super().get_urlpatterns(),
+            path(
+                "import/",
+                case_views.as_403(
+                    calendar_import.CalendarImportView.as_view(),
+                    catch=PermissionDenied,
+                    back_url="/admin/",
+                ),
+                name="import",
+            ),
+        ]
 
 
 class LianzhengViewSetGroup(SnippetViewSetGroup):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.functional import lazy
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from wagtail.snippets.widgets import AdminSnippetChooser
 
@@ -34,3 +36,20 @@ class SnippetChooser(AdminSnippetChooser):
             return super().get_instance(value)
         except (ValueError, TypeError, ValidationError, OverflowError):
             return None
+
+
+class SuggestingInput(forms.TextInput):
+    """A text box that offers ``options`` as the user types (an HTML datalist) and still
+    takes any text: the 责任人 of a rectification item is usually one of the case's subjects or
+    his unit, but may be another person the office names."""
+
+    def __init__(self, options=(), attrs=None):
+        super().__init__(attrs)
+        self.options = list(options)
+
+    def render(self, name, value, attrs=None, renderer=None):
+        list_id = f"{(attrs or {}).get('id') or name}-options"
+        attrs = {**(attrs or {}), "list": list_id, "autocomplete": "off"}
+        box = super().render(name, value, attrs, renderer)
+        options = format_html_join("", '<option value="{}">', ((o,) for o in self.options))
+        return format_html('{}<datalist id="{}">{}</datalist>', box, list_id, options)

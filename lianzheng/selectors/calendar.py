@@ -97,3 +97,18 @@ def calendar_marks(
             marks.append((day, status.working, status.note))
         day += timedelta(days=1)
     return marks
+
+
+# The State Council publishes next year's arrangement in late October or in November.
+WARN_FROM = (11, 1)
+
+
+def next_year_missing(today=None) -> int | None:
+    """Next year, from 1 November, while neither the calendar package nor the editors cover it
+    (its working days would be counted Monday to Friday); otherwise None."""
+    today = today or timezone.localdate()
+    if (today.month, today.day) < WARN_FROM:
+        return None
+    year = today.year + 1
+    missing = load_calendar().missing_years(today.replace(year=year, month=1, day=1))
+    return year if year in missing else None

@@ -228,9 +228,12 @@ def _current_notices(case: TalkCase) -> list[Notice]:
     return list(case.notices.filter(superseded=False).order_by("pk"))
 
 
-def candidate_cases(*, calendar: WorkdayCalendar, now: datetime):
+def candidate_cases(*, calendar: WorkdayCalendar, now: datetime, all_kinds: bool = True):
     """The cases that can have a due event at ``now``: a narrow query per kind, so the sweep
-    reads a handful of cases, not the register."""
+    reads a handful of cases, not the register. Without ``all_kinds``, only the talks' events
+    (a notice's last day, a talk tomorrow), which a window of days bounds: not the cases
+    awaiting consent nor the open rectification items, whose events stay due until they are
+    over and so can number thousands."""
     today = timezone.localdate(now)
 
     def midnight(day: date) -> datetime:
@@ -244,34 +247,33 @@ def candidate_cases(*, calendar: WorkdayCalendar, now: datetime):
     open_items = RectificationItem.objects.filter(
         case=OuterRef("pk"), deadline__lte=item_horizon
     ).exclude(status=RectificationStatus.VERIFIED)
-    return (
-        TalkCase.objects.filter(
-            Q(state=CaseState.SUBMITTED)
-            | Q(
-                state=CaseState.APPROVED,
-                scheduled_at__gt=now,
-                scheduled_at__lt=notice_horizon,
-            )
-            | Q(
-                state__in=[CaseState.NOTIFIED, CaseState.POSTPONEMENT_REQUESTED],
-                notices__superseded=False,
-                notices__scheduled_at__gt=midnight(today),
-                notices__scheduled_at__lt=talk_horizon,
-            )
-            | Q(Q(state=CaseState.RECTIFYING) & Q(Exists(open_items)))
-        )
-        .distinct()
-        .order_by("pk")
+    talks = Q(
+        state=CaseState.APPROVED,
+        scheduled_at__gt=now,
+        scheduled_at__lt=notice_horizon,
+    ) | Q(
+        state__in=[CaseState.NOTIFIED, CaseState.POSTPONEMENT_REQUESTED],
+        notices__superseded=False,
+        notices__scheduled_at__gt=midnight(today),
+        notices__scheduled_at__lt=talk_horizon,
     )
+    if all_kinds:
+        talks |= Q(state=CaseState.SUBMITTED) | Q(
+            Q(state=CaseState.RECTIFYING) & Q(Exists(open_items))
+        )
+    return TalkCase.objects.filter(talks).distinct().order_by("pk")
 
 
 def due_events(
-    *, now: datetime | None = None, calendar: WorkdayCalendar | None = None
+    *,
+    now: datetime | None = None,
+    calendar: WorkdayCalendar | None = None,
+    all_kinds: bool = True,
 ) -> list[ReminderEvent]:
     now = now or timezone.now()
     calendar = calendar or load_calendar()
     events = []
-    for case in candidate_cases(calendar=calendar, now=now):
+    for case in candidate_cases(calendar=calendar, now=now, all_kinds=all_kinds):
         events += case_events(case, calendar=calendar, now=now)
     return events
 
@@ -387,6 +389,30 @@ def reminders_for_user(user, *, days: int = 30):
         .select_related("case")
         .order_by("-sent_at", "-pk")
     )
+
+
+def due_for_user(user, *, now: datetime | None = None) -> list[ReminderEvent]:
+    """The events due now whose reminder to ``user`` has not gone out yet.
+
+    Computed on read from ``due_events``, the sweep's own question, so that the dashboard shows
+    a notice due today from the first minute of the day, before any sweep or worker has run,
+    and there is no second list of due things to keep in step: once the reminder is sent it
+    appears among ``reminders_for_user`` and no longer here.
+
+    The talks' events only: a submission's reminder is sent when its step commits
+    (lianzheng.services.workflow), and the cases awaiting consent and the rectification items
+    due or overdue have panels of their own; reading them all here would make the dashboard
+    grow with the backlog (issue 14)."""
+    if user is None or not getattr(user, "pk", None):
+        return []
+    events = due_events(now=now, all_kinds=False)
+    done = sent_pairs(events)
+    return [
+        event
+        for event in events
+        if (event.case_id, event.kind, event.key, user.pk) not in done
+        and any(r.pk == user.pk for r in recipients(event))
+    ]
 
 
 # -- the talk as a calendar entry --------------------------------------------------------------

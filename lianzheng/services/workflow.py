@@ -29,6 +29,7 @@ from lianzheng.refusals import NOT_PERMITTED, Refusal, TransitionRefused, input_
 from lianzheng.rules.facts import CaseFacts
 from lianzheng.selectors.facts import case_facts
 from lianzheng.services.files import attach_upload, files_kept_with_rows
+from lianzheng.tasks import remind_case_task
 from lianzheng.workflow.step import Step, TransitionContext
 from lianzheng.workflow.steps import STEPS, step_named
 
@@ -110,6 +111,12 @@ def _take(*, case, transition, user, reason, attach, data) -> TalkCase:
         data=context.log_data(locked),
         timestamp=clock.now(),
     )
+    # The step's reminders (the principal's consent awaited after a submission, …) go out as
+    # soon as the step is committed, not at the next sweep: the task asks the same question the
+    # sweep asks (lianzheng.selectors.reminders.case_events) of this case alone, and the
+    # reminder log sends each event once whichever of them comes first. A queue that fails is
+    # logged and left to the sweep; it never undoes the committed step.
+    transaction.on_commit(partial(remind_case_task.enqueue, case_id=locked.pk), robust=True)
     return locked
 
 

@@ -19,23 +19,48 @@ from lianzheng.views.cases import forbidden_response
 from lianzheng.widgets import SnippetChooser
 
 
-class PersonFilterForm(BaseFilterForm):
-    q = forms.CharField(
-        label=_("Search term"),
-        required=False,
-        max_length=50,
-        widget=forms.TextInput(attrs={"placeholder": _("Name, post or unit")}),
-    )
+class DatabaseSearchForm(BaseFilterForm):
+    """The chooser's search box, looked up in the database by part of any of ``fields``."""
+
+    fields_searched: tuple[str, ...] = ()
+    placeholder = _("Search term")
+    q = forms.CharField(label=_("Search term"), required=False, max_length=50)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs["placeholder"] = self.placeholder
 
     def filter(self, objects):
         query = (self.cleaned_data.get("q") or "").strip()
         if query:
             self.is_searching = True
             self.search_query = query
-            objects = objects.filter(
-                Q(name__icontains=query) | Q(post__icontains=query) | Q(unit__name__icontains=query)
-            )
+            match = Q()
+            for field in self.fields_searched:
+                match |= Q(**{f"{field}__icontains": query})
+            objects = objects.filter(match)
+        return self.narrow(objects)
+
+    def narrow(self, objects):
+        return objects
+
+
+class PersonFilterForm(DatabaseSearchForm):
+    fields_searched = ("name", "post", "unit__name")
+    placeholder = _("Name, post or unit")
+
+    def narrow(self, objects):
         return objects.filter(active=True).select_related("unit")
+
+
+class UnitFilterForm(DatabaseSearchForm):
+    """49 units over five pages had no search: by name or code, the active ones."""
+
+    fields_searched = ("name", "code")
+    placeholder = _("Unit name or code")
+
+    def narrow(self, objects):
+        return objects.filter(active=True)
 
 
 class PersonChooseView(ChooseView):
@@ -44,6 +69,14 @@ class PersonChooseView(ChooseView):
 
 class PersonChooseResultsView(ChooseResultsView):
     filter_form_class = PersonFilterForm
+
+
+class UnitChooseView(ChooseView):
+    filter_form_class = UnitFilterForm
+
+
+class UnitChooseResultsView(ChooseResultsView):
+    filter_form_class = UnitFilterForm
 
 
 def _requires_view(view_func, model):
@@ -82,3 +115,8 @@ class ReadCheckedChooserViewSet(SnippetChooserViewSet):
 class PersonChooserViewSet(ReadCheckedChooserViewSet):
     choose_view_class = PersonChooseView
     choose_results_view_class = PersonChooseResultsView
+
+
+class UnitChooserViewSet(ReadCheckedChooserViewSet):
+    choose_view_class = UnitChooseView
+    choose_results_view_class = UnitChooseResultsView

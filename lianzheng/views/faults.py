@@ -16,10 +16,15 @@ the form, and a file stored for a row that was not committed is removed
 from __future__ import annotations
 
 import logging
+import sys
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from django.core.signals import got_request_exception
 from django.db import DatabaseError, IntegrityError, InternalError, OperationalError, transaction
+from django.shortcuts import render
+from django.utils.translation import get_language
 
 from lianzheng.services.errors import OperationFailed, database_failed
 
@@ -69,3 +74,75 @@ class ServiceOwnsTheWrite:
     @classmethod
     def as_view(cls, **initkwargs):
         return transaction.non_atomic_requests(super().as_view(**initkwargs))
+
+
+class DatabaseFaultPageMiddleware:
+    """Any page whose request met an expected database fault — the sign-in, the Wagtail page
+    editor and its editing-session ping included, where no form of ours catches it — shows the
+    fault page with a reference, never Django's debug page or the bare 500 page.
+
+    Django turns an exception into a response inside each middleware layer, so an outer
+    middleware never sees the exception itself, only the 500 response. The request-exception
+    signal does see it (with the request) before that response is made: the receiver notes the
+    fault on the request, and this middleware, first in MIDDLEWARE, swaps the response. Nothing
+    was saved: the view's transaction (ATOMIC_REQUESTS, or the service's own) has rolled back by
+    then. The session is written after the view's transaction, so a fault there leaves the view's
+    work committed but the person not signed in; with SQLite waiting for its turn (settings) that
+    write waits rather than fails."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        got_request_exception.connect(
+            note_database_fault, weak=False, dispatch_uid="lianzheng-database-fault"
+        )
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        fault = getattr(request, FAULT_ATTRIBUTE, None)
+        if fault is None:
+            return response
+        page = fault_page(request, *fault)
+        for header in ("Content-Security-Policy", "X-Frame-Options"):
+            if header in response:
+                page[header] = response[header]
+        return page
+
+
+FAULT_ATTRIBUTE = "_lianzheng_database_fault"
+
+
+def note_database_fault(sender, request=None, **kwargs) -> None:
+    exc = sys.exc_info()[1]
+    if request is None or not isinstance(exc, DatabaseError):
+        return
+    if not is_expected_database_fault(exc):
+        return
+    reference = uuid.uuid4().hex[:8]
+    logger.error("database fault (reference %s) on %s", reference, request.path, exc_info=True)
+    setattr(request, FAULT_ATTRIBUTE, (reference, _language_of(request)))
+
+
+def _language_of(request) -> str:
+    """The admin answers a person in the language of his profile, but only while the view runs
+    (wagtail.admin.auth.require_admin_access); by now the request's own language is back."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        try:
+            profile = getattr(user, "wagtail_userprofile", None)
+            preferred = profile.get_preferred_language() if profile else ""
+        except DatabaseError:
+            preferred = ""
+        if preferred:
+            return preferred
+    return get_language() or ""
+
+
+def fault_page(request, reference: str, language: str):
+    response = render(
+        request,
+        "lianzheng/fault.html",
+        {"reference": reference, "english": language.startswith("en")},
+        status=500,
+    )
+    response["Cache-Control"] = "no-store"
+    return response

@@ -38,6 +38,7 @@ from lianzheng.fields import (
 )
 from lianzheng.models.people import Person, RoleAssignment
 from lianzheng.refusals import TransitionRefused, describe
+from lianzheng.widgets import SuggestingInput
 
 
 class StepForm(RefusalFormMixin, forms.Form):
@@ -308,12 +309,26 @@ def subject_field(subjects) -> forms.TypedChoiceField:
     )
 
 
-def responsible_field():
-    return line_field(
+def responsible_options(case) -> list[str]:
+    """What the 责任人 box suggests: each subject, and each subject's unit."""
+    if case is None:
+        return []
+    options = []
+    for subject in case.subjects.select_related("person__unit"):
+        for option in (subject.person.name, subject.person.unit.name):
+            if option not in options:
+                options.append(option)
+    return options
+
+
+def responsible_field(case=None):
+    field = line_field(
         _("responsible"),
         max_length=100,
         help_text=_("Blank: the subject himself; or his unit, with him answerable."),
     )
+    field.widget = SuggestingInput(responsible_options(case))
+    return field
 
 
 class RectificationItemsForm(StepForm):
@@ -332,7 +347,7 @@ class RectificationItemsForm(StepForm):
             )
             self.fields[f"working_days_{i}"] = working_days_field()
             self.fields[f"subject_{i}"] = subject_field(subjects)
-            self.fields[f"responsible_{i}"] = responsible_field()
+            self.fields[f"responsible_{i}"] = responsible_field(case)
             for name in ("description", "deadline", "working_days", "subject", "responsible"):
                 name_in_summary(self.fields[f"{name}_{i}"], _("item %(number)s") % {"number": i})
 

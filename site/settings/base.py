@@ -47,6 +47,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a database fault anywhere below (sign-in, page editor…) becomes our fault page.
+    "lianzheng.views.faults.DatabaseFaultPageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "lianzheng.signin.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -102,8 +104,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # 100,000 cases (bench/bench_load.py). Short queries like ours never repay it.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for a competing writer instead of failing at once with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # The embedded default holds an office (issue 18): many people at once, each request one
+    # transaction. SQLite's default "deferred" transaction reads under a shared lock and asks for
+    # the write lock only at its first write; when another request is already writing, SQLite
+    # cannot wait there without deadlocking, so it fails at once with "database is locked" and
+    # the busy timeout never applies. IMMEDIATE takes the write lock at BEGIN, where waiting is
+    # safe: requests that write queue up for up to `timeout` seconds (the busy timeout) instead
+    # of failing. WAL lets reads outside a transaction go on beside the one writer, and
+    # synchronous=NORMAL is WAL's durable-enough setting (a power cut can lose the last commit,
+    # never corrupt the file). On an in-memory database WAL is a no-op.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

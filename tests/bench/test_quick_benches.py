@@ -74,3 +74,10 @@ def test_the_import_bench(tmp_path):
     run_bench("bench_import.py", tmp_path)
     report = (tmp_path / "import.md").read_text(encoding="utf-8")
     assert "preview + import, as the office does it" in report
+
+
+@pytest.mark.sqlite
+def test_the_office_bench(tmp_path):
+    run_bench("bench_office.py", tmp_path)
+    report = (tmp_path / "office.md").read_text(encoding="utf-8")
+    assert "| sign in | 4 |" in report and "- errors: 0;" in report

@@ -135,6 +135,7 @@ POST_ONLY = "post only"  # 405 to a GET: the URL is a button
 DENIED = "denied"  # 403, our page
 LOGIN = "login"  # 302 to the sign-in page
 NOT_FOUND = "not found"  # 404
+UNAUTHORIZED = "unauthorized"  # 401: the case API asks for its token, not a sign-in
 
 CONTENT_TYPES = {
     PDF: "application/pdf",
@@ -238,6 +239,21 @@ def case_rows() -> list[Row]:
             per_case=True,
         ),
         Row(
+            c + "document_generate_all",
+            DOCUMENT_MAKERS,
+            pk,
+            answer=POST_ONLY,
+            posts=True,
+            per_case=True,
+        ),
+        Row(
+            c + "postponement_scan",
+            CASE_READERS,
+            lambda w, case: [case.pk, w.scans[case.state]] if case.state in w.scans else None,
+            answer=DOWNLOAD,
+            per_case=True,
+        ),
+        Row(
             c + "document",
             CASE_READERS,
             lambda w, case: (
@@ -329,6 +345,43 @@ def other_rows() -> list[Row]:
         Row("lianzheng_2fa_manage", ADMIN_USERS),
         Row("lianzheng_2fa_backup_codes", ADMIN_USERS, answer=POST_ONLY, posts=True),
         Row("lianzheng_2fa_remove", ADMIN_USERS, answer=POST_ONLY, posts=True),
+        # Spreadsheets in: whoever keeps one of the importable kinds (units: editors too);
+        # each template for the keepers of its kind.
+        Row("lianzheng_import:import", REFERENCE["unit"] | REFERENCE["person"], posts=True),
+        Row(
+            "lianzheng_import:template",
+            REFERENCE["person"],
+            lambda w, case: ["people"],
+            answer=XLSX,
+        ),
+        # The case API's tokens: the superuser's alone; its call log, the audit readers'.
+        Row("lianzheng_api_consumers:list", frozenset({SUPERUSER})),
+        Row("lianzheng_api_consumers:issue", frozenset({SUPERUSER}), posts=True),
+        Row(
+            "lianzheng_api_consumers:revoke",
+            frozenset({SUPERUSER}),
+            lambda w, case: [w.consumer],
+            posts=True,
+        ),
+        Row("lianzheng_api_consumers:calls", AUDIT_READERS),
+        # The case API itself answers a token, not a session: 401 to every signed-in user and
+        # visitor alike; its description is public.
+        *(
+            Row(
+                f"lianzheng_api:{name}",
+                NOBODY,
+                args,
+                otherwise=UNAUTHORIZED,
+                outside=UNAUTHORIZED,
+            )
+            for name, args in (
+                ("case-list", lambda w, case: []),
+                ("case-detail", lambda w, case: [w.reference["talkcase"]]),
+                ("case-history", lambda w, case: [w.reference["talkcase"]]),
+            )
+        ),
+        Row("lianzheng_api:root", ADMIN_USERS, answer=JSON, outside=JSON),
+        Row("lianzheng_api:openapi", ADMIN_USERS, answer=JSON, outside=JSON),
         # The subject's own file: any login with a person linked to it; not the admin's.
         Row(
             "lianzheng_my_file",
@@ -380,6 +433,10 @@ def reference_rows() -> list[Row]:
         ]
         if model in INSPECTABLE:
             rows.append(Row(v + "inspect", READ_REFERENCE, obj))
+    # Next year's calendar from the State Council's notice (issue 18): its keepers only.
+    rows.append(
+        Row("wagtailsnippets_lianzheng_calendaryear:import", REFERENCE["calendaryear"], posts=True)
+    )
     return rows
 
 
@@ -415,6 +472,8 @@ class World:
     cases: dict[str, TalkCase]
     items: dict[str, int] = field(default_factory=dict)
     evidence: dict[str, int] = field(default_factory=dict)
+    scans: dict[str, int] = field(default_factory=dict)
+    consumer: int = 0
     notices: dict[str, int] = field(default_factory=dict)
     documents: dict[str, int] = field(default_factory=dict)
     reference: dict[str, int] = field(default_factory=dict)
@@ -435,6 +494,7 @@ def build_world(cast) -> World:
         RoleAssignment,
         Unit,
     )
+    from lianzheng.services.api_consumers import api_consumer_issue
     from lianzheng.services.documents import document_generate
     from lianzheng.services.rectification import rectification_check_record
     from lianzheng.services.workflow import case_transition
@@ -473,6 +533,7 @@ def build_world(cast) -> World:
         transition="request_postponement",
         user=office,
         application="出差，申请延期。",
+        scan=SimpleUploadedFile("申请.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf"),
     )
     absent = deliver(cast, case(S.NOTIFIED))
     with clock.at(absent.scheduled_at + timedelta(hours=2)):  # the talk time has passed
@@ -504,6 +565,9 @@ def build_world(cast) -> World:
             world.items[state] = item.pk
         if state in checks:
             world.evidence[state] = checks[state].pk
+        scanned = c.postponements.exclude(scan="").first()
+        if scanned is not None:
+            world.scans[state] = scanned.pk
     # Documents are generated once and downloadable in every later state (a notice of the
     # notified case, the record of the held one, the rectification report of the closed one).
     for state, kind in (
@@ -542,6 +606,8 @@ def build_world(cast) -> World:
         "documentsettings": DocumentSettings.load().pk,
     }
 
+    root = UserFactory(username="root", is_superuser=True, is_staff=True)
+    world.consumer = api_consumer_issue(user=root, name="州纪委监委第三监督检查室")[0].pk
     subject_login = UserFactory(username="feng-subject")
     cast.staff.user = subject_login
     cast.staff._change_reason = "测试：关联登录"
@@ -560,7 +626,7 @@ def build_world(cast) -> World:
         DISCIPLINE: cast.discipline.user,
         PERSONNEL: cast.personnel.user,
         AUDITOR: cast.auditor,
-        SUPERUSER: UserFactory(username="root", is_superuser=True, is_staff=True),
+        SUPERUSER: root,
     }
     return world
 
@@ -584,6 +650,8 @@ def observed(response) -> str:
         return DENIED
     if status == 404:
         return NOT_FOUND
+    if status == 401:
+        return UNAUTHORIZED
     if status == 405:
         return POST_ONLY
     if status == 200:

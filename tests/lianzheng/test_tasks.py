@@ -56,15 +56,22 @@ DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUE
 
 
 @pytest.mark.django_db(transaction=True)
-def test_production_queues_in_the_database_and_the_worker_sends_once(cast, settings):
+def test_production_queues_in_the_database_and_the_worker_sends_once(cast, settings, monkeypatch):
     """Two sweeps before the worker runs enqueue the same reminder twice; the worker sends it
     once and records the second as a duplicate."""
+    from types import SimpleNamespace
+
     from django_tasks_db.models import DBTaskResult
 
+    from lianzheng.services import workflow
     from lianzheng.tasks import sweep
 
     with_address(cast.principal)
+    # The submission's own reminder is not queued (as when the queue failed at the step's
+    # commit): the sweeps are what finds it.
+    monkeypatch.setattr(workflow, "remind_case_task", SimpleNamespace(enqueue=lambda **kw: None))
     advance(cast, new_case(cast), CaseState.SUBMITTED)
+    monkeypatch.undo()
     settings.TASKS = DATABASE_TASKS
     mail.outbox.clear()
     sweep()
@@ -84,12 +91,19 @@ def test_production_queues_in_the_database_and_the_worker_sends_once(cast, setti
 def test_two_sweeps_racing_send_each_reminder_once(cast, monkeypatch):
     """Both sweeps see nothing sent and both try to send; the second insert waits on the
     first transaction's unique row and then fails, so the second email is never sent."""
+    from types import SimpleNamespace
+
+    from lianzheng.services import workflow
     from lianzheng.tasks import sweep
 
     for person in (cast.principal, cast.clerk, cast.office_head):
         with_address(person)
+    # The submissions' own reminders are not queued (as when the queue failed at the commit):
+    # the racing sweeps are what find them.
+    monkeypatch.setattr(workflow, "remind_case_task", SimpleNamespace(enqueue=lambda **kw: None))
     for subject in (cast.staff, cast.staff2):
         advance(cast, new_case(cast, subjects=[subject]), CaseState.SUBMITTED)
+    monkeypatch.undo()
     mail.outbox.clear()
 
     original = EmailMessage.send
@@ -135,3 +149,82 @@ def test_two_sweeps_racing_send_each_reminder_once(cast, monkeypatch):
     assert Reminder.objects.count() == 2
     # The race really happened: the losing sends reached the database and were refused there.
     assert sorted(outcomes) == ["duplicate", "duplicate", "sent", "sent"]
+
+
+# -- reminders when the step happens (issue 18, item 2) ----------------------------------------
+
+
+def zh(label) -> str:
+    from django.utils.translation import override
+
+    with override("zh-hans"):
+        return str(label)
+
+
+@pytest.mark.django_db
+def test_submitting_a_case_reminds_the_principal_at_once_and_the_sweep_not_again(
+    cast, client, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    from lianzheng.choices import ReminderKind
+    from lianzheng.services.workflow import case_transition
+
+    with_address(cast.principal)
+    case = new_case(cast)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        case_transition(case=case, transition="submit", user=cast.clerk.user)
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [cast.principal.user.email]
+    case.refresh_from_db()
+    assert "案件待您审批" in mail.outbox[0].subject and case.number in mail.outbox[0].subject
+    client.force_login(cast.principal.user)
+    page = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert "我的提醒（1）" in page
+    assert zh(ReminderKind.CONSENT_AWAITED.label) in page and case.number in page
+
+    call_command("lianzheng_reminders")
+    assert len(mail.outbox) == 1
+    assert Reminder.objects.sent().filter(case=case).count() == 1
+    assert "我的提醒（1）" in client.get(reverse("wagtailadmin_home")).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_notice_due_today_is_on_the_offices_dashboard_before_any_sweep(cast, client):
+    """Due today (the last working day R6.3 leaves) and no sweep has run: the office's
+    「我的提醒」 shows it, computed on read; the sweep then sends it and the row is the sent one."""
+    from datetime import timedelta
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from lianzheng.choices import ReminderKind
+    from lianzheng.rules.table import NOTICE
+    from lianzheng.selectors.calendar import load_calendar
+
+    case = advance(cast, new_case(cast), CaseState.APPROVED)
+    calendar = load_calendar()
+    today = timezone.localdate()
+    # The latest talk day whose notice is due by today (on a day off: due since the last
+    # working day).
+    talk_day = calendar.add_working_days(today, NOTICE.working_days + 1)
+    while NOTICE.last_day(calendar, talk_day) > today:
+        talk_day -= timedelta(days=1)
+    assert talk_day > today
+    type(case).objects.filter(pk=case.pk).update(
+        scheduled_at=timezone.make_aware(
+            timezone.datetime.combine(talk_day, timezone.datetime.min.time()).replace(hour=9)
+        )
+    )
+    assert not Reminder.objects.exists()
+    client.force_login(cast.clerk.user)
+    page = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert 'data-due="notice-due:' in page
+    assert "已到期，正在发送" in page
+    assert zh(ReminderKind.NOTICE_DUE.label) in page
+
+    call_command("lianzheng_reminders")
+    page = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert 'data-due="notice-due:' not in page
+    assert Reminder.objects.sent().filter(case=case, kind=ReminderKind.NOTICE_DUE).exists()

@@ -37,3 +37,18 @@ def test_the_database_runs_the_sites_queries_without_jit():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+@pytest.mark.sqlite
+@pytest.mark.django_db
+def test_on_sqlite_requests_wait_for_the_writer_instead_of_failing():
+    """Issue 18: BEGIN IMMEDIATE (a read-then-write transaction queues at its start, where
+    SQLite's busy timeout applies), WAL journal (reads go on beside the writer)."""
+    options = connection.settings_dict["OPTIONS"]
+    assert options["transaction_mode"] == "IMMEDIATE"
+    assert options["timeout"] == 20
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        assert cursor.fetchone()[0] == "wal"
+        cursor.execute("PRAGMA synchronous")
+        assert cursor.fetchone()[0] == 1  # NORMAL
