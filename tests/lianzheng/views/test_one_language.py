@@ -179,8 +179,9 @@ def typed_data() -> str:
     return "\n".join(values)
 
 
-# The key an authenticator app is given to type in (base32, in groups of four): data.
-TOTP_KEY = re.compile(r"\b(?:[A-Z2-7]{4} ){3,}[A-Z2-7]{4}\b")
+# The key an authenticator app is given to type in (base32, in groups of four), and the shown
+# start of an API consumer's token (lzk_…): keys the machine made, data.
+TOTP_KEY = re.compile(r"\b(?:[A-Z2-7]{4} ){3,}[A-Z2-7]{4}\b|\blzk_[A-Za-z0-9_-]+…?")
 
 
 def foreign_runs(
