@@ -414,6 +414,7 @@ def _render(id_prefix: str, language: str) -> str:
     for state in CaseState.values:
         x, y = _px(places[state])
         zh, en = state_labels(state)
+        chinese = language.lower().startswith("zh")
         classes = ["wf-box"]
         if state in ORDINARY_PATH:
             classes.append("wf-ordinary")
@@ -423,8 +424,8 @@ def _render(id_prefix: str, language: str) -> str:
             f'<g class="{" ".join(classes)}" data-state={quoteattr(state)}>'
             f'<rect x="{x - BOX_WIDTH / 2:.1f}" y="{y - BOX_HEIGHT / 2:.1f}" width="{BOX_WIDTH}" '
             f'height="{BOX_HEIGHT}" rx="6"/>'
-            + _text(x, y - 3, zh, "wf-zh")
-            + _text(x, y + 15, en, "wf-en", lang="en")
+            # One language per reader (#17): the state's name in his language alone.
+            + (_text(x, y + 5, zh, "wf-zh") if chinese else _text(x, y + 5, en, "wf-en", lang="en"))
             + "</g>"
         )
     out.append("</svg>")

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models, transaction
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
@@ -186,10 +187,18 @@ def register_history(model) -> None:
 
 
 def user_display(user) -> str:
+    """Who acted, as people know him: his person's name, else the name of the login, and
+    only for a login with no name at all the login itself (#17: never 「(office)」)."""
     if user is None or not getattr(user, "pk", None):
         return ""
-    full = user.get_full_name() if hasattr(user, "get_full_name") else ""
-    return f"{full} ({user.get_username()})" if full else user.get_username()
+    try:
+        person = user.person
+    except (AttributeError, ObjectDoesNotExist):
+        person = None
+    if person is not None and person.name:
+        return person.name
+    full = user.get_full_name().strip() if hasattr(user, "get_full_name") else ""
+    return full or user.get_username()
 
 
 @receiver(pre_create_historical_record)

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
+
+
+def chinese() -> bool:
+    """Whether the active language (the reader's, in a request) is Chinese: one language per
+    user (#17), so a refusal is written in Chinese or in English, never both."""
+    return (get_language() or settings.LANGUAGE_CODE).lower().startswith("zh")
 
 
 @dataclass(frozen=True)
@@ -23,18 +31,22 @@ class Refusal:
     field: str = ""
 
     def __str__(self) -> str:
-        return (
-            f"不符合{self.article}：{self.message}（{self.article_en}: {self.message_en}）"
-            f"[{self.code}]"
-        )
+        return describe(self)
 
     @property
     def zh(self) -> str:
-        return f"不符合{self.article}：{self.message}"
+        return f"不符合{self.article}：{self.message}" if self.code else self.message
 
     @property
     def en(self) -> str:
+        if not self.code:
+            return self.message_en
         return f"Not in line with {self.article_en}: {self.message_en}"
+
+    @property
+    def text(self) -> str:
+        """The refusal in the reader's language, citing the article (without the rule code)."""
+        return self.zh if chinese() else self.en
 
 
 def input_problem(message: str, message_en: str, field: str = "") -> Refusal:
@@ -54,9 +66,9 @@ NOT_PERMITTED = input_problem("您没有办理此项操作的权限", "You are n
 
 
 def describe(refusal: Refusal) -> str:
-    if refusal.code:
-        return str(refusal)
-    return f"{refusal.message}（{refusal.message_en}）"
+    """The refusal in the reader's language, with its rule code:
+    「不符合第六条第（三）项：…[R6.3]」."""
+    return f"{refusal.text}[{refusal.code}]" if refusal.code else refusal.text
 
 
 class TransitionRefused(Exception):

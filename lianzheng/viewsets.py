@@ -29,6 +29,7 @@ from wagtail.snippets.views.snippets import (
 )
 
 from lianzheng.choices import CaseState, County, TalkType
+from lianzheng.dates import written
 from lianzheng.models import (
     Appointment,
     CalendarOverride,
@@ -142,11 +143,20 @@ class NextDeadlineColumn(CardColumn):
             return ""
         day, label = due
         late = "⚠ " if day < timezone.localdate() else ""
-        return f"{late}{day:%Y-%m-%d} {label}"
+        return f"{late}{written(day)} {label}"
 
 
 class Refuse403Mixin:
-    """Wagtail's generic snippet views answer a refusal with a redirect; ours answer 403."""
+    """Wagtail's generic snippet views answer a refusal with a redirect; ours answer 403.
+
+    And their breadcrumbs read in the reader's language: Wagtail 7.4's SnippetViewSet builds
+    「首页」 with a plain gettext when the URLs are made, in the server's language, so an
+    English reader saw Chinese there (#17); here the label is lazy."""
+
+    @property
+    def breadcrumbs_items(self):
+        home, *rest = super().breadcrumbs_items
+        return [{**home, "label": _("Home")}, *rest]
 
     def get_urlpatterns(self):
         patterns = super().get_urlpatterns()
@@ -173,6 +183,8 @@ class ReferenceViewSet(Refuse403Mixin, SnippetViewSet):
     """Reference data: kept by its keepers (lianzheng.roles), read by everyone in the admin;
     refused forms name their fields."""
 
+    index_view_class = snippet_views.ReadableIndexView
+    inspect_view_class = snippet_views.ReadableInspectView
     add_view_class = snippet_views.SnippetCreateView
     edit_view_class = snippet_views.SnippetEditView
     history_view_class = ReadableHistoryView
@@ -186,7 +198,7 @@ class LocalTimeColumn(CardColumn):
 
     def get_value(self, instance):
         value = super().get_value(instance)
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+        return written(value, "moment")
 
 
 class TalkCaseViewSet(Refuse403Mixin, SnippetViewSet):

@@ -12,7 +12,9 @@ from lianzheng.signin import urls as signin_urls
 from lianzheng.signin import views as signin_views
 from lianzheng.views.api_consumers import ApiConsumerViewSet
 from lianzheng.views.audit import AuditViewSet
+from lianzheng.views.calendar import date_picker_marks
 from lianzheng.views.filters import TickFilter, TickFilterAdapter
+from lianzheng.views.menus import help_menu_in_reader_language
 from lianzheng.views.regulation_pdf import regulation_pdf_response
 from lianzheng.views.spreadsheet_import import ImportViewSet
 from lianzheng.viewsets import CaseSearchArea, LianzhengViewSetGroup
@@ -21,6 +23,8 @@ register_snippet(LianzhengViewSetGroup)
 register_setting(DocumentSettings, icon="doc-full")
 register_filter_adapter_class(TickFilter, TickFilterAdapter)
 hooks.register("register_log_actions", log_actions.register)
+hooks.register("insert_global_admin_js", date_picker_marks)
+hooks.register("construct_help_menu", help_menu_in_reader_language)
 hooks.register("construct_homepage_panels", panels.add_panels)
 hooks.register("register_admin_viewset", AuditViewSet)
 hooks.register("register_admin_viewset", ApiConsumerViewSet)

@@ -63,7 +63,8 @@ def officer(role: Role, *, name: str, username: str, unit=None, sections=(), gro
         Role.DEPUTY_HEAD_DISCIPLINE,
         Role.LEADER_IN_CHARGE,
     }
-    user = UserFactory(username=username, roles=groups or [role])
+    # The login's own name is the person's, as an administrator enters it in the user form.
+    user = UserFactory(username=username, first_name=name, roles=groups or [role])
     person = PersonFactory(
         name=name,
         user=user,

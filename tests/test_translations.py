@@ -19,7 +19,11 @@ def test_catalogues_exist_for_the_addon_the_home_app_and_the_site():
 @pytest.mark.parametrize("po_path", CATALOGUES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_message_is_translated_and_compiled(po_path):
     po = polib.pofile(str(po_path))
-    untranslated = [e.msgid for e in po if not e.msgstr or "fuzzy" in e.flags]
+    untranslated = [
+        e.msgid
+        for e in po
+        if not (e.msgstr or all(e.msgstr_plural.values() or [""])) or "fuzzy" in e.flags
+    ]
     assert untranslated == []
     mo = polib.mofile(str(po_path.with_suffix(".mo")))
     compiled = {e.msgid: e.msgstr for e in mo}
@@ -58,3 +62,23 @@ def test_every_marked_message_is_in_a_chinese_catalogue():
     for po_path in CATALOGUES:
         known |= {e.msgid for e in polib.pofile(str(po_path)) if e.msgstr}
     assert sorted(_source_messages() - known) == []
+
+
+def test_english_readers_get_no_chinese_glosses():
+    """#17, one language per user: a message written "Draft (草稿)" for the Chinese catalogue's
+    sake reads "Draft" in English. Chinese stays only where it is an example of what one types
+    (「e.g. 阿州住建党组〔2021〕81号」) or the character itself is meant (转, extension)."""
+    import re
+
+    han = re.compile(r"[\u4e00-\u9fff]")
+    po = polib.pofile(str(ROOT / "lianzheng/locale/en/LC_MESSAGES/django.po"))
+    glossed = [e for e in po if not e.obsolete and han.search(e.msgid)]
+    assert glossed, "the catalogue has no message with Chinese: this test tests nothing"
+    untranslated = [e.msgid for e in glossed if not e.msgstr]
+    assert untranslated == []
+    still_chinese = [
+        e.msgstr
+        for e in glossed
+        if han.search(re.sub(r"^e\.g\. .*|转 \(extension\)", "", e.msgstr))
+    ]
+    assert still_chinese == []

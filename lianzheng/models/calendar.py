@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from lianzheng.dates import written
 from lianzheng.history import Audited, audited_history
 
 # The years the calendar is kept for: the package covers 2004 on, editors type later years,
@@ -34,7 +35,8 @@ class CalendarOverride(Audited):
         verbose_name_plural = _("calendar overrides")
 
     def __str__(self) -> str:
-        return f"{self.date:%Y-%m-%d} {'上班' if self.working else '休息'} {self.note}".strip()
+        state = _("working day") if self.working else _("day off")
+        return f"{written(self.date)} {state} {self.note}".strip()
 
     def clean(self):
         if self.date and not FIRST_YEAR <= self.date.year <= LAST_YEAR:

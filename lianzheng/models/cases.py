@@ -28,6 +28,7 @@ from lianzheng.choices import (
     TalkType,
 )
 from lianzheng.history import Audited, audited_history
+from lianzheng.refusals import chinese
 from lianzheng.regulation import clause_label
 from lianzheng.search.fields import CJKSearchField
 from lianzheng.workflow.steps import STEPS
@@ -96,6 +97,10 @@ class Ground(Audited):
         verbose_name_plural = _("grounds (第五条)")
 
     def __str__(self) -> str:
+        """「（六）故意刁难……」, or "(6) 故意刁难……" for an English reader: the regulation's own
+        words, numbered in the reader's language."""
+        if not chinese():
+            return f"({self.number}) {self.text}"
         try:
             label = clause_label(self.number)
         except (TypeError, ValueError):  # a number being edited, not yet refused by clean()

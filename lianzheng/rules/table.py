@@ -33,6 +33,7 @@ from lianzheng.choices import (
     TalkType,
 )
 from lianzheng.choices import Transition as T
+from lianzheng.dates import en_day, zh_day
 from lianzheng.refusals import Refusal
 from lianzheng.regulation import article_anchor, article_label, clause_label
 from lianzheng.rules.facts import FACT_GROUPS, CaseFacts
@@ -287,10 +288,10 @@ def pre_appointment(r: Rule, f: CaseFacts) -> list[Refusal]:
     ):
         refusals.append(
             r.refuse(
-                f"任前约谈须在到任前进行：约谈日期{talk_date:%Y年%m月%d日}晚于任职生效日期"
-                f"{f.appointment_effective_date:%Y年%m月%d日}",
-                f"the talk ({talk_date:%Y-%m-%d}) must take place before the appointment takes "
-                f"effect ({f.appointment_effective_date:%Y-%m-%d})",
+                f"任前约谈须在到任前进行：约谈日期{zh_day(talk_date)}晚于任职生效日期"
+                f"{zh_day(f.appointment_effective_date)}",
+                f"the talk ({en_day(talk_date)}) must take place before the appointment takes "
+                f"effect ({en_day(f.appointment_effective_date)})",
                 "scheduled_at",
             )
         )
@@ -864,14 +865,14 @@ def written_notice(r: Rule, f: CaseFacts) -> list[Refusal]:
             latest = NOTICE.last_day(f.calendar, talk_date)
             refusals.append(
                 r.refuse(
-                    f"书面通知须至少提前{NOTICE.working_days}个工作日：{notice.written_on:%Y年%m月%d日}"
-                    f"通知、{talk_date:%Y年%m月%d日}约谈只{NOTICE.ahead_zh(days)}"
-                    f"（{NOTICE.COUNTING_ZH}），最晚应于{latest:%Y年%m月%d日}通知"
+                    f"书面通知须至少提前{NOTICE.working_days}个工作日：{zh_day(notice.written_on)}"
+                    f"通知、{zh_day(talk_date)}约谈只{NOTICE.ahead_zh(days)}"
+                    f"（{NOTICE.COUNTING_ZH}），最晚应于{zh_day(latest)}通知"
                     "（确需缩短的，须写明理由并经主要负责人批准）",
                     f"the written notice must be given at least {NOTICE.working_days} working days "
-                    f"ahead: notified {notice.written_on:%Y-%m-%d} for a talk on "
-                    f"{talk_date:%Y-%m-%d} is {NOTICE.ahead_en(days)} ({NOTICE.COUNTING_EN}); "
-                    f"notify by {latest:%Y-%m-%d} at the latest (or record a reason approved by "
+                    f"ahead: notified {en_day(notice.written_on)} for a talk on "
+                    f"{en_day(talk_date)} is {NOTICE.ahead_en(days)} ({NOTICE.COUNTING_EN}); "
+                    f"notify by {en_day(latest)} at the latest (or record a reason approved by "
                     "the principal head)",
                     "scheduled_at",
                 )
@@ -930,8 +931,8 @@ class RecordedMoments:
             )
         if set_on is not None and checked_on < set_on:
             return RULES["R6.5"].refuse(
-                f"检查日期不能早于提出整改要求的日期（{set_on:%Y年%m月%d日}）",
-                f"the check cannot be dated before the item was set ({set_on:%Y-%m-%d})",
+                f"检查日期不能早于提出整改要求的日期（{zh_day(set_on)}）",
+                f"the check cannot be dated before the item was set ({en_day(set_on)})",
                 "checked_on",
             )
         return None
@@ -971,10 +972,10 @@ def recorded_moments(r: Rule, f: CaseFacts) -> list[Refusal]:
         if consented_on and written_on < consented_on:
             return [
                 r.refuse(
-                    f"书面通知日期（{written_on:%Y年%m月%d日}）不能早于主要负责人同意的日期"
-                    f"（{consented_on:%Y年%m月%d日}）",
-                    f"the notice ({written_on:%Y-%m-%d}) cannot be dated before the principal "
-                    f"head's consent ({consented_on:%Y-%m-%d})",
+                    f"书面通知日期（{zh_day(written_on)}）不能早于主要负责人同意的日期"
+                    f"（{zh_day(consented_on)}）",
+                    f"the notice ({en_day(written_on)}) cannot be dated before the principal "
+                    f"head's consent ({en_day(consented_on)})",
                     "written_on",
                 )
             ]
@@ -1000,9 +1001,9 @@ def recorded_moments(r: Rule, f: CaseFacts) -> list[Refusal]:
         ):
             refusals.append(
                 r.refuse(
-                    f"送达时间不能早于书面通知日期（{notice.written_on:%Y年%m月%d日}）",
+                    f"送达时间不能早于书面通知日期（{zh_day(notice.written_on)}）",
                     f"the notice cannot be delivered before it was written "
-                    f"({notice.written_on:%Y-%m-%d})",
+                    f"({en_day(notice.written_on)})",
                     "delivered_at",
                 )
             )
@@ -1033,9 +1034,9 @@ def recorded_moments(r: Rule, f: CaseFacts) -> list[Refusal]:
     if held.date() != notified.date():
         refusals.append(
             r.refuse(
-                f"约谈应在通知的日期（{notified:%Y年%m月%d日}）进行；改在其他日期的，须经书面申请并"
+                f"约谈应在通知的日期（{zh_day(notified)}）进行；改在其他日期的，须经书面申请并"
                 "批准延期、重新通知（第八条第（一）项）",
-                f"the talk is held on the notified day ({notified:%Y-%m-%d}); another day needs "
+                f"the talk is held on the notified day ({en_day(notified)}); another day needs "
                 "an approved written postponement and a new notice (Article 8(1))",
                 "held_at",
             )
@@ -1274,9 +1275,9 @@ def _new_time_refusals(r: Rule, f: CaseFacts) -> list[Refusal]:
     return [
         r.refuse(
             f"补谈须重新书面通知并提前{NOTICE.working_days}个工作日（第六条第（三）项）："
-            f"{new_day:%Y年%m月%d日}来不及通知，最早可定于{earliest:%Y年%m月%d日}",
+            f"{zh_day(new_day)}来不及通知，最早可定于{zh_day(earliest)}",
             f"the new talk must be notified again {NOTICE.working_days} working days ahead "
-            f"(Article 6(3)): {new_day:%Y-%m-%d} is too soon; the earliest is {earliest:%Y-%m-%d}",
+            f"(Article 6(3)): {en_day(new_day)} is too soon; the earliest is {en_day(earliest)}",
             "new_scheduled_at",
         )
     ]
@@ -1576,9 +1577,9 @@ class RegulationInForce:
         if effective_date is None or talk_date is None or talk_date >= effective_date:
             return None
         return RULES["R12.1"].refuse(
-            f"约谈日期{talk_date:%Y年%m月%d日}早于制度施行日期{effective_date:%Y年%m月%d日}",
-            f"the talk ({talk_date:%Y-%m-%d}) is dated before the regulation took effect "
-            f"({effective_date:%Y-%m-%d})",
+            f"约谈日期{zh_day(talk_date)}早于制度施行日期{zh_day(effective_date)}",
+            f"the talk ({en_day(talk_date)}) is dated before the regulation took effect "
+            f"({en_day(effective_date)})",
             "scheduled_at",
         )
 

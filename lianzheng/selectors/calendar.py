@@ -3,6 +3,8 @@ editors' overrides, loaded once per process while it does not change."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from django.db import connection
 from django.utils import timezone
 
@@ -11,6 +13,7 @@ from lianzheng.models import (
     CalendarYear,
     TalkCase,
 )
+from lianzheng.refusals import chinese
 from lianzheng.workdays import Override, WorkdayCalendar
 
 _CALENDAR: tuple = ((), None)  # (stamp, WorkdayCalendar) kept by this process
@@ -68,12 +71,32 @@ def calendar_warnings(
     days = [timezone.localtime(case.scheduled_at).date()] if case.scheduled_at else []
     days += [n.written_on for n in notices]
     days += [i.deadline for i in items]
+    if chinese():
+        return [
+            f"{year}年官方节假日安排尚未录入，工作日暂按周一至周五计算，请编辑录入后核对。"
+            for year in calendar.missing_years(*days)
+        ]
     return [
-        f"{year}年官方节假日安排尚未录入，工作日暂按周一至周五计算，请编辑录入后核对。"
-        f"(The official calendar for {year} is missing; working days are counted Monday to "
-        "Friday until an editor enters it.)"
+        f"The official calendar for {year} is missing; working days are counted Monday to "
+        "Friday until an editor enters it."
         for year in calendar.missing_years(*days)
     ]
+
+
+def calendar_marks(
+    calendar: WorkdayCalendar, start: date, end: date
+) -> list[tuple[date, bool, str]]:
+    """The days a date picker marks between ``start`` and ``end``: (day, working, note) for each
+    official holiday on a weekday and each adjusted working day at a weekend — the days where
+    the calendar differs from Monday to Friday, which R6.3's count of working days follows."""
+    marks = []
+    day = start
+    while day <= end:
+        status = calendar.status(day)
+        if status.working != (day.weekday() < 5):
+            marks.append((day, status.working, status.note))
+        day += timedelta(days=1)
+    return marks
 
 
 # The State Council publishes next year's arrangement in late October or in November.

@@ -11,6 +11,7 @@ queries does not grow with the rows shown.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from lianzheng.models import (
     Substitution,
     TalkRecord,
 )
+from lianzheng.refusals import chinese
 
 CHUNK = 500  # keys per IN (…): under every database's limit on a query's parameters
 
@@ -100,11 +102,37 @@ def history_type_label(history_type: str) -> str:
     return str(HISTORY_TYPES[history_type])
 
 
+# Reasons and purposes the system itself records (not typed by a person), stored as written
+# when they were recorded — history is never rewritten — and read in the reader's language.
+SYSTEM_WORDS = {
+    "case page": _("case page"),
+    "confidential form": _("confidential form"),
+    "entered or amended": _("entered or amended"),
+    "命令行 command line": _("command line"),
+}
+_BILINGUAL = re.compile(r"^(?P<zh>[^/]*[\u4e00-\u9fff][^/]*) / (?P<en>[a-z][^/]*)$", re.S)
+
+
+def in_reader_language(text: str) -> str:
+    """A reason the system recorded, in the reader's language: older rows wrote both
+    (「立案 / case opened」), which now reads 「立案」 or "case opened". A person's words stay
+    as typed."""
+    if text in SYSTEM_WORDS:
+        return str(SYSTEM_WORDS[text])
+    match = _BILINGUAL.match(text or "")
+    if match is None:
+        return text
+    return match["zh"] if chinese() else match["en"]
+
+
 def with_reason(text: str, reason: str) -> str:
     """「删除参加人：周专干（纪检专干），理由：……」: the reason recorded with the change, if any."""
     if not reason:
         return text
-    return gettext("%(what)s, reason: %(reason)s") % {"what": text, "reason": reason}
+    return gettext("%(what)s, reason: %(reason)s") % {
+        "what": text,
+        "reason": in_reader_language(reason),
+    }
 
 
 def field_label(field) -> str:
@@ -326,8 +354,7 @@ class Related:
         if isinstance(instance, get_user_model()):
             person = getattr(instance, "person", None)
             shown = person.name if person is not None else instance.get_full_name()
-            login = instance.get_username()
-            return _with_detail(shown, login) if shown else login
+            return shown or instance.get_username()
         for link, _named in NAME_LINKS.get(type(instance), ()):
             field = instance._meta.get_field(link)
             target = self.get(field.related_model, getattr(instance, field.attname))

@@ -53,6 +53,7 @@ from lianzheng.models import (
     RoleAssignment,
     TalkCase,
 )
+from lianzheng.refusals import chinese
 from lianzheng.roles import group_name
 from lianzheng.rules.table import NOTICE
 from lianzheng.selectors.calendar import load_calendar
@@ -435,7 +436,7 @@ class TalkEvent:
 def notice_calendar_event(notice: Notice) -> TalkEvent:
     """The talk of ``notice``: time, place and case number, nothing about why the talk is held
     (calendars are shared and synchronised far and wide). A superseded notice's entry is a
-    cancellation."""
+    cancellation. In the reader's language (the recipient's, for an email's attachment)."""
     case = notice.case
     host = urlsplit(settings.WAGTAILADMIN_BASE_URL).hostname or "lianzheng.invalid"
     minutes = int(getattr(settings, "LIANZHENG_TALK_MINUTES", 60))
@@ -443,12 +444,13 @@ def notice_calendar_event(notice: Notice) -> TalkEvent:
         uid=f"lianzheng-notice-{notice.pk}@{host}",
         start=notice.scheduled_at,
         end=notice.scheduled_at + timedelta(minutes=minutes),
-        summary=f"廉政约谈 Integrity talk（{case.number}）",
+        summary=f"廉政约谈（{case.number}）" if chinese() else f"Integrity talk ({case.number})",
         location=notice.place,
         description=(
-            f"{case.number}。请按时参加；如需延期，须事先书面申请（第八条（一））。\n"
-            "Please attend at the set time; a postponement needs a written application "
-            "in advance (Article 8(1))."
+            f"{case.number}。请按时参加；如需延期，须事先书面申请（第八条（一））。"
+            if chinese()
+            else f"{case.number}. Please attend at the set time; a postponement needs a "
+            "written application in advance (Article 8(1))."
         ),
         organizer_name="阿坝州住房和城乡建设局办公室",
         organizer_email=parseaddr(settings.DEFAULT_FROM_EMAIL)[1],

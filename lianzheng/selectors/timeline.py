@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils.translation import gettext as _
+
 from lianzheng.choices import CaseState, ReminderState
 from lianzheng.models import (
     CaseGround,
@@ -22,7 +24,13 @@ from lianzheng.models import (
     TalkCase,
     TalkRecord,
 )
-from lianzheng.selectors.changes import Related, m2m_snapshots, row_changes, row_key
+from lianzheng.selectors.changes import (
+    Related,
+    in_reader_language,
+    m2m_snapshots,
+    row_changes,
+    row_key,
+)
 from lianzheng.selectors.reminders import ARTICLES as REMINDER_ARTICLES
 
 
@@ -109,7 +117,7 @@ def case_timeline(case: TalkCase, *, item_ids=None) -> list[TimelineEntry]:
             )
             kind = "transition"
         else:
-            title = "立案 opened" if record.history_type == "+" else "修改案件 edited"
+            title = _("Case opened") if record.history_type == "+" else _("Case edited")
             kind = "change"
         entries.append(
             TimelineEntry(
@@ -118,7 +126,7 @@ def case_timeline(case: TalkCase, *, item_ids=None) -> list[TimelineEntry]:
                 kind=kind,
                 title=title,
                 transition=record.history_transition,
-                reason=record.history_change_reason or "",
+                reason=in_reader_language(record.history_change_reason or ""),
                 articles=tuple(record.history_articles.split()),
                 changes=related.changes_text(case_changes.get(record.history_id, ())),
             )
@@ -142,8 +150,8 @@ def case_timeline(case: TalkCase, *, item_ids=None) -> list[TimelineEntry]:
                 when=view.viewed_at,
                 who=view.user_display,
                 kind="confidential",
-                title="查看保密信息 confidential information shown",
-                reason=view.purpose,
+                title=_("Confidential information shown"),
+                reason=in_reader_language(view.purpose),
                 articles=("R7.4",),
             )
         )
@@ -157,7 +165,7 @@ def reminder_entries(case: TalkCase) -> list[TimelineEntry]:
     entries = []
     for reminder in case.reminders.order_by("sent_at", "pk"):
         sent = reminder.state == ReminderState.SENT
-        title = "提醒 reminder" if sent else "提醒发送失败 reminder failed"
+        title = _("Reminder") if sent else _("Reminder failed")
         entries.append(
             TimelineEntry(
                 when=reminder.sent_at,

@@ -100,6 +100,16 @@ class DocumentOption:
     def available(self) -> bool:
         return not self.problem
 
+    @property
+    def title(self) -> str:
+        """The document's name in the reader's language (``label`` is its printed name)."""
+        return str(DocumentKind(self.kind).label)
+
+    @property
+    def problem_text(self) -> str:
+        """Why not, in the reader's language."""
+        return input_problem(self.problem, self.problem_en).text
+
 
 def _label(kind: str) -> str:
     """The document's Chinese name (廉政约谈通知书 …), whatever the reader's language: it is

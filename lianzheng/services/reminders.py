@@ -21,13 +21,15 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from lianzheng.choices import ReminderChannel, ReminderKind, ReminderState
+from lianzheng.dates import written
 from lianzheng.documents.ics import notice_ics
 from lianzheng.history import user_display
 from lianzheng.models import Notice, Reminder, TalkCase
 from lianzheng.permissions import user_can_view_cases
+from lianzheng.refusals import chinese
 from lianzheng.selectors.reminders import (
     ReminderEvent,
     near_days,
@@ -41,6 +43,7 @@ DUPLICATE = "duplicate"
 FAILED = "failed"
 
 SUBJECT_PREFIX = "【廉政约谈提醒】"
+SUBJECT_PREFIX_EN = "[Integrity talk reminder] "
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ class Message:
 
 
 def _local(value) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    return written(value, "weekday_moment")
 
 
 def case_link(case: TalkCase) -> str:
@@ -64,8 +67,23 @@ def _name(user) -> str:
     return person.name if person is not None else user_display(user)
 
 
+def reader_language(user) -> str:
+    """The language ``user`` reads the admin in (his account's choice; Chinese by default)."""
+    from wagtail.users.models import UserProfile
+
+    if user is None or not getattr(user, "pk", None):
+        return settings.LANGUAGE_CODE
+    return UserProfile.get_for_user(user).get_preferred_language() or settings.LANGUAGE_CODE
+
+
 def reminder_message(event: ReminderEvent, user) -> Message:
-    """The subject and body of the email for ``event`` to ``user``."""
+    """The subject and body of the email for ``event`` to ``user``, in his language alone
+    (#17): dates, titles and text all Chinese, or all English."""
+    with translation.override(reader_language(user)):
+        return _reminder_message(event, user)
+
+
+def _reminder_message(event: ReminderEvent, user) -> Message:
     case = TalkCase.objects.get(pk=event.case_id)
     staff = user_can_view_cases(user)
     number = str(case)
@@ -84,12 +102,12 @@ def reminder_message(event: ReminderEvent, user) -> Message:
         late = event.due_on < timezone.localdate()
         title = f"书面通知今日到期 / Written notice due — {number}"
         zh = (
-            f"{number}的约谈定于{_local(event.at)}。书面通知最迟须于{event.due_on:%Y-%m-%d}发出，"
+            f"{number}的约谈定于{_local(event.at)}。书面通知最迟须于{written(event.due_on)}发出，"
             "方能保证至少提前3个工作日通知约谈对象（第六条（三））。"
         )
         en = (
             f"The talk of {number} is set for {_local(event.at)}. The written notice must go out "
-            f"by {event.due_on:%Y-%m-%d} to reach the subject at least three working days "
+            f"by {written(event.due_on)} to reach the subject at least three working days "
             "ahead (Article 6(3))."
         )
         if late:
@@ -100,7 +118,7 @@ def reminder_message(event: ReminderEvent, user) -> Message:
             )
     elif event.kind == ReminderKind.TALK_TOMORROW:
         notice = Notice.objects.select_related("case").get(pk=event.notice_id)
-        day = _local(notice.scheduled_at)[:10]
+        day = written(notice.scheduled_at, "weekday")
         title = f"约谈将于{day}举行 / Talk on {day} — {number}"
         zh = (
             f"廉政约谈（{number}）定于{_local(notice.scheduled_at)}在{notice.place}举行，"
@@ -117,22 +135,22 @@ def reminder_message(event: ReminderEvent, user) -> Message:
         if event.kind == ReminderKind.RECTIFICATION_NEAR:
             title = f"整改期限临近 / Rectification deadline near — {number}"
             zh = (
-                f"{number}的整改事项（责任人：{item.responsible}）期限为{item.deadline:%Y-%m-%d}，"
+                f"{number}的整改事项（责任人：{item.responsible}）期限为{written(item.deadline)}，"
                 f"距期限已不足{near_days()}个工作日（第九条）。"
             )
             en = (
                 f"A rectification item of {number} (responsible: {item.responsible}) is due on "
-                f"{item.deadline:%Y-%m-%d}, within {near_days()} working days (Article 9)."
+                f"{written(item.deadline)}, within {near_days()} working days (Article 9)."
             )
         else:
             title = f"整改已逾期 / Rectification overdue — {number}"
             zh = (
-                f"{number}的整改事项（责任人：{item.responsible}）已于{item.deadline:%Y-%m-%d}"
+                f"{number}的整改事项（责任人：{item.responsible}）已于{written(item.deadline)}"
                 "到期，尚未经办公室核实完成（第九条）；逾期或整改不到位的，可依第十条移送追责。"
             )
             en = (
                 f"A rectification item of {number} (responsible: {item.responsible}) was due "
-                f"on {item.deadline:%Y-%m-%d} and is not verified done by the office "
+                f"on {written(item.deadline)} and is not verified done by the office "
                 "(Article 9); overdue or inadequate rectification can be escalated "
                 "(Article 10)."
             )
@@ -142,15 +160,23 @@ def reminder_message(event: ReminderEvent, user) -> Message:
     else:
         zh += "\n\n如有疑问，请与局办公室联系。"
         en += "\n\nPlease contact the bureau's office with any question."
-    body = (
-        f"{_name(user)}：\n\n{zh}\n\n"
-        "本提醒亦显示在系统首页“我的提醒”中，同一事项只提醒一次。此邮件由系统自动发送，请勿回复。\n"
-        "\n----\n\n"
-        f"{en}\n\n"
-        "This reminder is also on the dashboard under “My reminders”; each event is sent only "
-        "once. This message was sent automatically; please do not reply.\n"
-    )
-    return Message(subject=SUBJECT_PREFIX + title, body=body, attachment=attachment)
+    title_zh, title_en = title.split(" / ", 1)  # "中文 / English — number"
+    if chinese():
+        title = f"{title_zh} — {number}"
+        body = (
+            f"{_name(user)}：\n\n{zh}\n\n"
+            "本提醒亦显示在系统首页“我的提醒”中，同一事项只提醒一次。"
+            "此邮件由系统自动发送，请勿回复。\n"
+        )
+    else:
+        title = title_en
+        body = (
+            f"{_name(user)}:\n\n{en}\n\n"
+            "This reminder is also on the dashboard under “My reminders”; each event is sent "
+            "only once. This message was sent automatically; please do not reply.\n"
+        )
+    prefix = SUBJECT_PREFIX if chinese() else SUBJECT_PREFIX_EN
+    return Message(subject=prefix + title, body=body, attachment=attachment)
 
 
 def _email(message: Message, address: str) -> EmailMessage:

@@ -19,7 +19,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from wagtail.coreutils import get_supported_content_language_variant
-from wagtail.models import GroupPagePermission, Locale, Page, Site
+from wagtail.models import GroupPagePermission, Locale, Page, Site, Task, Workflow
 
 from home.models import HomePage
 from lianzheng.audit.checkpoints import development_key
@@ -78,6 +78,7 @@ def setup_all(*, demo: bool = False, reset_demo_passwords: bool = False) -> Setu
     _home, index, regulation = setup_site(report)
     setup_grounds(report, regulation)
     setup_groups(report, regulations_index=index)
+    setup_publishing_review(report)
     if demo:
         setup_demo_users(report, reset_passwords=reset_demo_passwords)
         people = setup_demo_people()
@@ -99,6 +100,25 @@ def setup_development_key(report: SetupReport) -> None:
     development_key(path)
     if not existed:
         report.note(True, f"development checkpoint key {path}")
+
+
+# What Wagtail's own migrations name in English (wagtailcore 0050, wagtailadmin's groups): the
+# editors read them as 「提交给Moderators approval」. Renamed while they still have Wagtail's
+# names, so an administrator's own names are kept (#17).
+WAGTAIL_DEFAULT_NAMES = {
+    Workflow: {"Moderators approval": "发布审核"},
+    Task: {"Moderators approval": "发布审核"},
+    Group: {"Moderators": "页面审核员", "Editors": "页面编辑员"},
+}
+
+
+def setup_publishing_review(report: SetupReport) -> None:
+    """The default publishing workflow, its task and Wagtail's two page groups, named in
+    Chinese for the editors who submit regulation pages to it."""
+    for model, names in WAGTAIL_DEFAULT_NAMES.items():
+        for old, new in names.items():
+            if model.objects.filter(name=old).update(name=new):
+                report.note(False, f"{model._meta.verbose_name} {new}")
 
 
 def setup_units(report: SetupReport) -> None:

@@ -31,6 +31,7 @@ from lianzheng.audit import checkpoints
 from lianzheng.audit.verification import verify
 from lianzheng.choices import Role, Transition
 from lianzheng.fields import int_param
+from lianzheng.history import user_display
 from lianzheng.models import ChainVerification, Checkpoint, TalkCase
 from lianzheng.permissions import user_can_ask, user_can_view_cases, user_roles
 from lianzheng.selectors.audit import (
@@ -73,9 +74,18 @@ def user_can_read_audit(user) -> bool:
     return user.is_superuser or bool(user_roles(user) & AUDIT_READERS)
 
 
+class NamedUserChoiceField(forms.ModelChoiceField):
+    """Users by their names, as the log names them (#17), not by their logins."""
+
+    def label_from_instance(self, obj):
+        return user_display(obj)
+
+
 class LogFilterForm(forms.Form):
-    user = forms.ModelChoiceField(
-        label=_("user"), required=False, queryset=get_user_model().objects.order_by("username")
+    user = NamedUserChoiceField(
+        label=_("user"),
+        required=False,
+        queryset=get_user_model().objects.select_related("person").order_by("username"),
     )
     since = forms.DateField(label=_("from"), required=False, widget=AdminDateInput)
     until = forms.DateField(label=_("until"), required=False, widget=AdminDateInput)

@@ -26,6 +26,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.coreutils import multigetattr
 from wagtail.snippets.views.snippets import HistoryView, IndexView, InspectView
 
+from lianzheng import dates
 from lianzheng.choices import CaseRole, CaseState, RectificationStatus, Transition
 from lianzheng.forms import (
     CaseForm,
@@ -723,7 +724,7 @@ class WorkdayCheckView(View):
             message = (
                 f"{NOTICE.ahead_zh(days)}（{NOTICE.COUNTING_ZH}），{'符合' if ok else '不足'}"
                 f"第六条（三）提前{NOTICE.working_days}个工作日的要求；"
-                f"最晚通知日期{latest:%Y年%m月%d日}。"
+                f"最晚通知日期{dates.written(latest)}。"
             )
             if missing:
                 message += f"注意：{'、'.join(map(str, missing))}年官方节假日安排尚未录入。"
@@ -731,7 +732,7 @@ class WorkdayCheckView(View):
             message = (
                 f"{NOTICE.ahead_en(days)} ({NOTICE.COUNTING_EN}): "
                 f"{'meets' if ok else 'short of'} Article 6(3)'s {NOTICE.working_days} working "
-                f"days; notify by {latest:%Y-%m-%d}."
+                f"days; notify by {dates.written(latest)}."
             )
             if missing:
                 message += (

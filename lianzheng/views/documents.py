@@ -40,6 +40,7 @@ from lianzheng.services.documents import (
 from lianzheng.services.errors import OperationFailed
 from lianzheng.views.cases import Forbidden, case_url
 from lianzheng.views.faults import ServiceOwnsTheWrite, expected_faults
+from lianzheng.views.snippets import ReadableInspectMixin
 
 PERSON_URLS = "wagtailsnippets_lianzheng_person"
 
@@ -188,7 +189,7 @@ def _int(value: str) -> int:
         return 0
 
 
-class PersonInspectView(InspectView):
+class PersonInspectView(ReadableInspectMixin, InspectView):
     """A person's page, with the versions of his integrity file and the button to make one."""
 
     template_name = "lianzheng/admin/person_inspect.html"

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils.decorators import method_decorator
 from django.views import View
+from wagtail.admin.localization import get_localized_response
 
 from lianzheng.models import GeneratedDocument, Person
 from lianzheng.selectors.people import integrity_file, integrity_file_versions
@@ -28,6 +29,12 @@ def _own_person(request) -> Person:
 
 @method_decorator(login_required, name="dispatch")
 class MyIntegrityFileView(View):
+    """In the language the person chose for his account, as the admin is (#17); the public
+    pages' switch is for visitors."""
+
+    def dispatch(self, request, *args, **kwargs):
+        return get_localized_response(super().dispatch, request, *args, **kwargs)
+
     def get(self, request):
         person = _own_person(request)
         return TemplateResponse(

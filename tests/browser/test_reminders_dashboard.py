@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from lianzheng.dates import zh_day
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -45,7 +47,7 @@ def test_the_principal_head_finds_the_case_awaiting_his_consent_under_my_reminde
     row = panel.get_by_role("row", name=re.compile(re.escape(awaiting.number)))
     assert "待审批" in row.inner_text()
     consent = sent.get(kind="consent_awaited", case=awaiting)
-    assert f"{consent.event_on:%Y-%m-%d}" in row.inner_text()
+    assert zh_day(consent.event_on) in row.inner_text()  # 2026年12月5日 (#17)
     screenshot("my-reminders")
 
     row.get_by_role("link", name=awaiting.number).click()

@@ -100,7 +100,7 @@ def test_office_can_add_a_unit_and_it_is_recorded_in_history(client, installed, 
     unit = Unit.objects.get(code="section-new")
     record = unit.history.get()
     assert record.history_user_id == user.pk
-    assert record.history_user_display == "郑小红 (office)"
+    assert record.history_user_display == "郑小红"  # his name, not his login (#17)
 
 
 def test_a_section_with_a_county_is_refused_with_a_message(client, installed, login_as):

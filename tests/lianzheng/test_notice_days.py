@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from lianzheng.choices import CaseState, ReminderKind
+from lianzheng.dates import zh_day
 from lianzheng.models import Notice, RegulationPage, TalkCase
 from lianzheng.refusals import TransitionRefused
 from lianzheng.rules.table import NOTICE
@@ -78,14 +79,14 @@ def test_with_five_days_everything_follows(cast, client, five_days):
     # The case page's countdown: the notice was due five working days before the talk.
     client.force_login(cast.clerk.user)
     page = client.get(f"/admin/snippets/lianzheng/talkcase/inspect/{case.pk}/").content.decode()
-    assert f"{last_day:%Y-%m-%d}" in page
+    assert zh_day(last_day) in page
 
     # The dashboard's notices due: listed, late, under a heading that says five days.
     (due_case,) = notices_due()
     assert due_case.pk == case.pk
     home = " ".join(client.get("/admin/").content.decode().split())
     panel = home[home.index("今日须发出的书面通知（保证提前5个工作日）") :][:600]
-    assert case.number in panel and f"{last_day:%Y-%m-%d}" in panel and "已无法按期通知" in panel
+    assert case.number in panel and zh_day(last_day) in panel and "已无法按期通知" in panel
 
     # The reminders: the office is reminded that the notice is due.
     kinds = [e.kind for e in case_events(case, calendar=calendar, now=timezone.now())]

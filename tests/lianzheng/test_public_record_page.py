@@ -149,7 +149,7 @@ def test_the_page_in_english_keeps_chinese_where_it_is_chinese(client, page):
     html = client.get(page.url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "The regulation beside its record" in html
     assert "A written notice at least 3 working days ahead" in html
-    assert 'lang="zh-Hans"' in html  # the state boxes of the diagram
+    assert 'lang="en">Draft</text>' in html  # the diagram's boxes, in English alone (#17)
 
 
 def test_print_hides_the_record_and_the_diagram():

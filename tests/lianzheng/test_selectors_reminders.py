@@ -243,7 +243,7 @@ def test_the_timeline_lists_the_reminders_sent(cast):
     case = advance(cast, new_case(cast), CaseState.SUBMITTED)
     sweep()
     (entry,) = [e for e in case_timeline(case) if e.kind == "reminder"]
-    assert entry.title == "提醒 reminder：待审批 → 王局长"
+    assert entry.title == "提醒：待审批 → 王局长"  # one language (#17)
     assert entry.articles == ("R6.1",)
     assert entry.reason == "邮件及首页"
     assert len(mail.outbox) == 1

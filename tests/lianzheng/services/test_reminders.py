@@ -13,6 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from lianzheng.choices import CaseState, ReminderChannel, ReminderKind, ReminderState
+from lianzheng.dates import zh_day
 from lianzheng.models import ConfidentialReport, Reminder, ReminderImmutable, TalkCase
 from lianzheng.selectors.calendar import load_calendar
 from lianzheng.selectors.reminders import (
@@ -183,10 +184,9 @@ class TestEmails:
         sweep()
         (message,) = mail.outbox
         assert message.to == ["principal@example.gov.cn"]
-        assert message.subject == (
-            f"【廉政约谈提醒】案件待您审批 / Case awaiting your consent — {case.number}"
-        )
-        assert "第六条（一）" in message.body and "Article 6(1)" in message.body
+        # In the recipient's language alone (#17): his account's, Chinese by default.
+        assert message.subject == f"【廉政约谈提醒】案件待您审批 — {case.number}"
+        assert "第六条（一）" in message.body and "Article" not in message.body
         assert f"http://testserver/admin/snippets/lianzheng/talkcase/inspect/{case.pk}/" in (
             message.body
         )
@@ -244,7 +244,7 @@ class TestEmails:
             "clerk@example.gov.cn",
             "office_head@example.gov.cn",
         ]
-        assert "第六条（三）" in notice_mail[0].body and "Article 6(3)" in notice_mail[0].body
+        assert "第六条（三）" in notice_mail[0].body and "Article" not in notice_mail[0].body
 
     def test_overdue_goes_to_the_office_and_the_responsible_subject(self, mailed):
         from lianzheng.models import RectificationItem
@@ -263,7 +263,7 @@ class TestEmails:
             "office_head@example.gov.cn",
             "staff@example.gov.cn",
         ]
-        assert f"{deadline:%Y-%m-%d}" in overdue[0].body
+        assert zh_day(deadline) in overdue[0].body
         assert "第十条" in overdue[0].body
         for m in overdue:
             assert "建立办事台账" not in m.body  # what is to be put right stays in the case

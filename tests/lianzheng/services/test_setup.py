@@ -173,3 +173,26 @@ def test_demo_shows_a_case_in_every_state():
         "approve_short_notice",
         "notify",
     ]
+
+
+def test_wagtails_default_workflow_is_named_for_the_editors():
+    """#17: Wagtail's migration names its workflow, task and page groups in English
+    (「提交给Moderators approval」); the set-up names them in Chinese, once."""
+    from wagtail.models import Task, Workflow
+
+    setup_all()
+    assert Workflow.objects.filter(name="发布审核").exists()
+    assert Task.objects.filter(name="发布审核").exists()
+    assert not Workflow.objects.filter(name="Moderators approval").exists()
+    assert not Group.objects.filter(name__in=["Moderators", "Editors"]).exists()
+    assert Group.objects.filter(name__in=["页面审核员", "页面编辑员"]).count() == 2
+
+
+def test_a_workflow_renamed_by_an_administrator_keeps_its_name():
+    from wagtail.models import Workflow
+
+    setup_all()
+    Workflow.objects.filter(name="发布审核").update(name="制度发布审核")
+    setup_all()
+    assert Workflow.objects.filter(name="制度发布审核").exists()
+    assert not Workflow.objects.filter(name="发布审核").exists()

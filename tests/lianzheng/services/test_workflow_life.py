@@ -129,7 +129,7 @@ def assert_trail(case: TalkCase, steps: list[tuple[str, str, str, object]]) -> N
     for row, (name, _a, to, user) in zip(rows, steps, strict=True):
         assert row.state == to
         assert row.history_user_id == user.pk
-        assert user.get_username() in row.history_user_display
+        assert row.history_user_display == user.person.name  # by name, not login (#17)
         cited = set(row.history_articles.split())
         assert CITED[name] <= cited, (name, cited)
         assert cited <= set(RULES), (name, cited)

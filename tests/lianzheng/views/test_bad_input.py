@@ -36,6 +36,7 @@ from lianzheng.choices import (
     TalkType,
     UnitKind,
 )
+from lianzheng.dates import written
 from lianzheng.models import (
     Appointment,
     CalendarOverride,
@@ -681,7 +682,7 @@ def expected_time(value) -> str | None:
         parsed = forms.DateTimeField().clean(received(value))
     except forms.ValidationError:
         return None
-    return local(parsed)
+    return written(parsed, "moment")  # as the case page shows it (#17): 2026年12月11日 10:00
 
 
 def check_one(client, build_name: str, target: Target, data: dict, upload=None) -> None:

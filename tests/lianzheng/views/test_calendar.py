@@ -81,3 +81,36 @@ def test_a_superseded_notice_downloads_as_cancelled(client, cast, notified):
     client.force_login(cast.clerk.user)
     (event,) = parse(client.get(url("notice_ics", notified.pk, notice.pk)).content.decode())
     assert event["STATUS"][1] == "CANCELLED"
+
+
+def test_the_date_pickers_mark_holidays_and_adjusted_working_days(client, cast):
+    """#17: every admin page hands its date pickers China's official holidays (休) and adjusted
+    working days (班), named in the reader's language."""
+    import json
+    import re
+    from datetime import date
+
+    from wagtail.users.models import UserProfile
+
+    from lianzheng.selectors.calendar import calendar_marks, load_calendar
+
+    client.force_login(cast.clerk.user)
+    page = client.get("/admin/").content.decode()
+    marks = json.loads(re.search(r'id="lz-calendar-marks"[^>]*>(.*?)</script>', page).group(1))
+    year = timezone.localdate().year
+    expected = calendar_marks(load_calendar(), date(year - 1, 1, 1), date(year + 1, 12, 31))
+    assert len(marks) == len(expected) > 0
+    for mark, (day, working, _note) in zip(marks, expected, strict=True):
+        when, label, css = mark.split(",")
+        assert when == day.isoformat()
+        assert css == ("lz-day-working" if working else "lz-day-holiday")
+        assert working != (day.weekday() < 5)  # only the days Monday-to-Friday gets wrong
+        assert label == "调休上班" or not working
+    assert "lianzheng/js/calendar-marks.js" in page
+
+    profile = UserProfile.get_for_user(cast.clerk.user)
+    profile.preferred_language = "en"
+    profile.save()
+    page = client.get("/admin/").content.decode()
+    marks = json.loads(re.search(r'id="lz-calendar-marks"[^>]*>(.*?)</script>', page).group(1))
+    assert marks and not any(re.search(r"[\u4e00-\u9fff]", m) for m in marks)

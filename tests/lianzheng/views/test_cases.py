@@ -12,6 +12,7 @@ from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
 from lianzheng.choices import CaseRole, CaseState, TalkType
+from lianzheng.dates import zh_day
 from lianzheng.models import ConfidentialAccess, Ground, TalkCase
 from lianzheng.refusals import TransitionRefused
 from lianzheng.services.cases import case_update
@@ -101,7 +102,7 @@ class TestListing:
             "测试一科",
             "已通知",
             "赵副局长",
-            talk.strftime("%Y-%m-%d %H:%M"),
+            zh_moment(talk),  # 2026年12月11日 10:00 (#17)
         ):
             assert value in body
 
@@ -526,8 +527,8 @@ def test_only_the_filters_in_use_are_shown_as_active(client, cast, users):
             for pill in re.findall(r'<button class="w-pill__content".*?</button>', html, re.S)
         ]
 
-    assert pills("?state=notified") == ["状态: 已通知"]
-    assert pills("?state=notified&mine=on") == ["状态: 已通知", "我的案件: 是"]
+    assert pills("?state=notified") == ["状态： 已通知"]
+    assert pills("?state=notified&mine=on") == ["状态： 已通知", "我的案件： 是"]
 
 
 def test_the_postponement_decision_shows_the_written_application(client, cast, users):
@@ -639,7 +640,7 @@ def test_the_office_records_a_notices_delivery_and_the_case_page_shows_it(client
     notice.refresh_from_db()
     assert (notice.delivery_method, notice.delivered_at) == ("in_person", handed)
     page = text(c.get(url("inspect", case.pk)))
-    assert f"当面送达：{handed:%Y-%m-%d %H:%M}，签收人：冯科员" in page
+    assert f"当面送达：{zh_moment(handed)}，签收人：冯科员" in page
     assert case.state == CaseState.NOTIFIED
 
 
@@ -655,3 +656,11 @@ def test_the_case_page_names_the_proposer_and_the_clerk_apart(client, cast, user
     assert "不符合第六条第（一）项" in text(response) and "局领导" in text(response)
     drafted.refresh_from_db()
     assert drafted.state == CaseState.DRAFT
+
+
+def zh_moment(value) -> str:
+    """A moment as a Chinese reader reads it on the case page (#17): 2026年12月5日 10:00."""
+    from django.utils import timezone
+
+    local = timezone.localtime(value)
+    return f"{zh_day(local.date())} {local:%H:%M}"

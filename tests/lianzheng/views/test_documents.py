@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
+from wagtail.users.models import UserProfile
 
 from lianzheng.choices import CaseState, DocumentKind, TalkType
 from lianzheng.documents import fonts as font_module
@@ -49,11 +50,18 @@ def generate(client, case, kind, person=None):
 
 def test_the_office_generates_a_notice_and_downloads_it_as_recorded(client, cast, held):
     client.force_login(cast.clerk.user)
-    for language in ("zh-hans", "en"):
-        response = client.get(url("inspect", held.pk), HTTP_ACCEPT_LANGUAGE=language)
-        assert response.status_code == 200
-        page = text(response)
-        assert "廉政约谈通知书" in page and "谈话记录" in page
+    # In the reader's language alone (#17); the document itself is printed in Chinese.
+    response = client.get(url("inspect", held.pk))
+    assert response.status_code == 200
+    page = text(response)
+    assert "廉政约谈通知书" in page and "谈话记录" in page
+    profile = UserProfile.get_for_user(cast.clerk.user)
+    profile.preferred_language = "en"
+    profile.save()
+    page = text(client.get(url("inspect", held.pk)))
+    assert "Talk notice" in page and "Talk record" in page and "廉政约谈通知书" not in page
+    profile.preferred_language = "zh-hans"
+    profile.save()
     response = generate(client, held, DocumentKind.NOTICE, cast.staff)
     assert response.status_code == 302
     document = GeneratedDocument.objects.get(case=held, kind=DocumentKind.NOTICE)

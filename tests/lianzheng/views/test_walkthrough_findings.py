@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from lianzheng.choices import TalkType
+from lianzheng.dates import zh_day
 from tests.workflow_helpers import new_case
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +37,7 @@ def test_the_case_list_shows_no_filter_until_one_is_ticked(client, cast):
     assert "False" not in text(listing)
     assert 'class="w-pill"' not in listing.content.decode()
     ticked = client.get(reverse(f"{P}:list") + "?mine=on")
-    assert "我的案件: 是" in text(ticked).replace(" : ", ": ")
+    assert "我的案件： 是" in text(ticked).replace(" : ", ": ")
     assert "True" not in text(ticked)
 
 
@@ -51,15 +52,15 @@ def test_the_next_deadline_is_named_in_the_readers_language(client, cast):
     user = cast.clerk.user
     client.force_login(user)
     page = text(client.get(reverse(f"{P}:inspect", args=[case.pk])))
-    assert re.search(r"下一期限：\d{4}-\d\d-\d\d（约谈）", page)
+    assert re.search(r"下一期限：\d{4}年\d{1,2}月\d{1,2}日（约谈）", page)
     assert "约谈 talk" not in page
 
     profile = UserProfile.get_for_user(user)
     profile.preferred_language = "en"
     profile.save()
     listing = text(client.get(reverse(f"{P}:list")))
-    assert re.search(r"\d{4}-\d\d-\d\d talk", listing)
-    assert not re.search(r"\d{4}-\d\d-\d\d 约谈", listing)
+    assert re.search(r"\d{1,2} [A-Z][a-z]+ \d{4} talk", listing)
+    assert "约谈" not in listing.replace("阿州住建廉约", "")
 
 
 def test_the_timeline_names_who_consented_rather_than_his_number(client, cast):
@@ -157,7 +158,7 @@ def test_the_check_form_says_which_item_is_checked(client, cast):
     client.force_login(cast.clerk.user)
     page = text(client.get(reverse(f"{P}:item_check", args=[case.pk, item.pk])))
     assert (
-        f"整改事项：组织一次廉政教育学习（整改期限 {item.deadline:%Y-%m-%d}，责任人：冯科员）"
+        f"整改事项：组织一次廉政教育学习（整改期限 {zh_day(item.deadline)}，责任人：冯科员）"
         in page
     )
     assert "建立办事台账" not in page
