@@ -88,7 +88,14 @@ def build_cases(cast, media: Path) -> list[TalkCase]:
     ):
         for kind in kinds:
             person = None if kind == DocumentKind.RECTIFICATION_NOTICE else cast.staff
-            document_generate(user=office, kind=kind, case=case, person=person)
+            # A second version at once would be a double click (REPEAT_WINDOW): made by
+            # another officer, it is a version of its own, as the backup must keep.
+            maker = (
+                office
+                if kind != DocumentKind.RECORD or not case.documents.filter(kind=kind).exists()
+                else cast.office_head.user
+            )
+            document_generate(user=maker, kind=kind, case=case, person=person)
     document_generate(user=office, kind=DocumentKind.INTEGRITY_FILE, person=cast.staff)
     rectification_check_record(
         item=rectifying.rectification_items.get(),

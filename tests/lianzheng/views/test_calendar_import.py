@@ -69,7 +69,7 @@ def test_a_hand_typed_day_the_notice_does_not_name_becomes_an_ordinary_day(clien
     CalendarOverride.objects.create(date=date(2027, 5, 3), working=False, note="手工录入")
     preview = client.post(reverse(URL), {"text": NOTICE_2027, "preview": "1"})
     page = preview.content.decode()
-    assert "确认后恢复为平常日" in page and "2027-05-03 休息 手工录入" in page
+    assert "确认后恢复为平常日" in page and "2027年5月3日 放假 手工录入" in page
     client.post(reverse(URL), {"text": NOTICE_2027, "confirm": "1"})
     row = CalendarOverride.objects.get(date=date(2027, 5, 3))
     assert row.working and row.note == "通知未列，按平常日"
