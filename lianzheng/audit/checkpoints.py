@@ -158,7 +158,7 @@ def trusted_keys() -> dict[str, bytes]:
         raw = raw_public(signing_key())
         keys[merkle.key_id(raw)] = raw
     except KeyMissing:
-        pass
+        pass  # no signing key here (a verifying machine): the listed public keys are all there is
     return keys
 
 

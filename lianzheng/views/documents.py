@@ -225,6 +225,7 @@ class RecordedFileView(View):
     download_prefix = ""
 
     def recorded(self, case_id: int, row_id: int):
+        """The row holding the file, or 404 (each subclass names its model)."""
         raise NotImplementedError
 
     def get(self, request, pk, row_id):
