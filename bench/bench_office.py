@@ -12,7 +12,8 @@ services, as the demo does), so that there is work to move.
 Then ``--users`` people (the demo logins in turn, so two sessions of each at 20) open the sign-in
 form and sign in at the same moment, and work until ``--duration`` is up, each a closed loop with
 a short think time (0.2-1 s, far busier than a person): the dashboard, the case listing, a case
-page; the clerk's sessions submit the next draft (its form, then the POST), the principal's
+page (the editor, who may not open cases, the page explorer and the regulation page's editor
+instead); the clerk's sessions submit the next draft (its form, then the POST), the principal's
 consent the next submitted case. Every request counts: an error is a 5xx, a connection error or
 time-out, or any answer but the expected one (200 for a page, a redirect for a sign-in or an
 accepted form; a form refused with an article is an answer, counted apart).
@@ -55,6 +56,8 @@ CASE = LIST + "inspect/{pk}/"
 TRANSITION = LIST + "{pk}/transition/{name}/"
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+PAGES = "/admin/pages/"
+PAGE_EDIT_LINK = re.compile(r'href="(/admin/pages/\d+/edit/)"')
 CASE_LINK = re.compile(r'href="/admin/snippets/lianzheng/talkcase/inspect/(\d+)/"')
 PASSWORD_LINE = re.compile(r"^\s+(\w+)\s+(\S+)\s+", re.M)
 
@@ -193,6 +196,9 @@ class User(threading.Thread):
     def step(self):
         self.fetch("dashboard", DASHBOARD)
         self.think()
+        if self.username == "editor":
+            self.edit_pages()
+            return
         listing = self.fetch("listing", LIST)
         self.think()
         if listing:
@@ -211,6 +217,16 @@ class User(threading.Thread):
                 pk = self.run_.submitted.pop(0) if self.run_.submitted else None
             if pk:
                 self.transition(pk, "consent", {"comment": "同意。"})
+
+    def edit_pages(self):
+        """The editor's round: the page explorer, then one of its pages in the page editor."""
+        explorer = self.fetch("page explorer", PAGES)
+        self.think()
+        if explorer:
+            links = PAGE_EDIT_LINK.findall(explorer[2])
+            if links:
+                self.fetch("page editor", self.random.choice(links))
+                self.think()
 
     def transition(self, pk, name, data) -> bool:
         path = TRANSITION.format(pk=pk, name=name)

@@ -5,9 +5,9 @@ the case listing with each of its filters, at two sizes side by side in one run.
     .venv/bin/python bench/bench_scale.py --db postgres
     .venv/bin/python bench/bench_scale.py --quick          # 150 and 600 cases: the test suite
 
-Each size is its own bench database (bench/load_cases.py: bench-<n>.sqlite3 or
-lianzheng_bench_<n>, loaded when missing and kept); the process measures every page at one size,
-then at the other, then again in the other order, and reports the better median of the two
+Each size is its own bench database (bench/load_cases.py: bench-<n>-<people>.sqlite3 or
+lianzheng_bench_<n>_<people>, loaded when missing and kept); the process measures every page at
+one size, then at the other, then again in the other order, and reports the better median of the two
 passes (the machine may be shared: the load average is recorded). With Django's test client,
 signed in as the bench's superuser and its office user; settings lianzheng_site.settings.test.
 

@@ -62,6 +62,15 @@ def test_the_scale_bench(tmp_path):
     assert "Dashboard growth" in report and "Unit filter" in report
 
 
+@pytest.mark.sqlite
+def test_the_search_bench(tmp_path):
+    run_bench("bench_search.py", tmp_path, "--db", "sqlite")
+    report = (tmp_path / "search-sqlite.md").read_text(encoding="utf-8")
+    # The index is built with the load: the name the bench picks is found.
+    row = next(line for line in report.splitlines() if "a name few people share" in line)
+    assert row.split("|")[2].strip() not in ("", "0"), report
+
+
 @pytest.mark.postgres
 def test_the_load_bench(tmp_path):
     run_bench("bench_load.py", tmp_path, "--no-verify")
