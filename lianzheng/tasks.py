@@ -1,5 +1,7 @@
 """Background jobs (django-tasks, as Wagtail uses them): the reminder sweep and one send per
-event and recipient, and the daily signed checkpoint of the audit chain.
+event and recipient, the daily signed checkpoint of the audit chain, and the long generations
+asked for in the admin (integrity files, evidence packages; services.jobs asks, services.job_runs
+makes).
 
 Tests run them at once (ImmediateBackend); development and production queue them in the
 database and ``manage.py db_worker`` runs them (``make run`` starts one, see README). A step
@@ -33,6 +35,7 @@ from lianzheng.selectors.reminders import (
     sent_pairs,
 )
 from lianzheng.services.checkpoints import checkpoint_make
+from lianzheng.services.job_runs import job_run
 from lianzheng.services.reminders import reminder_send
 
 
@@ -75,6 +78,12 @@ def sweep(*, now=None, dry_run: bool = False, case_id: int | None = None) -> Swe
             if not dry_run:
                 send_reminder_task.enqueue(event=event.as_payload(), user_id=user.pk)
     return report
+
+
+@task()
+def generation_task(*, job_id: int) -> str:
+    """A long generation asked for in the admin (services.jobs): an integrity file, a package."""
+    return job_run(job_id)
 
 
 @task()

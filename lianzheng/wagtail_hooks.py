@@ -14,6 +14,7 @@ from lianzheng.views.api_consumers import ApiConsumerViewSet
 from lianzheng.views.audit import AuditViewSet
 from lianzheng.views.calendar import date_picker_marks
 from lianzheng.views.filters import TickFilter, TickFilterAdapter
+from lianzheng.views.jobs import JobViewSet
 from lianzheng.views.menus import help_menu_in_reader_language
 from lianzheng.views.regulation_pdf import regulation_pdf_response
 from lianzheng.views.spreadsheet_import import ImportViewSet
@@ -29,6 +30,7 @@ hooks.register("construct_homepage_panels", panels.add_panels)
 hooks.register("register_admin_viewset", AuditViewSet)
 hooks.register("register_admin_viewset", ApiConsumerViewSet)
 hooks.register("register_admin_viewset", ImportViewSet)
+hooks.register("register_admin_viewset", JobViewSet)
 hooks.register("register_admin_urls", signin_urls.admin_urlpatterns)
 hooks.register("register_account_menu_item", signin_views.account_menu_item)
 hooks.register(SERVE_REGULATION_PDF, regulation_pdf_response)

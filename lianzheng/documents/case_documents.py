@@ -105,11 +105,18 @@ class Writer:
 
 
 def render(
-    story: list[Flowable], title: str, fonts: FontSet, subject: str = "", *, counted=False
+    story: list[Flowable],
+    title: str,
+    fonts: FontSet,
+    subject: str = "",
+    *,
+    counted=False,
+    progress=None,
 ) -> bytes:
-    """The PDF; ``counted`` for records, whose pages say 「第x页 共y页」."""
+    """The PDF; ``counted`` for records, whose pages say 「第x页 共y页」; ``progress`` as
+    ``layout.build_pdf`` calls it."""
     meta = layout.Meta(title=title, subject=subject)
-    return layout.build_pdf(story, meta, fonts, count_pages=counted)
+    return layout.build_pdf(story, meta, fonts, count_pages=counted, progress=progress)
 
 
 def names(*people: ctx.PersonLine | None, more: tuple[str, ...] = ()) -> tuple[str, ...]:

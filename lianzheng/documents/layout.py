@@ -268,6 +268,7 @@ def build_pdf(
     *,
     standard_grid: bool = False,
     count_pages: bool = False,
+    progress=None,
 ) -> bytes:
     """The story set on official-document pages; the bytes of the PDF.
 
@@ -280,6 +281,9 @@ def build_pdf(
     measures; the frame's bottom, where ``FootOfPage`` puts the 版记, stays on the type area's.
 
     With ``count_pages`` each page is labelled 「第x页 共y页」 instead of "— n —".
+
+    ``progress``, if given, is called with the share of the story laid out so far (0 to 1), from
+    reportlab's own count of flowables: what a long document's progress bar shows.
     """
     out = io.BytesIO()
     doc = BaseDocTemplate(
@@ -321,6 +325,17 @@ def build_pdf(
             )
         ]
     )
+    if progress is not None:
+        total, reached = max(len(story), 1), [0.0]
+
+        def on_progress(kind, value):
+            # A flowable split across pages goes back on the list, so reportlab's count can
+            # fall: the bar only moves forward.
+            if kind == "PROGRESS" and value / total > reached[0]:
+                reached[0] = min(value / total, 1.0)
+                progress(reached[0])
+
+        doc.setProgressCallBack(on_progress)
     if count_pages:
         doc.build(story, canvasmaker=_counting_canvas(fonts))
     else:

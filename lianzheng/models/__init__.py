@@ -21,6 +21,7 @@ from .case_parts import (
 )
 from .cases import CaseSequence, Ground, StateChangeRefused, TalkCase
 from .documents import DocumentImmutable, GeneratedDocument
+from .jobs import GenerationJob, JobKind, JobStage, JobState
 from .pages import RegulationIndexPage, RegulationPage
 from .people import Appointment, Person, RoleAssignment
 from .reminders import Reminder, ReminderImmutable
@@ -49,7 +50,11 @@ __all__ = [
     "DocumentSettings",
     "Escalation",
     "GeneratedDocument",
+    "GenerationJob",
     "Ground",
+    "JobKind",
+    "JobStage",
+    "JobState",
     "Notice",
     "Person",
     "Postponement",

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -41,6 +43,9 @@ from lianzheng.refusals import Refusal, TransitionRefused, input_problem
 from lianzheng.selectors import documents as context
 from lianzheng.services.errors import pdf_failed
 from lianzheng.services.files import files_kept_with_rows
+
+# progress(share from 0 to 1, stage): how far a long generation got (models.jobs.JobStage).
+Progress = Callable[[float, str], None]
 
 CASE_KINDS = (DocumentKind.RECTIFICATION_NOTICE, DocumentKind.RECTIFICATION_REPORT)
 # Signed or filed records, not 公文: their pages say 「第x页 共y页」, so that none goes missing.
@@ -241,6 +246,29 @@ def _story_for(kind: str, case: TalkCase | None, person: Person | None, fonts):
     return docs.commitment_story(data, fonts), True
 
 
+@contextmanager
+def _render_faults():
+    """What typesetting can meet, as the user is told it."""
+    try:
+        yield
+    except MissingGlyph as exc:
+        raise TransitionRefused([input_problem(str(exc), "unprintable character")]) from exc
+    except LayoutError as exc:
+        raise pdf_failed() from exc
+
+
+def _integrity_pdf(data, person: Person, fonts, progress=None) -> bytes:
+    story = docs.integrity_file_story(data, fonts)
+    title = _title(DocumentKind.INTEGRITY_FILE, None, person)
+    return docs.render(
+        story,
+        title,
+        fonts,
+        counted=DocumentKind.INTEGRITY_FILE in PAGE_OF_TOTAL,
+        progress=progress,
+    )
+
+
 def _title(kind: str, case: TalkCase | None, person: Person | None) -> str:
     parts = [_label(kind)]
     if case is not None:
@@ -259,11 +287,22 @@ def _page_count(pdf: bytes) -> int:
 
 
 def document_generate(
-    *, user, kind: str, case: TalkCase | None = None, person: Person | None = None
+    *,
+    user,
+    kind: str,
+    case: TalkCase | None = None,
+    person: Person | None = None,
+    progress: Progress | None = None,
 ) -> GeneratedDocument:
     """Render and store a new version of a document. Nothing is overwritten: an earlier version
     stays as it was, and a failure (missing font, missing data, a full disk, a history row or a
-    commit that fails) leaves neither a row nor a file."""
+    commit that fails) leaves neither a row nor a file.
+
+    An integrity file (a person's every case, tens of pages) is typeset before the write
+    transaction and stored only if what it says is still what the database says, read again
+    under the person's lock (else it is typeset again there): on SQLite a write transaction
+    holds the whole database, and the office would otherwise wait seconds for one person's
+    file. ``progress(share, stage)`` is told how far it got (the background job's bar)."""
     if kind not in DocumentKind.values:
         raise TransitionRefused([input_problem("未知的文书类型", "unknown document", "kind")])
     if not user_can_ask(user, "document"):
@@ -278,6 +317,18 @@ def document_generate(
         fonts = load_fonts()
     except FontsUnavailable as exc:
         raise TransitionRefused([input_problem(str(exc), "fonts unavailable")]) from exc
+    tell = progress or (lambda share, stage: None)
+    prepared = None
+    if kind == DocumentKind.INTEGRITY_FILE:
+        tell(0.05, "reading")
+        data = context.integrity_file_data(person)
+        tell(0.15, "typesetting")
+        with _render_faults():
+            pdf = _integrity_pdf(
+                data, person, fonts, lambda done: tell(0.15 + 0.79 * done, "typesetting")
+            )
+        prepared = (data, pdf)
+        tell(0.95, "storing")
     # The file is written before its row; if the row, its history or the commit fails, the
     # file goes too (files_kept_with_rows encloses the transaction for that).
     with files_kept_with_rows() as store, transaction.atomic():
@@ -289,14 +340,17 @@ def document_generate(
             person = Person.objects.select_for_update().get(pk=person.pk)
         if (again := _just_generated(user, kind, case, person)) is not None:
             return again
-        try:
-            story, for_subject = _story_for(kind, case, person, fonts)
-            title = _title(kind, case, person)
-            pdf = docs.render(story, title, fonts, counted=kind in PAGE_OF_TOTAL)
-        except MissingGlyph as exc:
-            raise TransitionRefused([input_problem(str(exc), "unprintable character")]) from exc
-        except LayoutError as exc:
-            raise pdf_failed() from exc
+        with _render_faults():
+            if prepared is not None:
+                data, pdf = prepared
+                current = context.integrity_file_data(person)
+                if current != data:  # a case of his changed while the file was typeset
+                    pdf = _integrity_pdf(current, person, fonts)
+                for_subject = True
+            else:
+                story, for_subject = _story_for(kind, case, person, fonts)
+                title = _title(kind, case, person)
+                pdf = docs.render(story, title, fonts, counted=kind in PAGE_OF_TOTAL)
         version = GeneratedDocument.objects.filter(kind=kind, case=case, person=person).count() + 1
         digest = hashlib.sha256(pdf).hexdigest()
         now = timezone.now()

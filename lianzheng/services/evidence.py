@@ -23,6 +23,7 @@ from pathlib import Path
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lianzheng.audit import chain, checkpoints, encoding, merkle, offline_verify
 from lianzheng.documents.evidence import contents_pdf
@@ -151,29 +152,37 @@ def _member_name(number: int, filename: str) -> str:
     return f"documents/{number:02d}-{safe}"
 
 
-def package_case(case: TalkCase, *, user=None, include_confidential: bool = False) -> Package:
+def package_case(
+    case: TalkCase, *, user=None, include_confidential: bool = False, progress=None
+) -> Package:
     """The case's evidence package. ``user`` None is the command line (the operator of the
     server); a user must be one ``user_can_ask(user, "package")`` allows, and for the
-    whistleblower report one of R7.4's readers, whose showing is logged."""
+    whistleblower report one of R7.4's readers, whose showing is logged. ``progress(share,
+    stage)`` is told how far it got (the background job's bar; models.jobs.JobStage)."""
+    tell = progress or (lambda share, stage: None)
     if user is not None and not user_can_ask(user, "package"):
         raise PermissionDenied
     if include_confidential:
         if user is None or confidential_refusals(user):
             raise PackageRefused(
-                "只有第七条（四）所列人员可以在案卷中包含举报人信息 / only the readers of "
-                "Article 7(4) may include whistleblower information"
+                _("Only the readers of Article 7(4) may include the whistleblower report.")
             )
     label = case.number or f"未编号草稿-{case.pk}"  # a draft has no number yet
+    tell(0.02, "reading")
     fonts = load_fonts()
     rows = _case_rows(case, confidential=include_confidential)
     if not rows:
-        raise PackageRefused(f"case {case} has no history")
+        raise PackageRefused(_("Case %(case)s has no history.") % {"case": case})
+    tell(0.15, "proofs")
     checkpoint = _checkpoint_for(rows[-1]["seq"], user)
     tree = checkpoints.tree_upto(checkpoint.tree_size)
     if tree.root().hex() != checkpoint.root:
         raise PackageRefused(
-            f"the chain no longer gives the root of signed checkpoint #{checkpoint.pk}; "
-            "run `manage.py lianzheng_audit verify`"
+            _(
+                "The chain no longer gives the root of signed checkpoint #%(number)s; run "
+                "manage.py lianzheng_audit verify."
+            )
+            % {"number": checkpoint.pk}
         )
     proofs = {str(r["seq"]): [p.hex() for p in tree.inclusion_proof(r["seq"] - 1)] for r in rows}
     fields = checkpoints.as_json(checkpoint)
@@ -187,15 +196,16 @@ def package_case(case: TalkCase, *, user=None, include_confidential: bool = Fals
         and r["columns"].get("history_type") == "+"
     }
     documents: dict[str, int] = {}
-    for number, document in enumerate(
-        GeneratedDocument.objects.filter(case=case).order_by("generated_at", "pk"), 1
-    ):
+    generated = list(GeneratedDocument.objects.filter(case=case).order_by("generated_at", "pk"))
+    tell(0.3, "documents")
+    for number, document in enumerate(generated, 1):
+        tell(0.3 + 0.5 * (number - 1) / max(len(generated), 1), "documents")
         with default_storage.open(document.file.name, "rb") as handle:
             data = handle.read()
         if hashlib.sha256(data).hexdigest() != document.sha256:
             raise PackageRefused(
-                f"{document.filename} does not match its SHA-256; run "
-                "`manage.py lianzheng_audit files`"
+                _("%(name)s does not match its SHA-256; run manage.py lianzheng_audit files.")
+                % {"name": document.filename}
             )
         name = _member_name(number, document.filename)
         members[name] = data
@@ -229,6 +239,7 @@ def package_case(case: TalkCase, *, user=None, include_confidential: bool = Fals
     members[offline_verify.VERIFY] = verify_script().encode()
     descriptions[offline_verify.VERIFY] = "离线核验程序 offline verifier"
 
+    tell(0.85, "typesetting")
     made_at = timezone.localtime().strftime("%Y-%m-%d %H:%M:%S %Z")
     items = [
         (name, len(data), hashlib.sha256(data).hexdigest(), descriptions[name])
@@ -259,6 +270,7 @@ def package_case(case: TalkCase, *, user=None, include_confidential: bool = Fals
             user_display=user_display(user),
             purpose=CONFIDENTIAL_PURPOSE,
         )
+    tell(0.95, "storing")
     out = io.BytesIO()
     first = (offline_verify.VERIFY, contents, offline_verify.MANIFEST)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
@@ -32,7 +31,7 @@ from lianzheng.audit.verification import verify
 from lianzheng.choices import Role, Transition
 from lianzheng.fields import int_param
 from lianzheng.history import user_display
-from lianzheng.models import ChainVerification, Checkpoint, TalkCase
+from lianzheng.models import ChainVerification, Checkpoint, JobKind, TalkCase
 from lianzheng.permissions import user_can_ask, user_can_view_cases, user_roles
 from lianzheng.selectors.audit import (
     LogFilters,
@@ -46,9 +45,10 @@ from lianzheng.selectors.audit import (
 from lianzheng.services.audit import record_verification
 from lianzheng.services.checkpoints import certificate, checkpoint_make
 from lianzheng.services.confidential import user_can_see_confidential
-from lianzheng.services.evidence import PackageRefused, package_case
+from lianzheng.services.jobs import JobRefused, job_request
 from lianzheng.views.cases import Forbidden, as_403, case_url
 from lianzheng.views.exports import csv_cell, xlsx_cell, xlsx_value
+from lianzheng.views.jobs import job_url, remember_pending
 from lianzheng.workflow.steps import STEPS
 
 AUDIT_READERS = frozenset(
@@ -329,18 +329,21 @@ class CasePackageView(WagtailAdminTemplateMixin, TemplateView):
         return str(self.case)
 
     def post(self, request, *args, **kwargs):
+        """The package is made in the background (every document and proof of the case): the
+        button leads to the job's page with its progress bar (views.jobs)."""
         include = request.POST.get("confidential") == "1"
         try:
-            made = package_case(self.case, user=request.user, include_confidential=include)
-        except (PackageRefused, checkpoints.KeyMissing) as exc:
+            job, _new = job_request(
+                user=request.user,
+                kind=JobKind.PACKAGE,
+                case=self.case,
+                include_confidential=include,
+            )
+        except JobRefused as exc:
             messages.error(request, str(exc))
             return redirect("lianzheng_audit:package", self.case.pk)
-        response = HttpResponse(made.data, content_type="application/zip")
-        response["Content-Disposition"] = (
-            f'attachment; filename="case-{self.case.pk}.zip"; '
-            f"filename*=UTF-8''{quote(made.filename)}"
-        )
-        return response
+        remember_pending(request)
+        return redirect(job_url(job))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 from django.views import View
 from wagtail.snippets.views.snippets import InspectView
 
-from lianzheng.choices import DocumentKind
 from lianzheng.models import (
     GeneratedDocument,
+    JobKind,
     Person,
     Postponement,
     RectificationCheck,
@@ -38,8 +38,10 @@ from lianzheng.services.documents import (
     documents_generate_all,
 )
 from lianzheng.services.errors import OperationFailed
+from lianzheng.services.jobs import job_request
 from lianzheng.views.cases import Forbidden, case_url
 from lianzheng.views.faults import ServiceOwnsTheWrite, expected_faults
+from lianzheng.views.jobs import job_url, remember_pending
 from lianzheng.views.snippets import ReadableInspectMixin
 
 PERSON_URLS = "wagtailsnippets_lianzheng_person"
@@ -162,14 +164,14 @@ class CaseDocumentDownloadView(View):
 
 
 class IntegrityFileGenerateView(GenerateMixin, View):
+    """An integrity file runs in the background (a person's every case, tens of pages): the
+    button leads to the job's page with its progress bar (views.jobs)."""
+
     def post(self, request, pk):
         person = get_object_or_404(Person, pk=pk)
-        return self.generate(
-            request,
-            person_url("inspect", pk) + "#lz-documents",
-            kind=DocumentKind.INTEGRITY_FILE,
-            person=person,
-        )
+        job, _new = job_request(user=request.user, kind=JobKind.INTEGRITY_FILE, person=person)
+        remember_pending(request)
+        return HttpResponseRedirect(job_url(job))
 
 
 class PersonDocumentDownloadView(View):

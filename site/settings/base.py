@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "lianzheng.signin.middleware.SecondFactorMiddleware",
+    # After messages and sign-in: a background generation that finished is announced.
+    "lianzheng.views.jobs.JobNoticeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "lianzheng.api.middleware.ApiCallLogMiddleware",

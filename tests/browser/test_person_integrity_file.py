@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,10 +43,12 @@ def test_the_office_reads_a_demo_persons_file_and_downloads_it_as_pdf(
     assert "整改" in text  # the rectification item of the later case
     screenshot("person-file", full_page=True)
 
+    # Made in the background (issue 18): the button leads to the job's page. Tests run the task
+    # at once when the request commits, so the page already offers the file.
     page.get_by_role("button", name=re.compile("生成")).click()
-    page.wait_for_load_state("networkidle")
-    link = page.locator(".lz-files a").first
-    href = link.get_attribute("href")
+    page.wait_for_url(re.compile(r"/admin/lianzheng/jobs/\d+/$"))
+    assert "已完成" in page.locator(".lz-job").inner_text()
+    href = page.get_by_role("link", name="下载").get_attribute("href")
     response = page.request.get(base + href)
     assert response.status == 200
     assert response.headers["content-type"] == "application/pdf"
@@ -55,3 +58,49 @@ def test_the_office_reads_a_demo_persons_file_and_downloads_it_as_pdf(
     for number in numbers:
         assert number in body
     screenshot("person-file-generated", full_page=False)
+
+
+def test_the_job_page_follows_a_generation_that_takes_its_time(
+    live_server, page, screenshot, settings, tmp_path
+):
+    """What the requester sees while the worker runs: the bar moves as the job's row does,
+    and when the job ends the page shows its download without a reload by hand."""
+    from django.contrib.auth import get_user_model
+
+    from lianzheng.models import CaseSubject, GenerationJob, JobKind, JobStage, JobState
+    from lianzheng.services.job_runs import job_run
+    from lianzheng.services.setup import setup_all
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    passwords = setup_all(demo=True).demo_passwords
+    base = live_server.url
+    person = CaseSubject.objects.filter(case__state="closed").first().person
+    office = get_user_model().objects.get(username="office")
+    job = GenerationJob.objects.create(
+        kind=JobKind.INTEGRITY_FILE,
+        state=JobState.RUNNING,
+        stage=JobStage.TYPESETTING,
+        progress=30,
+        requested_by=office,
+        person=person,
+    )
+    page.goto(base + "/admin/login/")
+    page.fill("input[name=username]", "office")
+    page.fill("input[name=password]", passwords["office"])
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(base + "/admin/")
+
+    page.goto(f"{base}/admin/lianzheng/jobs/{job.pk}/")
+    bar = page.locator("progress[data-lz-job-progress]")
+    assert bar.get_attribute("value") == "30" and "正在排版" in page.inner_text(".lz-job")
+    GenerationJob.objects.filter(pk=job.pk).update(progress=70, stage=JobStage.STORING)
+    expect(page.locator("[data-lz-job-percent]")).to_have_text("70%")
+    expect(bar).to_have_attribute("value", "70")
+    expect(page.locator("[data-lz-job-stage]")).to_have_text("正在保存")
+    screenshot("job-running", full_page=False)
+
+    GenerationJob.objects.filter(pk=job.pk).update(state=JobState.QUEUED)
+    job_run(job.pk)
+    page.get_by_role("link", name="下载").wait_for()
+    assert "已完成" in page.inner_text(".lz-job")
+    screenshot("job-done", full_page=False)

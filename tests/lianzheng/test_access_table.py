@@ -133,6 +133,7 @@ ICS = "ics"
 JSON = "json"
 CSV = "csv"
 XLSX = "xlsx"
+ZIP = "zip"
 POST_ONLY = "post only"  # 405 to a GET: the URL is a button
 DENIED = "denied"  # 403, our page
 LOGIN = "login"  # 302 to the sign-in page
@@ -146,6 +147,7 @@ CONTENT_TYPES = {
     JSON: "application/json",
     CSV: "text/csv",
     XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ZIP: "application/zip",
 }
 
 
@@ -478,7 +480,22 @@ def chooser_rows() -> list[Row]:
     return rows
 
 
-TABLE: list[Row] = case_rows() + person_rows() + other_rows() + reference_rows() + chooser_rows()
+def job_rows() -> list[Row]:
+    """A background generation (an evidence package the clerk asked for) is his alone: anyone
+    else in the admin, the superuser included, finds no such job."""
+    j = "lianzheng_jobs:"
+    job = lambda w, case: [w.job]  # noqa: E731
+    mine = frozenset({CLERK})
+    return [
+        Row(j + "job", mine, job, otherwise=NOT_FOUND),
+        Row(j + "status", mine, job, JSON, otherwise=NOT_FOUND),
+        Row(j + "download", mine, job, ZIP, otherwise=NOT_FOUND),
+    ]
+
+
+TABLE: list[Row] = (
+    case_rows() + person_rows() + other_rows() + reference_rows() + chooser_rows() + job_rows()
+)
 
 
 # -- the world ------------------------------------------------------------------------------------
@@ -500,6 +517,7 @@ class World:
     reference: dict[str, int] = field(default_factory=dict)
     integrity_file: int = 0
     subject_notice: int = 0
+    job: int = 0
 
 
 def build_world(cast) -> World:
@@ -605,6 +623,7 @@ def build_world(cast) -> World:
     world.integrity_file = document_generate(
         user=office, kind=DocumentKind.INTEGRITY_FILE, person=cast.staff
     ).pk
+    world.job = finished_package_job(office, cases[S.CLOSED])
 
     world.reference = {
         "checkpoint": make_checkpoint(made_by="access table").pk,
@@ -653,6 +672,36 @@ def build_world(cast) -> World:
         SUPERUSER: root,
     }
     return world
+
+
+def finished_package_job(user, case) -> int:
+    """A package job as the worker leaves it, with a stored ZIP (not made: the walk is about
+    who may reach it, and tests/lianzheng/services/test_jobs.py makes real ones)."""
+    import hashlib
+    import io
+    import zipfile
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from lianzheng.models import GenerationJob, JobKind, JobState
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("manifest.json", "{}")
+    data = out.getvalue()
+    name = default_storage.save("lianzheng/jobs/access-table.zip", ContentFile(data))
+    return GenerationJob.objects.create(
+        kind=JobKind.PACKAGE,
+        state=JobState.DONE,
+        requested_by=user,
+        case=case,
+        progress=100,
+        file=name,
+        filename="案卷-测试.zip",
+        sha256=hashlib.sha256(data).hexdigest(),
+        finished_at=timezone.now(),
+    ).pk
 
 
 # -- the walk -------------------------------------------------------------------------------------

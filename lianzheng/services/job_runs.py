@@ -1,0 +1,148 @@
+"""Running a background generation (the task's body; services.jobs asks for them).
+
+``job_run`` makes the document or package through the same services the command line uses,
+writing its progress on the job's row between steps, outside any write transaction, so the
+job's page can read it while the work goes on. A refusal or a fault ends the job ``failed`` with
+the reason in the requester's language; nothing half-made is kept. ``jobs_expire`` removes the
+packages kept their day.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import DatabaseError
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from lianzheng.audit import checkpoints
+from lianzheng.choices import DocumentKind
+from lianzheng.models import GenerationJob, JobKind, JobStage, JobState
+from lianzheng.models.jobs import KEEP
+from lianzheng.refusals import TransitionRefused, describe
+from lianzheng.services.documents import document_generate
+from lianzheng.services.errors import OperationFailed
+from lianzheng.services.evidence import PackageRefused, package_case
+
+# Progress is written at most this often: a 60-page file reports hundreds of flowables.
+PROGRESS_EVERY = 0.3  # seconds
+
+
+class _Reporter:
+    """Writes a job's progress, throttled. The services call it only outside their write
+    transactions (document_generate typesets an integrity file before its own), so each write
+    commits at once and the job's page, on another connection, sees it."""
+
+    def __init__(self, job: GenerationJob):
+        self.job_id = job.pk
+        self.last = 0.0
+
+    def __call__(self, share: float, stage: str) -> None:
+        now = time.monotonic()
+        if now - self.last < PROGRESS_EVERY:
+            return
+        self.last = now
+        GenerationJob.objects.filter(pk=self.job_id, state=JobState.RUNNING).update(
+            progress=max(0, min(99, int(share * 100))), stage=stage
+        )
+
+
+def job_run(job_id: int) -> str:
+    """Run one job to its end (the task). Returns its outcome for the task's result."""
+    claimed = GenerationJob.objects.filter(pk=job_id, state=JobState.QUEUED).update(
+        state=JobState.RUNNING, started_at=timezone.now(), stage=JobStage.READING, progress=1
+    )
+    if not claimed:
+        return "not waiting"
+    job = GenerationJob.objects.select_related("requested_by", "person", "case").get(pk=job_id)
+    report = _Reporter(job)
+    with translation.override(job.language):
+        try:
+            if job.kind == JobKind.INTEGRITY_FILE:
+                outcome = _run_integrity_file(job, report)
+            else:
+                outcome = _run_package(job, report)
+        except TransitionRefused as exc:
+            return fail(job, "；".join(describe(r) for r in exc.refusals))
+        except (PackageRefused, checkpoints.KeyMissing) as exc:
+            return fail(job, str(exc))
+        except PermissionDenied:
+            return fail(job, _("You may no longer make this."))
+        except (OperationFailed, DatabaseError, OSError) as exc:
+            return fail(
+                job, _("It could not be made: %(reason)s. Nothing was kept.") % {"reason": exc}
+            )
+    return outcome
+
+
+def _run_integrity_file(job: GenerationJob, report) -> str:
+    document = document_generate(
+        user=job.requested_by,
+        kind=DocumentKind.INTEGRITY_FILE,
+        person=job.person,
+        progress=report,
+    )
+    GenerationJob.objects.filter(pk=job.pk).update(
+        state=JobState.DONE,
+        stage=JobStage.FINISHED,
+        progress=100,
+        finished_at=timezone.now(),
+        document=document,
+        filename=document.filename,
+        sha256=document.sha256,
+        message=_("Generated %(name)s (SHA-256 %(sha)s…).")
+        % {"name": document.filename, "sha": document.sha256[:16]},
+    )
+    return f"document #{document.pk}"
+
+
+def _run_package(job: GenerationJob, report) -> str:
+    made = package_case(
+        job.case,
+        user=job.requested_by,
+        include_confidential=job.include_confidential,
+        progress=report,
+    )
+    digest = hashlib.sha256(made.data).hexdigest()
+    name = default_storage.save(
+        f"lianzheng/jobs/job-{job.pk}-{digest[:16]}.zip", ContentFile(made.data)
+    )
+    try:
+        GenerationJob.objects.filter(pk=job.pk).update(
+            state=JobState.DONE,
+            stage=JobStage.FINISHED,
+            progress=100,
+            finished_at=timezone.now(),
+            file=name,
+            filename=made.filename,
+            sha256=digest,
+            message=_("%(name)s is ready: %(rows)s history rows, %(documents)s documents.")
+            % {"name": made.filename, "rows": made.rows, "documents": made.documents},
+        )
+    except DatabaseError:
+        default_storage.delete(name)
+        raise
+    return f"package {made.filename}"
+
+
+def fail(job: GenerationJob, message: str) -> str:
+    GenerationJob.objects.filter(pk=job.pk).update(
+        state=JobState.FAILED, finished_at=timezone.now(), message=message
+    )
+    return f"failed: {message}"
+
+
+def jobs_expire(*, now=None) -> int:
+    """Remove the packages kept longer than ``KEEP`` (the sweep runs this); returns how many."""
+    now = now or timezone.now()
+    old = GenerationJob.objects.filter(finished_at__lt=now - KEEP).exclude(file="")
+    removed = 0
+    for job in old:
+        default_storage.delete(job.file.name)
+        GenerationJob.objects.filter(pk=job.pk).update(file="")
+        removed += 1
+    return removed
