@@ -68,15 +68,8 @@ def pages(samples) -> list[tuple[str, str, str]]:
 
 def measure_size(db: str, size: int, runs: int, out) -> dict:
     from bench_listing import measure, pick_samples
-    from django.contrib.contenttypes.models import ContentType
-    from django.core.cache import cache
 
-    load_cases.use_size(size, max(size // 5, 120))
-    load_cases.switch(db)
-    if not load_cases.is_loaded(db):
-        load_cases.load(db, out=out)
-    cache.clear()
-    ContentType.objects.clear_cache()
+    load_cases.open_size(db, size, out=out)
     users = clients()
     results = {}
     for label, user, url in pages(pick_samples()):

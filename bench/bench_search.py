@@ -78,16 +78,9 @@ def time_selector(query: str, runs: int) -> tuple[float, int]:
 def measure_size(db: str, size: int, runs: int, out) -> dict:
     from bench_listing import LIST, measure, pick_samples
     from django.contrib.auth import get_user_model
-    from django.contrib.contenttypes.models import ContentType
-    from django.core.cache import cache
     from django.test import Client
 
-    load_cases.use_size(size, max(size // 5, 120))
-    load_cases.switch(db)
-    if not load_cases.is_loaded(db):
-        load_cases.load(db, out=out)
-    cache.clear()
-    ContentType.objects.clear_cache()
+    load_cases.open_size(db, size, out=out)
     client = Client()
     client.force_login(get_user_model().objects.get(username="bench_admin"))
     results = {}

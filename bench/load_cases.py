@@ -97,6 +97,21 @@ def switch(db: str) -> None:
     connection.settings_dict["NAME"] = str(SQLITE_PATH) if db == "sqlite" else PG_NAME
 
 
+def open_size(db: str, cases: int, *, out=None) -> None:
+    """Use the bench database of ``cases`` cases (and a fifth as many people) in this process,
+    loading it when missing, with Django's caches emptied: the benches that compare two sizes
+    in one run (bench_scale.py, bench_search.py) go back and forth with this."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.cache import cache
+
+    use_size(cases, max(cases // 5, 120))
+    switch(db)
+    if not is_loaded(db):
+        load(db, out=out)
+    cache.clear()
+    ContentType.objects.clear_cache()
+
+
 def use_pg_name(name: str) -> None:
     """Load (and check) the PostgreSQL database ``name`` instead of lianzheng_bench: each bench
     that runs beside others has its own, as the loader drops the database it loads."""

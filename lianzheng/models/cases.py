@@ -337,9 +337,19 @@ class TalkCase(index.Indexed, FSMModelMixin, Audited):
 
     @classmethod
     def get_indexed_objects(cls):
+        """The cases with what ``search_text`` reads. People and units come joined to their
+        subject and participant rows, not prefetched by id: Django 5.2 asks SQLite for a
+        prefetched foreign key as ``id = … OR id = …``, which SQLite refuses beyond a thousand
+        ids ("Expression tree is too large"), so ``update_index`` failed at scale."""
+        from lianzheng.models.case_parts import CaseParticipant, CaseSubject
+
         return cls.objects.prefetch_related(
-            "subjects__person__unit",
-            "participants__person",
+            models.Prefetch(
+                "subjects", queryset=CaseSubject.objects.select_related("person__unit")
+            ),
+            models.Prefetch(
+                "participants", queryset=CaseParticipant.objects.select_related("person")
+            ),
             "records",
             "rectification_items",
         )

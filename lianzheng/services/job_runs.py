@@ -86,11 +86,8 @@ def _run_integrity_file(job: GenerationJob, report) -> str:
         person=job.person,
         progress=report,
     )
-    GenerationJob.objects.filter(pk=job.pk).update(
-        state=JobState.DONE,
-        stage=JobStage.FINISHED,
-        progress=100,
-        finished_at=timezone.now(),
+    _done(
+        job,
         document=document,
         filename=document.filename,
         sha256=document.sha256,
@@ -112,11 +109,8 @@ def _run_package(job: GenerationJob, report) -> str:
         f"lianzheng/jobs/job-{job.pk}-{digest[:16]}.zip", ContentFile(made.data)
     )
     try:
-        GenerationJob.objects.filter(pk=job.pk).update(
-            state=JobState.DONE,
-            stage=JobStage.FINISHED,
-            progress=100,
-            finished_at=timezone.now(),
+        _done(
+            job,
             file=name,
             filename=made.filename,
             sha256=digest,
@@ -127,6 +121,16 @@ def _run_package(job: GenerationJob, report) -> str:
         default_storage.delete(name)
         raise
     return f"package {made.filename}"
+
+
+def _done(job: GenerationJob, **made) -> None:
+    GenerationJob.objects.filter(pk=job.pk).update(
+        state=JobState.DONE,
+        stage=JobStage.FINISHED,
+        progress=100,
+        finished_at=timezone.now(),
+        **made,
+    )
 
 
 def fail(job: GenerationJob, message: str) -> str:

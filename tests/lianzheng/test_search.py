@@ -233,3 +233,23 @@ def test_elasticsearch_backend_builds_with_the_smartcn_analyzer(settings):
     settings.LIANZHENG_SEARCH_BIGRAMS = False
     page = RegulationPage.objects.get()
     assert "书面通知约谈对象" in field.get_value(page)
+
+
+def test_the_index_is_rebuilt_over_more_people_than_sqlite_takes_in_one_expression():
+    """``update_index`` reads every case with its people; over a thousand of them at once used
+    to stop on SQLite ("Expression tree is too large", Django 5.2's prefetch by id)."""
+    from django.core.management import call_command
+
+    from lianzheng.models import CaseSubject, Person, Unit
+
+    case = TalkCase.objects.exclude(state="draft").first()
+    unit = Unit.objects.first()
+    people = Person.objects.bulk_create(
+        Person(name=f"测试{i:04d}", unit=unit, category="bureau_staff", rank="staff_member")
+        for i in range(1100)
+    )
+    CaseSubject.objects.bulk_create(
+        CaseSubject(case=case, person=person, sort_order=100 + i) for i, person in enumerate(people)
+    )
+    call_command("update_index", verbosity=0)
+    assert case in case_search(TalkCase.objects.all(), "测试1099")

@@ -14,12 +14,6 @@ OFFICE_PHONE = "0837-2822123"
 
 
 @pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path)
-    return tmp_path
-
-
-@pytest.fixture
 def office_phone(db):
     """The office has set its telephone, which every notice must give (R6.3, R8.1)."""
     from lianzheng.models import DocumentSettings

@@ -74,12 +74,6 @@ CASES = "wagtailsnippets_lianzheng_talkcase"
 BOOL = choices("on", "true", "1", "")
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path)
-    return tmp_path
-
-
 def case_url(name, *args):
     return reverse(f"{CASES}:{name}", args=args)
 

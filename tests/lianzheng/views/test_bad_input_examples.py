@@ -40,12 +40,6 @@ def url(name, *args):
     return reverse(f"{CASES}:{name}", args=args)
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path)
-    return tmp_path
-
-
 def refused(client, path, data, *labels, case=None, multipart=False):
     """Post; expect the form again naming ``labels``, and nothing changed."""
     before = snapshot(case)

@@ -23,12 +23,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path)
-    return tmp_path
-
-
-@pytest.fixture
 def phone_set(db):
     """The office has given its telephone (Settings › Document settings), as notices need."""
     settings = DocumentSettings.load()

@@ -58,12 +58,6 @@ def url(name, *args):
 
 
 @pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path)
-    return tmp_path
-
-
-@pytest.fixture
 def hostile(cast, media):
     """A subject whose name and unit are hostile, with a login, in a case whose every text
     field is hostile, taken to rectification with a check and its evidence."""

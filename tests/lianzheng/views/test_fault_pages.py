@@ -46,12 +46,6 @@ NOT_COMPLETED_EN = "The operation was not completed"
 
 
 @pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path)
-    return tmp_path
-
-
-@pytest.fixture
 def office(client, cast):
     client.force_login(cast.clerk.user)
     return client

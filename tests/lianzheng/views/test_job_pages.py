@@ -17,8 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def held(cast, settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path)
+def held(cast, media):
     return advance(cast, new_case(cast, TalkType.WARNING), CaseState.HELD)
 
 
