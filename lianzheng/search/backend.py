@@ -80,17 +80,28 @@ def indexed_ids(model, query: str):
 
     terms = query_terms(query)
     content_type = ContentType.objects.get_for_model(model)
-    entries = IndexEntry.objects.filter(content_type_id=content_type.pk)
     if not terms:
-        return entries.none().values_list("pk", flat=True)
+        return IndexEntry.objects.none().values_list("pk", flat=True)
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery
 
-        entries = entries.filter(body=SearchQuery(_pg_query(terms), search_type="raw"))
+        entries = IndexEntry.objects.filter(
+            content_type_id=content_type.pk,
+            body=SearchQuery(_pg_query(terms), search_type="raw"),
+        )
     elif connection.vendor == "sqlite":
-        fts = f"{IndexEntry._meta.db_table}_fts"
-        entries = entries.filter(
-            pk__in=RawSQL(f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s", [_fts_query(terms)])
+        # From the full-text matches to their entries. With the content type beside the match,
+        # SQLite walked every entry of the type (its index on content_type) and looked each
+        # up in the matches: 11 ms at 100,000 cases for a word in none. The unary + keeps the
+        # content type a check on the few rows found, not the way in.
+        table = IndexEntry._meta.db_table
+        fts = f"{table}_fts"
+        entries = IndexEntry.objects.filter(
+            pk__in=RawSQL(
+                f"SELECT f.rowid FROM {fts} f JOIN {table} e ON e.id = f.rowid "
+                f"WHERE {fts} MATCH %s AND +e.content_type_id = %s",
+                [_fts_query(terms), content_type.pk],
+            )
         )
     else:  # pragma: no cover - the add-on runs on SQLite and PostgreSQL
         raise NotImplementedError(connection.vendor)

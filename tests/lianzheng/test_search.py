@@ -112,6 +112,13 @@ def test_case_number_search_is_kept(client, login_as):
     case = TalkCase.objects.exclude(number=None).order_by("sequence").first()
     part = case.number[case.number.index("〔") :]
     assert _listed_numbers(client.get(LIST, {"q": part})) == [case.number]
+    assert _listed_numbers(client.get(LIST, {"q": case.number})) == [case.number]
+    # Its end under another prefix is not its number.
+    assert _listed_numbers(client.get(LIST, {"q": "川建" + part})) == []
+    # Digits alone find every number that holds them.
+    digits = str(case.sequence)
+    found = _listed_numbers(client.get(LIST, {"q": digits}))
+    assert case.number in found and all(digits in number for number in found)
 
 
 def test_confidential_report_finds_nothing_for_the_office(client, login_as):
