@@ -220,7 +220,9 @@ class User(threading.Thread):
 
     def edit_pages(self):
         """The editor's round: the page explorer, then one of its pages in the page editor."""
-        explorer = self.fetch("page explorer", PAGES)
+        explorer = self.fetch("page explorer", PAGES, expect=(200, 302))
+        if explorer and explorer[0] == 302:  # Wagtail opens the explorer at the site's root
+            explorer = self.fetch("page explorer", explorer[1])
         self.think()
         if explorer:
             links = PAGE_EDIT_LINK.findall(explorer[2])
