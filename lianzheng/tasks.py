@@ -35,7 +35,7 @@ from lianzheng.selectors.reminders import (
     sent_pairs,
 )
 from lianzheng.services.checkpoints import checkpoint_make
-from lianzheng.services.job_runs import job_run
+from lianzheng.services.job_runs import job_run, jobs_expire
 from lianzheng.services.reminders import reminder_send
 
 
@@ -88,8 +88,9 @@ def generation_task(*, job_id: int) -> str:
 
 @task()
 def sweep_reminders_task() -> dict:
-    """The sweep as a task, for schedulers that enqueue rather than run commands."""
-    return sweep().as_dict()
+    """The sweep as a task, for schedulers that enqueue rather than run commands; like the
+    command, it also removes the packages kept their day."""
+    return {**sweep().as_dict(), "expired_packages": jobs_expire()}
 
 
 @task()

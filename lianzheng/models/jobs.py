@@ -68,6 +68,8 @@ class GenerationJob(models.Model):
     include_confidential = models.BooleanField(default=False)
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Touched with every progress report: a running job whose worker died stops being touched.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     document = models.ForeignKey(
         "lianzheng.GeneratedDocument",

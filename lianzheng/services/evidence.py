@@ -122,8 +122,11 @@ def _case_rows(case: TalkCase, *, confidential: bool) -> list[dict]:
             }
             if offline_verify.row_hash(row) != row["hash"]:
                 raise PackageRefused(
-                    f"history row {row['seq']} ({shape.label} history_id={row['history_id']}) "
-                    "does not match its hash; run `manage.py lianzheng_audit verify` first"
+                    _(
+                        "History row %(seq)s (%(table)s history_id=%(id)s) does not match its "
+                        "hash; run manage.py lianzheng_audit verify first."
+                    )
+                    % {"seq": row["seq"], "table": shape.label, "id": row["history_id"]}
                 )
             rows.append(row)
     rows.sort(key=lambda r: r["seq"])
@@ -138,12 +141,26 @@ def _checkpoint_for(last_seq: int, user) -> checkpoints.Checkpoint:
                 made_by=f"{user_display(user) if user else '命令行 command line'}（案卷 package）"
             )
         except checkpoints.KeyMissing as exc:
-            raise PackageRefused(str(exc)) from exc
+            raise PackageRefused(
+                _(
+                    "No signing key is configured, so no checkpoint can be signed for the "
+                    "package; the administrator makes one with manage.py lianzheng_audit keygen."
+                )
+            ) from exc
         except checkpoints.ChainBroken as exc:
-            raise PackageRefused(str(exc)) from exc
+            raise PackageRefused(
+                _(
+                    "The audit chain does not hold (%(detail)s); no checkpoint was signed and no "
+                    "package made."
+                )
+                % {"detail": exc}
+            ) from exc
     problem = checkpoints.checkpoint_problem(newest)
     if problem is not None:
-        raise PackageRefused(f"signed checkpoint #{newest.pk}: {problem.reason}")
+        raise PackageRefused(
+            _("Signed checkpoint #%(number)s does not hold: %(reason)s")
+            % {"number": newest.pk, "reason": problem.reason}
+        )
     return newest
 
 

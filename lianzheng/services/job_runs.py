@@ -10,7 +10,9 @@ packages kept their day.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
+from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
@@ -19,23 +21,26 @@ from django.db import DatabaseError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from lianzheng.audit import checkpoints
 from lianzheng.choices import DocumentKind
 from lianzheng.models import GenerationJob, JobKind, JobStage, JobState
 from lianzheng.models.jobs import KEEP
 from lianzheng.refusals import TransitionRefused, describe
 from lianzheng.services.documents import document_generate
-from lianzheng.services.errors import OperationFailed
+from lianzheng.services.errors import OperationFailed, database_failed, storage_failed
 from lianzheng.services.evidence import PackageRefused, package_case
 
 # Progress is written at most this often: a 60-page file reports hundreds of flowables.
 PROGRESS_EVERY = 0.3  # seconds
+# An open job that has not moved for this long was lost (the worker stopped, or none runs): it
+# is failed, saying so, when someone looks at it or asks for it again.
+STALE = timedelta(minutes=15)
+logger = logging.getLogger(__name__)
 
 
 class _Reporter:
-    """Writes a job's progress, throttled. The services call it only outside their write
-    transactions (document_generate typesets an integrity file before its own), so each write
-    commits at once and the job's page, on another connection, sees it."""
+    """Writes a job's progress and heartbeat, throttled. The services call it only outside their
+    write transactions (document_generate typesets an integrity file before its own), so each
+    write commits at once and the job's page, on another connection, sees it."""
 
     def __init__(self, job: GenerationJob):
         self.job_id = job.pk
@@ -47,14 +52,21 @@ class _Reporter:
             return
         self.last = now
         GenerationJob.objects.filter(pk=self.job_id, state=JobState.RUNNING).update(
-            progress=max(0, min(99, int(share * 100))), stage=stage
+            progress=max(0, min(99, int(share * 100))), stage=stage, heartbeat_at=timezone.now()
         )
 
 
 def job_run(job_id: int) -> str:
-    """Run one job to its end (the task). Returns its outcome for the task's result."""
+    """Run one job to its end (the task). Returns its outcome for the task's result. Whatever
+    stops it ends the job ``failed`` with a reason the requester can read (the unexpected with a
+    reference logged beside its traceback), never ``running`` for ever."""
+    now = timezone.now()
     claimed = GenerationJob.objects.filter(pk=job_id, state=JobState.QUEUED).update(
-        state=JobState.RUNNING, started_at=timezone.now(), stage=JobStage.READING, progress=1
+        state=JobState.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        stage=JobStage.READING,
+        progress=1,
     )
     if not claimed:
         return "not waiting"
@@ -63,20 +75,29 @@ def job_run(job_id: int) -> str:
     with translation.override(job.language):
         try:
             if job.kind == JobKind.INTEGRITY_FILE:
-                outcome = _run_integrity_file(job, report)
-            else:
-                outcome = _run_package(job, report)
+                return _run_integrity_file(job, report)
+            return _run_package(job, report)
         except TransitionRefused as exc:
-            return fail(job, "；".join(describe(r) for r in exc.refusals))
-        except (PackageRefused, checkpoints.KeyMissing) as exc:
+            return fail(job, " ".join(describe(r) for r in exc.refusals))
+        except PackageRefused as exc:
             return fail(job, str(exc))
         except PermissionDenied:
             return fail(job, _("You may no longer make this."))
-        except (OperationFailed, DatabaseError, OSError) as exc:
-            return fail(
-                job, _("It could not be made: %(reason)s. Nothing was kept.") % {"reason": exc}
+        except OperationFailed as exc:
+            logger.warning("job %s failed [%s]", job.pk, exc.reference, exc_info=True)
+            return fail(job, str(exc))
+        except Exception as exc:  # whatever stopped it, the job ends and says so
+            failed = (
+                storage_failed()
+                if isinstance(exc, OSError)
+                else database_failed()
+                if isinstance(exc, DatabaseError)
+                else OperationFailed(
+                    "生成时出现意外错误。", "An unexpected error stopped the generation."
+                )
             )
-    return outcome
+            logger.exception("job %s failed [%s]", job.pk, failed.reference)
+            return fail(job, str(failed))
 
 
 def _run_integrity_file(job: GenerationJob, report) -> str:
@@ -86,7 +107,7 @@ def _run_integrity_file(job: GenerationJob, report) -> str:
         person=job.person,
         progress=report,
     )
-    _done(
+    done = _done(
         job,
         document=document,
         filename=document.filename,
@@ -94,6 +115,8 @@ def _run_integrity_file(job: GenerationJob, report) -> str:
         message=_("Generated %(name)s (SHA-256 %(sha)s…).")
         % {"name": document.filename, "sha": document.sha256[:16]},
     )
+    if not done:  # declared lost meanwhile: the version stands, as any generated one does
+        logger.warning("job %s finished after it was declared lost: %s", job.pk, document)
     return f"document #{document.pk}"
 
 
@@ -109,7 +132,7 @@ def _run_package(job: GenerationJob, report) -> str:
         f"lianzheng/jobs/job-{job.pk}-{digest[:16]}.zip", ContentFile(made.data)
     )
     try:
-        _done(
+        done = _done(
             job,
             file=name,
             filename=made.filename,
@@ -120,24 +143,41 @@ def _run_package(job: GenerationJob, report) -> str:
     except DatabaseError:
         default_storage.delete(name)
         raise
+    if not done:  # declared lost meanwhile: nobody will be offered this file
+        default_storage.delete(name)
     return f"package {made.filename}"
 
 
-def _done(job: GenerationJob, **made) -> None:
-    GenerationJob.objects.filter(pk=job.pk).update(
-        state=JobState.DONE,
-        stage=JobStage.FINISHED,
-        progress=100,
-        finished_at=timezone.now(),
-        **made,
+def _done(job: GenerationJob, **made) -> bool:
+    """Mark a running job done; False if it no longer runs (declared lost meanwhile)."""
+    return bool(
+        GenerationJob.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
+            state=JobState.DONE,
+            stage=JobStage.FINISHED,
+            progress=100,
+            finished_at=timezone.now(),
+            **made,
+        )
     )
 
 
 def fail(job: GenerationJob, message: str) -> str:
-    GenerationJob.objects.filter(pk=job.pk).update(
+    """End a job that is still open as failed, with ``message`` for its requester."""
+    GenerationJob.objects.filter(pk=job.pk, state__in=(JobState.QUEUED, JobState.RUNNING)).update(
         state=JobState.FAILED, finished_at=timezone.now(), message=message
     )
     return f"failed: {message}"
+
+
+def lost(job: GenerationJob, *, now=None) -> bool:
+    """Whether an open job was lost: waiting with no worker to take it, or running with no
+    progress reported, for ``STALE``."""
+    now = now or timezone.now()
+    if job.state == JobState.QUEUED:
+        return job.created_at < now - STALE
+    if job.state == JobState.RUNNING:
+        return (job.heartbeat_at or job.started_at or job.created_at) < now - STALE
+    return False
 
 
 def jobs_expire(*, now=None) -> int:

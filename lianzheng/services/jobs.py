@@ -9,7 +9,7 @@ second one.
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+import logging
 from functools import partial
 
 from django.core.exceptions import PermissionDenied
@@ -22,13 +22,11 @@ from lianzheng.models import GenerationJob, JobKind, JobState, Person, TalkCase
 from lianzheng.models.jobs import KEEP
 from lianzheng.permissions import user_can_ask, user_can_view_cases
 from lianzheng.services.confidential import confidential_refusals
-from lianzheng.services.job_runs import fail
+from lianzheng.services.job_runs import fail, lost
 from lianzheng.tasks import generation_task
 
 OPEN = (JobState.QUEUED, JobState.RUNNING)
-# A job still open after this was lost (the worker stopped or was never started): a new request
-# fails it, saying so, instead of returning it for ever.
-STALE = timedelta(minutes=15)
+logger = logging.getLogger(__name__)
 
 
 class JobRefused(Exception):
@@ -68,12 +66,9 @@ def job_request(
             include_confidential=include_confidential,
             state__in=OPEN,
         )
-        stale = timezone.now() - STALE
-        for lost in same.filter(created_at__lt=stale):
-            fail(lost, _("It stopped without finishing (the background worker stopped)."))
-        existing = same.filter(created_at__gte=stale).order_by("-pk").first()
-        if existing is not None:
-            return existing, False
+        for job in same.order_by("-pk"):
+            if not fail_if_lost(job):
+                return job, False
         job = GenerationJob.objects.create(
             kind=kind,
             requested_by=user,
@@ -82,14 +77,36 @@ def job_request(
             case=case,
             include_confidential=include_confidential,
         )
-        transaction.on_commit(partial(generation_task.enqueue, job_id=job.pk), robust=True)
+        transaction.on_commit(partial(_enqueue, job))
     return job, True
+
+
+def _enqueue(job: GenerationJob) -> None:
+    """Hand the job to the worker once it is committed; if the queue refuses it, the job says
+    so rather than wait for ever."""
+    try:
+        generation_task.enqueue(job_id=job.pk)
+    except Exception:  # whatever the queue raised, the job must not wait for ever
+        logger.exception("job %s could not be queued", job.pk)
+        fail(job, _("It could not be handed to the background worker; try again later."))
+
+
+def fail_if_lost(job: GenerationJob) -> bool:
+    """Fail an open job that was lost (services.job_runs.lost), saying so; whether it was."""
+    if not lost(job):
+        return False
+    fail(job, _("It stopped without finishing (the background worker stopped)."))
+    job.refresh_from_db()
+    return True
 
 
 def job_read(job: GenerationJob, *, user) -> bytes:
     """A finished package's bytes, for its requester alone (it may hold the whistleblower
-    report he chose to include), while it is kept and matches its SHA-256."""
-    if job.requested_by_id != user.pk:
+    report he chose to include) while he still may make it (and, if it holds the report, may
+    read that), while it is kept and matches its SHA-256."""
+    if job.requested_by_id != user.pk or not user_can_ask(user, "package"):
+        raise PermissionDenied
+    if job.include_confidential and confidential_refusals(user):
         raise PermissionDenied
     removed = JobRefused(
         _("The package was removed after %(hours)s hours; make it again.")

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -23,8 +24,9 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
 from lianzheng.models import GenerationJob, JobKind, JobState
-from lianzheng.services.jobs import JobRefused, job_read, jobs_to_announce
+from lianzheng.services.jobs import JobRefused, fail_if_lost, job_read, jobs_to_announce
 from lianzheng.views.cases import as_403, case_url
+from lianzheng.views.faults import _language_of
 
 PENDING = "lianzheng_jobs_pending"
 
@@ -86,6 +88,7 @@ class JobView(WagtailAdminTemplateMixin, TemplateView):
 
     def dispatch(self, request, *args, **kwargs):
         self.job = own_job(request, kwargs["pk"])
+        fail_if_lost(self.job)
         return super().dispatch(request, *args, **kwargs)
 
     def get_page_title(self):
@@ -116,10 +119,17 @@ class JobView(WagtailAdminTemplateMixin, TemplateView):
 
 
 class JobStatusView(View):
-    """The job's state as JSON, for the progress bar's polling."""
+    """The job's state as JSON, for the progress bar's polling: every second while a page is
+    open, so outside ATOMIC_REQUESTS (on SQLite each request's transaction would take the
+    write lock)."""
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        return transaction.non_atomic_requests(super().as_view(**initkwargs))
 
     def get(self, request, pk):
         job = own_job(request, pk)
+        fail_if_lost(job)
         if job.finished and job.seen_at is None:
             GenerationJob.objects.filter(pk=job.pk).update(seen_at=timezone.now())
         response = JsonResponse(status(job))
@@ -165,6 +175,12 @@ class JobNoticeMiddleware:
         return self.get_response(request)
 
     def announce(self, request):
+        # Outside the view, the request's language is the browser's; the user's is his
+        # profile's, as the job's own message is.
+        with translation.override(_language_of(request)):
+            self._announce(request)
+
+    def _announce(self, request):
         for job in jobs_to_announce(request.user):
             what = {"kind": job.get_kind_display(), "subject": subject_of(job)}
             if job.state == JobState.DONE:

@@ -48,7 +48,13 @@ def test_the_sweep_is_a_task_too(cast):
     advance(cast, new_case(cast), CaseState.SUBMITTED)
     mail.outbox.clear()
     result = sweep_reminders_task.enqueue()
-    assert result.return_value == {"events": 1, "enqueued": 1, "already_sent": 0, "given_up": 0}
+    assert result.return_value == {
+        "events": 1,
+        "enqueued": 1,
+        "already_sent": 0,
+        "given_up": 0,
+        "expired_packages": 0,
+    }
     assert len(mail.outbox) == 1
 
 

@@ -38,7 +38,7 @@ def test_the_same_request_while_its_job_is_open_is_the_same_job(cast, held):
     assert GenerationJob.objects.count() == 1
     # A job lost with its worker does not hold the button for ever: it is failed, saying so.
     GenerationJob.objects.filter(pk=first.pk).update(
-        created_at=timezone.now() - jobs.STALE - timedelta(minutes=1)
+        created_at=timezone.now() - job_runs.STALE - timedelta(minutes=1)
     )
     with translation.override("zh-hans"):
         third, new_third = jobs.job_request(
@@ -135,3 +135,41 @@ def test_only_r74_readers_may_ask_for_the_report_in_a_package(cast, held):
             user=cast.clerk.user, kind=JobKind.PACKAGE, case=held, include_confidential=True
         )
     assert not GenerationJob.objects.exists()
+
+
+def test_whatever_stops_a_job_ends_it_failed_with_a_reference(cast, held, monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk controller on fire")
+
+    monkeypatch.setattr(job_runs, "package_case", broken)
+    with translation.override("zh-hans"):
+        job, _new = jobs.job_request(user=cast.clerk.user, kind=JobKind.PACKAGE, case=held)
+    job_runs.job_run(job.pk)
+    job.refresh_from_db()
+    assert job.state == JobState.FAILED
+    assert "生成时出现意外错误" in job.message and "错误编号" in job.message
+    reference = job.message.split("错误编号")[1][:8]
+    assert reference in caplog.text and "disk controller on fire" in caplog.text
+
+
+def test_a_job_that_stopped_moving_is_failed_when_looked_at_and_a_late_finish_changes_nothing(
+    cast, held, media
+):
+    with translation.override("zh-hans"):
+        job, _new = jobs.job_request(user=cast.clerk.user, kind=JobKind.PACKAGE, case=held)
+    GenerationJob.objects.filter(pk=job.pk).update(
+        state=JobState.RUNNING,
+        started_at=timezone.now() - job_runs.STALE * 2,
+        heartbeat_at=timezone.now() - job_runs.STALE - timedelta(seconds=1),
+    )
+    job.refresh_from_db()
+    with translation.override("zh-hans"):
+        assert jobs.fail_if_lost(job)
+    assert job.state == JobState.FAILED and "后台处理程序已停止" in job.message
+    # The worker was only slow: its finish neither revives the job nor leaves its file behind.
+    job.state = JobState.RUNNING
+    job_runs._run_package(job, lambda share, stage: None)
+    job.refresh_from_db()
+    assert job.state == JobState.FAILED and not job.file
+    folder = media / "lianzheng" / "jobs"
+    assert not (folder.exists() and any(folder.iterdir()))
