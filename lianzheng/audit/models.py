@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lianzheng.audit.encoding import GENESIS
@@ -67,7 +68,8 @@ class ChainVerification(models.Model):
         verbose_name_plural = _("chain verifications")
 
     def __str__(self) -> str:
-        return f"{self.verified_at:%Y-%m-%d %H:%M} {'OK' if self.ok else 'BROKEN'}"
+        verified = timezone.localtime(self.verified_at)
+        return f"{verified:%Y-%m-%d %H:%M} {'OK' if self.ok else 'BROKEN'}"
 
     def save(self, *args, **kwargs):
         with transaction.atomic(using=kwargs.get("using"), savepoint=False):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lianzheng.history import Audited, audited_history
@@ -62,4 +63,5 @@ class ApiCall(models.Model):
         verbose_name_plural = _("API calls")
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.method} {self.path} {self.status}"
+        at = timezone.localtime(self.at)
+        return f"{at:%Y-%m-%d %H:%M:%S} {self.method} {self.path} {self.status}"

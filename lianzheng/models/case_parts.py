@@ -395,7 +395,8 @@ class ConfidentialAccess(Audited):
         verbose_name_plural = _("views of confidential information")
 
     def __str__(self) -> str:
-        return f"{self.case} · {self.user_display} · {self.viewed_at:%Y-%m-%d %H:%M}"
+        viewed = timezone.localtime(self.viewed_at)
+        return f"{self.case} · {self.user_display} · {viewed:%Y-%m-%d %H:%M}"
 
 
 class Substitution(Audited):

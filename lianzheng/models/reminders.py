@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lianzheng.choices import ReminderChannel, ReminderKind, ReminderState
@@ -81,7 +82,8 @@ class Reminder(Audited):
         indexes = [models.Index(fields=["case", "sent_at"])]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} → {self.recipient_name}（{self.sent_at:%Y-%m-%d %H:%M}）"
+        sent = timezone.localtime(self.sent_at)  # the bureau's time, as every page shows it
+        return f"{self.get_kind_display()} → {self.recipient_name}（{sent:%Y-%m-%d %H:%M}）"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
