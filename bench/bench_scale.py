@@ -22,7 +22,6 @@ import argparse
 import os
 import sys
 import time
-from pathlib import Path
 from urllib.parse import quote
 
 import load_cases
@@ -131,28 +130,16 @@ def report(db: str, small: int, large: int, a: dict, b: dict, runs: int) -> list
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
-    parser.add_argument("--small", type=int, default=10_000)
-    parser.add_argument("--large", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--quick", action="store_true", help="150 and 600 cases, one run each")
-    parser.add_argument("--out", type=Path, default=load_cases.RESULTS)
+    load_cases.two_sizes_arguments(parser, QUICK)
     args = parser.parse_args(argv)
-    if args.quick:
-        (args.small, args.large), args.runs = QUICK, 1
-    load_cases.use_size(args.small, max(args.small // 5, 120))
-    load_cases.configure(args.db)
     started = time.perf_counter()
-    first_small = measure_size(args.db, args.small, args.runs, sys.stderr)
-    first_large = measure_size(args.db, args.large, args.runs, sys.stderr)
-    second_large = measure_size(args.db, args.large, args.runs, sys.stderr)
-    second_small = measure_size(args.db, args.small, args.runs, sys.stderr)
+    smalls, larges = load_cases.alternate(args, measure_size, QUICK)
     lines = report(
         args.db,
         args.small,
         args.large,
-        better(first_small, second_small),
-        better(first_large, second_large),
+        better(*smalls),
+        better(*larges),
         args.runs,
     )
     text = "\n".join(lines) + "\n"

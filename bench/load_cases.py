@@ -112,6 +112,33 @@ def open_size(db: str, cases: int, *, out=None) -> None:
     ContentType.objects.clear_cache()
 
 
+def two_sizes_arguments(parser, quick: tuple[int, int]) -> None:
+    """The options of a bench that compares two sizes (bench_scale.py, bench_search.py)."""
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--large", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument(
+        "--quick", action="store_true", help=f"{quick[0]} and {quick[1]} cases, one run each"
+    )
+    parser.add_argument("--out", type=Path, default=RESULTS)
+
+
+def alternate(args, measure_size, quick: tuple[int, int]):
+    """Measure the small size, the large, the large again and the small again (the machine
+    may be shared: each is measured once early and once late); returns (small passes, large
+    passes). Configures Django for ``args.db`` first."""
+    if args.quick:
+        (args.small, args.large), args.runs = quick, 1
+    use_size(args.small, max(args.small // 5, 120))
+    configure(args.db)
+    first_small = measure_size(args.db, args.small, args.runs, sys.stderr)
+    first_large = measure_size(args.db, args.large, args.runs, sys.stderr)
+    second_large = measure_size(args.db, args.large, args.runs, sys.stderr)
+    second_small = measure_size(args.db, args.small, args.runs, sys.stderr)
+    return (first_small, second_small), (first_large, second_large)
+
+
 def use_pg_name(name: str) -> None:
     """Load (and check) the PostgreSQL database ``name`` instead of lianzheng_bench: each bench
     that runs beside others has its own, as the loader drops the database it loads."""

@@ -33,9 +33,10 @@ __all__ = ["ADDED_COLUMNS", "GENESIS", "link_hash", "normalise"]
 CHAIN_FIELDS = ("chain_seq", "chain_prev", "chain_hash", "chain_encoding")
 # The encoding new rows are linked with (lianzheng.audit.encoding).
 ENCODING = 2
-# Where a row as the judges read it starts its hashed columns:
-# (chain_seq, chain_prev, chain_hash, history_id, chain_encoding, *TableShape.columns).
-PREFIX = 5
+# A row as the judges read it: these, then its hashed columns (TableShape.row_columns); PREFIX
+# is where the hashed columns start.
+ROW_PREFIX = ("chain_seq", "chain_prev", "chain_hash", "history_id", "chain_encoding")
+PREFIX = len(ROW_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,11 @@ class TableShape:
     model: type
     fields: tuple[models.Field, ...]
     columns: tuple[str, ...]
+
+    @property
+    def row_columns(self) -> tuple[str, ...]:
+        """The columns of a row as the judges read it (``ROW_PREFIX``, then the hashed ones)."""
+        return (*ROW_PREFIX, *self.columns)
 
     def canonical(self, values: Iterable) -> str:
         return canonical_v1(self.label, self.columns, values)
@@ -217,15 +223,7 @@ def _stream(model, start: int | None, end: int | None, chunk: int) -> Iterator[t
         qs = qs.filter(chain_seq__gte=start)
     if end is not None:
         qs = qs.filter(chain_seq__lte=end)
-    columns = (
-        "chain_seq",
-        "chain_prev",
-        "chain_hash",
-        "history_id",
-        "chain_encoding",
-        *shape.columns,
-    )
-    for row in qs.values_list(*columns).iterator(chunk_size=chunk):
+    for row in qs.values_list(*shape.row_columns).iterator(chunk_size=chunk):
         yield (-1 if row[0] is None else row[0]), judge, row
 
 

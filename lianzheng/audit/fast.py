@@ -258,10 +258,7 @@ def _raw_stream(model, judge: FastJudge, start, end, chunk):
     shape = chain.shape_of(model)
     connection = connections[model._default_manager.db]
     qn = connection.ops.quote_name
-    columns = [
-        qn(name)
-        for name in ("chain_seq", "chain_prev", "chain_hash", "history_id", "chain_encoding")
-    ]
+    columns = [qn(name) for name in chain.ROW_PREFIX]
     for field in shape.fields:
         column = qn(field.column)
         if isinstance(_target(field), models.DateTimeField):

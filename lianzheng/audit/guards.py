@@ -163,7 +163,9 @@ ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 class GrantsRefused(Exception):
-    pass
+    """``lianzheng_audit grants`` cannot be applied as asked (not PostgreSQL, a role name that
+    is not plain, a role that does not exist); the message says which, and nothing was
+    granted or revoked."""
 
 
 def _role(name: str) -> str:

@@ -99,16 +99,10 @@ def _case_rows(case: TalkCase, *, confidential: bool) -> list[dict]:
             continue
         shape = chain.shape_of(model)
         qs = model._default_manager.filter(**{field: case.pk}, chain_seq__isnull=False)
-        columns = (
-            "chain_seq",
-            "chain_prev",
-            "chain_hash",
-            "history_id",
-            "chain_encoding",
-            *shape.columns,
-        )
-        for values in qs.values_list(*columns):
-            body = dict(zip(shape.columns, map(encoding.normalise, values[5:]), strict=True))
+        for values in qs.values_list(*shape.row_columns):
+            body = dict(
+                zip(shape.columns, map(encoding.normalise, values[chain.PREFIX :]), strict=True)
+            )
             if values[4] == 2:
                 body.update(zip(V2_EXTRA, (values[3], values[0], values[4]), strict=True))
             row = {

@@ -119,11 +119,12 @@ def note_database_fault(sender, request=None, **kwargs) -> None:
         return
     reference = uuid.uuid4().hex[:8]
     logger.error("database fault (reference %s) on %s", reference, request.path, exc_info=True)
-    setattr(request, FAULT_ATTRIBUTE, (reference, _language_of(request)))
+    setattr(request, FAULT_ATTRIBUTE, (reference, language_of(request)))
 
 
-def _language_of(request) -> str:
-    """The admin answers a person in the language of his profile, but only while the view runs
+def language_of(request) -> str:
+    """The language the admin answers this person in (his profile's), for code outside the view
+    (middleware): the admin uses the profile only while the view runs
     (wagtail.admin.auth.require_admin_access); by now the request's own language is back."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:

@@ -26,7 +26,7 @@ from wagtail.admin.viewsets.base import ViewSet
 from lianzheng.models import GenerationJob, JobKind, JobState
 from lianzheng.services.jobs import JobRefused, fail_if_lost, job_read, jobs_to_announce
 from lianzheng.views.cases import as_403, case_url
-from lianzheng.views.faults import _language_of
+from lianzheng.views.faults import language_of
 
 PENDING = "lianzheng_jobs_pending"
 
@@ -177,7 +177,7 @@ class JobNoticeMiddleware:
     def announce(self, request):
         # Outside the view, the request's language is the browser's; the user's is his
         # profile's, as the job's own message is.
-        with translation.override(_language_of(request)):
+        with translation.override(language_of(request)):
             self._announce(request)
 
     def _announce(self, request):
