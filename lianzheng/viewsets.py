@@ -212,6 +212,8 @@ class TalkCaseViewSet(Refuse403Mixin, SnippetViewSet):
     index_view_class = case_views.CaseIndexView
     # The listing's stylesheet: on a phone each case is a card (lianzheng/css/admin.css).
     index_template_name = "lianzheng/admin/case_index.html"
+    # A search matching more cases than the listing counts says so (views.cases.SearchPaginator).
+    index_results_template_name = "lianzheng/admin/case_index_results.html"
     inspect_view_class = case_views.CaseInspectView
     history_view_class = case_views.CaseHistoryView
     inspect_view_enabled = True

@@ -10,6 +10,12 @@ the index tables, so that the listing can put them in its own ``pk IN (…)`` (w
 the confidential report) and keep its own order and filters. It goes from the few matching index
 entries to the cases, never joining every case to the index by a cast key, so a search costs the
 same at 100,000 cases as at 10,000.
+
+That costs in proportion to what is found: a word in every case's purpose reads 100,000 entries
+(74 ms on SQLite before anything is sorted). For such a query the listing walks the cases in its
+own order instead and asks of each whether its own entry holds the terms (``entry_holds``), so
+the first page stops after a few dozen cases; ``indexed_count_exceeds`` tells the two apart for
+the price of reading the first matches (bench/README.md, "Case search").
 """
 
 from __future__ import annotations
@@ -106,6 +112,78 @@ def indexed_ids(model, query: str):
     else:  # pragma: no cover - the add-on runs on SQLite and PostgreSQL
         raise NotImplementedError(connection.vendor)
     return entries.order_by().values_list(Cast("object_id", IntegerField()), flat=True)
+
+
+def indexed_count_exceeds(model, query: str, limit: int) -> bool:
+    """Whether more than ``limit`` of ``model``'s indexed objects match ``query``: counted up to
+    ``limit`` + 1 and no further, so it costs the same for a word in every case as for one in
+    ``limit`` of them."""
+    from wagtail.search.models import IndexEntry
+
+    terms = query_terms(query)
+    if not terms:
+        return False
+    content_type = ContentType.objects.get_for_model(model)
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery
+
+        entries = IndexEntry.objects.filter(
+            content_type_id=content_type.pk,
+            body=SearchQuery(_pg_query(terms), search_type="raw"),
+        )
+        return entries.order_by()[: limit + 1].count() > limit
+    # SQLite: straight from the full-text matches, cut at the limit (``indexed_ids``' pk IN
+    # would read every match before counting).
+    table = IndexEntry._meta.db_table
+    fts = f"{table}_fts"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {fts} f JOIN {table} e ON e.id = f.rowid "
+            f"WHERE {fts} MATCH %s AND +e.content_type_id = %s LIMIT %s)",
+            [_fts_query(terms), content_type.pk, limit + 1],
+        )
+        return cursor.fetchone()[0] > limit
+
+
+def entry_holds(model, query: str):
+    """A condition on one object at a time, ``queryset.filter(entry_holds(TalkCase, q))``: its
+    own index entry (found by its key, through the index's unique (content type, object id))
+    holds every term of ``query``. What an ordered walk of the cases asks of each case it reads,
+    for a few microseconds, where a full-text lookup per case cost SQLite 88 µs.
+
+    On SQLite the entry's text (our space-separated tokens, lianzheng.search.text) is searched
+    for each term between spaces, which is what its full-text index matches. On PostgreSQL the
+    entry's tsvector is matched as ``indexed_ids`` matches it, in an EXISTS that PostgreSQL may
+    not turn into a join or a hashed set (``OFFSET 0``): either would read every match first,
+    which is what the walk is for avoiding (350 ms for a word in all 100,000 cases)."""
+    from django.db.models import BooleanField, CharField, Exists, F, OuterRef, Value
+    from django.db.models.functions import Concat, StrIndex
+    from wagtail.search.models import IndexEntry
+
+    terms = query_terms(query)
+    content_type = ContentType.objects.get_for_model(model)
+    if not terms:
+        return Value(False, output_field=BooleanField())
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(model._meta.db_table)
+        key = connection.ops.quote_name(model._meta.pk.column)
+        return RawSQL(
+            f"EXISTS (SELECT 1 FROM {IndexEntry._meta.db_table} e "
+            f"WHERE e.content_type_id = %s AND e.object_id = ({table}.{key})::text "
+            f"AND e.body @@ to_tsquery(%s) OFFSET 0)",
+            [content_type.pk, _pg_query(terms)],
+            output_field=BooleanField(),
+        )
+    entries = IndexEntry.objects.filter(
+        content_type_id=content_type.pk,
+        object_id=Cast(OuterRef("pk"), CharField()),
+    )
+    spaced = Concat(Value(" "), F("body"), Value(" "), output_field=CharField())
+    for number, term in enumerate(terms):
+        entries = entries.alias(**{f"at_{number}": StrIndex(spaced, Value(f" {term} "))}).filter(
+            **{f"at_{number}__gt": 0}
+        )
+    return Exists(entries)
 
 
 def index_incomplete() -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import pgettext_lazy
@@ -19,7 +20,7 @@ from lianzheng.models import (
     TalkCase,
 )
 from lianzheng.rules.table import NOTICE
-from lianzheng.search.backend import indexed_ids
+from lianzheng.search.backend import entry_holds, indexed_count_exceeds, indexed_ids
 from lianzheng.selectors.facts import person_for_user
 from lianzheng.workdays import WorkdayCalendar
 
@@ -54,6 +55,16 @@ def case_listing(queryset=None):
 WHOLE_NUMBER = re.compile(r"〔(\d{4})〕(\d+)号$")
 
 
+# Beyond this many index matches a search walks the cases in the listing's order and tests
+# each (``entry_holds``) instead of reading every match first. Reading the matches costs in
+# proportion to them (at 100,000 cases, with the count and the sort: about 10 µs each on SQLite;
+# PostgreSQL reads each match's tsvector, 4–5 µs, once to decide and once to list); the walk
+# reads about (cases / matches) × (the listing's count cap, 200) cases for its count, 3 µs a
+# case on SQLite, 7 µs on PostgreSQL. Where the two meet at 100,000 cases, by database
+# (bench/README.md, "Case search").
+DENSE_MATCHES = {"sqlite": 2_000, "postgresql": 5_000}
+
+
 def case_search(queryset, query: str, *, with_confidential: bool = False):
     """The cases the query finds: by any word of the case's index entry (number, people, units,
     purpose, problems, records, rectification items; lianzheng.search), by part of the number,
@@ -64,10 +75,17 @@ def case_search(queryset, query: str, *, with_confidential: bool = False):
     trigram index on PostgreSQL, migration 0011), so the time does not grow with the number of
     cases. A case number is digits in fixed characters (阿州住建廉约〔2026〕12号), so a query
     without a digit cannot pick out a number and is not looked for in it.
+
+    A query the index finds in more than ``DENSE_MATCHES`` cases (a unit's name, a word of every
+    purpose) is asked the other way round, as a test of each case (``_dense_search``): the
+    listing reads the cases in its order and stops at its page, instead of collecting, counting
+    and sorting every match (600 ms for a word in all of 100,000 cases).
     """
     query = query.strip()
     if not query:
         return queryset
+    if indexed_count_exceeds(TalkCase, query, DENSE_MATCHES[connection.vendor]):
+        return _dense_search(queryset, query, with_confidential=with_confidential)
     matches = indexed_ids(TalkCase, query)
     if whole := WHOLE_NUMBER.search(query):
         # 〔2026〕12号 (with or without the prefix) ends a number: only (year, sequence) holds
@@ -87,15 +105,30 @@ def case_search(queryset, query: str, *, with_confidential: bool = False):
         )
         matches = matches.union(numbers)
     if with_confidential:
-        reports = (
-            ConfidentialReport.objects.filter(
-                Q(material__icontains=query) | Q(whistleblower__icontains=query)
-            )
-            .order_by()
-            .values_list("case_id", flat=True)
+        matches = matches.union(
+            _reports_matching(query).order_by().values_list("case_id", flat=True)
         )
-        matches = matches.union(reports)
     return queryset.filter(pk__in=matches)
+
+
+def _reports_matching(query: str):
+    return ConfidentialReport.objects.filter(
+        Q(material__icontains=query) | Q(whistleblower__icontains=query)
+    )
+
+
+def _dense_search(queryset, query: str, *, with_confidential: bool):
+    """``case_search`` for a query found in many cases: the same cases, as a condition on each
+    case (its own index entry, its number, its report), which the database checks while it
+    reads the cases in the listing's order and stops at the page."""
+    found = Q(entry_holds(TalkCase, query))
+    if whole := WHOLE_NUMBER.search(query):
+        found |= Q(year=int(whole[1]), sequence=int(whole[2]), number__endswith=query)
+    elif any(character.isdigit() for character in query):
+        found |= Q(number__contains=query)
+    if with_confidential:
+        found |= Q(Exists(_reports_matching(query).filter(case=OuterRef("pk"))))
+    return queryset.filter(found)
 
 
 def next_deadline(case: TalkCase, calendar: WorkdayCalendar, today: date | None = None):

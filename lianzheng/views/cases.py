@@ -17,10 +17,12 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.formats import number_format
 from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, View
+from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.ui.tables import TitleColumn
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.coreutils import multigetattr
@@ -107,10 +109,48 @@ def as_403(view_func, *, catch=Forbidden, back_url=None):
     return wrapped
 
 
+class SearchPaginator(WagtailPaginator):
+    """Wagtail's paginator that, while a search is on (``cap`` set), counts the matches only up
+    to ``cap`` + 1: a word found in most of 100,000 cases is not worth counting exactly (the
+    count alone cost more than the page), and the listing says 「200件以上」 and asks for more
+    words or a filter instead."""
+
+    cap: int | None = None
+
+    @cached_property
+    def count(self):
+        if self.cap is None:
+            return super().count
+        return self.object_list.order_by()[: self.cap + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.cap is not None and self.count > self.cap
+
+    @cached_property
+    def items_count_label(self):
+        if self.capped:
+            return _("more than %(cap)s talk cases") % {
+                "cap": number_format(self.cap, force_grouping=True)
+            }
+        return super().items_count_label
+
+
 class CaseIndexView(IndexView):
     """The listing: a row per case with who, what, when and the next thing due."""
 
     table_classname = "listing lz-case-cards"
+    paginator_class = SearchPaginator
+    # Matches counted exactly up to this many while searching (SearchPaginator): ten pages, as
+    # many as anyone reads of a search; the walk of a query found in many cases
+    # (selectors.cases.DENSE_MATCHES) reads cases until it has found this many.
+    SEARCH_COUNT_CAP = 200
+
+    def get_paginator(self, *args, **kwargs):
+        paginator = super().get_paginator(*args, **kwargs)
+        if self.is_searching:
+            paginator.cap = self.SEARCH_COUNT_CAP
+        return paginator
 
     def get_base_queryset(self):
         return case_listing(super().get_base_queryset())
@@ -182,6 +222,16 @@ class CaseAccessMixin:
             {"url": case_url("inspect", self.case.pk), "label": str(self.case)},
             *extra,
         ]
+
+
+def participants_to_suggest(case, participants) -> list:
+    """第六条（二）'s suggestion, unless the case already has exactly those people in those parts
+    (the page offered 「使用这些参加人员」 for the people already there)."""
+    suggested = suggested_participants(case)
+    present = {(p.person_id, p.role) for p in participants}
+    if present and {(person.pk, role) for person, role in suggested} <= present:
+        return []
+    return suggested
 
 
 class CaseHistoryView(HistoryView):
@@ -263,7 +313,9 @@ class CaseInspectView(InspectView):
             editable=editable,
             may_rectify=case.state == CaseState.RECTIFYING and user_can_ask(user, "rectification"),
             may_package=user_can_ask(user, "package"),
-            suggested=suggested_participants(case) if "participants" in editable else [],
+            suggested=participants_to_suggest(case, parts.participants)
+            if "participants" in editable
+            else [],
             substitutes_needed=substitutes_needed(case)
             if case.state in (CaseState.DRAFT, CaseState.SUBMITTED, CaseState.APPROVED)
             else [],

@@ -220,6 +220,52 @@ def test_query_set_recall_and_precision_meet_their_thresholds():
         assert score.precision >= thresholds["precision"], score.misses
 
 
+def test_a_query_found_in_many_cases_finds_the_same_cases_walked_in_order(monkeypatch):
+    """Above ``DENSE_MATCHES`` index matches a search tests each case in the listing's order
+    (selectors.cases._dense_search) instead of collecting the matches: both ways must find the
+    same cases, for every query of the query set, the number's and the report's included."""
+    from lianzheng.selectors import cases as selectors
+
+    queries = [entry["query"] for entry in load_queries()["cases"]]
+    queries += ["阿州住建廉约〔2026〕1号", "〔2026〕2号", "2026", "举报"]
+    found = {}
+    for dense in (False, True):
+        threshold = 0 if dense else 10**9
+        monkeypatch.setattr(
+            selectors, "DENSE_MATCHES", {"sqlite": threshold, "postgresql": threshold}
+        )
+        for query in queries:
+            for confidential in (False, True):
+                cases = case_search(TalkCase.objects.all(), query, with_confidential=confidential)
+                found.setdefault((query, confidential), []).append(
+                    sorted(cases.values_list("pk", flat=True))
+                )
+    differ = {key: ways for key, ways in found.items() if ways[0] != ways[1]}
+    assert not differ
+    assert any(ways[0] for ways in found.values())
+
+
+def test_a_search_matching_more_than_the_cap_says_so_instead_of_counting(
+    client, login_as, monkeypatch
+):
+    from lianzheng.views.cases import CaseIndexView
+
+    login_as("office")
+    everything = client.get(LIST, {"q": "约谈"})
+    total = everything.context["paginator"].count
+    assert total > 3
+    monkeypatch.setattr(CaseIndexView, "SEARCH_COUNT_CAP", 3)
+    capped = client.get(LIST, {"q": "约谈"})
+    html = capped.content.decode()
+    assert "找到 3 件以上" in html and "缩小范围" in html
+    assert "3 件以上约谈案件" in html  # the pagination's count
+    # The pages run to the cap and one more (the real cap, 200, is ten full pages).
+    listed = [case.pk for case in capped.context["object_list"]]
+    assert listed == [case.pk for case in everything.context["object_list"]][:4]
+    # Not searching, the listing counts every case as before.
+    assert "件以上" not in client.get(LIST).content.decode()
+
+
 # -- Elasticsearch/OpenSearch with a Chinese analyzer (configuration only, no server) ---
 
 
