@@ -60,8 +60,8 @@ def time_selector(query: str, runs: int) -> tuple[float, int]:
     and the count, capped as the listing caps it), and the count found (uncapped, once)."""
     from lianzheng.models import TalkCase
     from lianzheng.selectors.cases import case_search
-    from lianzheng.viewsets import TalkCaseViewSet
     from lianzheng.views.cases import CaseIndexView
+    from lianzheng.viewsets import TalkCaseViewSet
 
     cap = CaseIndexView.SEARCH_COUNT_CAP
 
