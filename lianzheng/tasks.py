@@ -116,7 +116,13 @@ def checkpoint_task() -> str:
     are verified, the chain signed, the witnesses sent its JSON. A broken chain or a missing
     key is reported in the task's result and nothing is signed."""
     try:
-        made = checkpoint_make(user=None)
+        result = checkpoint_make(user=None)
     except (ChainBroken, KeyMissing) as exc:
         return f"not made: {exc}"
-    return f"checkpoint #{made.pk}: {made.tree_size} rows, root {made.root}"
+    made = result.checkpoint
+    sent = (
+        f"sent to {len(result.sent_to)} witnesses"
+        if result.sent_to
+        else f"not sent: {result.send_error or 'no witness address'}"
+    )
+    return f"checkpoint #{made.pk}: {made.tree_size} rows, root {made.root}; {sent}"

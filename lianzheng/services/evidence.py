@@ -158,6 +158,14 @@ def _checkpoint_for(last_seq: int, user) -> checkpoints.Checkpoint:
     return newest
 
 
+def package_filename(case: TalkCase) -> str:
+    """The ZIP's name, 案卷-阿州住建廉约〔2026〕1号.zip: also what the package page shows in
+    the command that checks it."""
+    label = case.number or f"未编号草稿-{case.pk}"  # a draft has no number yet
+    safe_number = "".join(c for c in label if c not in '/\\:*?"<>|')
+    return f"案卷-{safe_number}.zip"
+
+
 def _member_name(number: int, filename: str) -> str:
     safe = "".join("_" if c in '/\\:*?"<>|' or ord(c) < 32 else c for c in filename)
     return f"documents/{number:02d}-{safe}"
@@ -287,9 +295,8 @@ def package_case(
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name in [*first, *sorted(n for n in members if n not in first)]:
             archive.writestr(name, members[name])
-    safe_number = "".join(c for c in label if c not in '/\\:*?"<>|')
     return Package(
-        filename=f"案卷-{safe_number}.zip",
+        filename=package_filename(case),
         data=out.getvalue(),
         rows=len(rows),
         documents=len(documents),

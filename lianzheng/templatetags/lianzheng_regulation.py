@@ -32,3 +32,25 @@ def articles_beside(page, record):
 @register.inclusion_tag("lianzheng/includes/workflow.html")
 def workflow_figure():
     return {"workflow_svg": render_svg(), "workflow_rows": transition_rows()}
+
+
+@register.filter
+def cited(codes):
+    """Rule codes as history records them (「R6.1 R12.1」 or a tuple) as (code, the article in
+    the reader's language, its anchor on the regulation page): a bare code told an auditor
+    nothing of the regulation."""
+    from django.utils.translation import get_language
+
+    from lianzheng.rules.table import RULES
+
+    if isinstance(codes, str):
+        codes = codes.split()
+    english = (get_language() or "").startswith("en")
+    out = []
+    for code in codes or ():
+        found = RULES.get(code)
+        if found is None:
+            out.append((code, "", ""))
+        else:
+            out.append((code, found.article_ref_en if english else found.article_ref, found.anchor))
+    return out

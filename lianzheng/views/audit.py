@@ -43,8 +43,9 @@ from lianzheng.selectors.audit import (
     model_choices,
 )
 from lianzheng.services.audit import record_verification
-from lianzheng.services.checkpoints import certificate, checkpoint_make
+from lianzheng.services.checkpoints import certificate, checkpoint_make, witnesses
 from lianzheng.services.confidential import user_can_see_confidential
+from lianzheng.services.evidence import package_filename
 from lianzheng.services.jobs import JobRefused, job_request
 from lianzheng.views.cases import Forbidden, as_403, case_url
 from lianzheng.views.exports import csv_cell, xlsx_cell, xlsx_value
@@ -136,7 +137,23 @@ class LogFilterForm(forms.Form):
         )
 
 
-class AuditLogView(WagtailAdminTemplateMixin, TemplateView):
+class TitledPage(WagtailAdminTemplateMixin):
+    """An audit page whose header names it: Wagtail's mixin alone gives the breadcrumbs 「首页」
+    only, which the header shows as the page's title. A page about one case (``self.case``)
+    names the listing and the case on the way."""
+
+    def get_breadcrumbs_items(self):
+        items = list(super().get_breadcrumbs_items())
+        case = getattr(self, "case", None)
+        if case is not None:
+            items += [
+                {"url": case_url("list"), "label": TalkCase._meta.verbose_name_plural},
+                {"url": case_url("inspect", case.pk), "label": str(case)},
+            ]
+        return [*items, {"url": "", "label": self.get_page_title()}]
+
+
+class AuditLogView(TitledPage, TemplateView):
     template_name = "lianzheng/admin/audit/log.html"
     page_title = _("Audit log")
     header_icon = "history"
@@ -229,7 +246,7 @@ class AuditLogView(WagtailAdminTemplateMixin, TemplateView):
         return "" if value is None else str(value)
 
 
-class VerifyView(WagtailAdminTemplateMixin, TemplateView):
+class VerifyView(TitledPage, TemplateView):
     """Verify the chain and show the result, recorded like any verification.
 
     Verifying writes a record, so it is a POST (the "verify now" buttons are forms): a GET
@@ -257,7 +274,7 @@ class VerifyView(WagtailAdminTemplateMixin, TemplateView):
         return context
 
 
-class CheckpointsView(WagtailAdminTemplateMixin, TemplateView):
+class CheckpointsView(TitledPage, TemplateView):
     """The signed checkpoints, each as JSON and as a one-page PDF certificate, and a button
     that verifies the rows since the newest and signs a new one (a POST: it writes)."""
 
@@ -275,11 +292,35 @@ class CheckpointsView(WagtailAdminTemplateMixin, TemplateView):
             made = checkpoint_make(user=request.user)
         except (checkpoints.KeyMissing, checkpoints.ChainBroken) as exc:
             messages.error(request, str(exc))
-        else:
-            messages.success(
+            return redirect("lianzheng_audit:checkpoints")
+        signed = made.checkpoint
+        messages.success(
+            request,
+            gettext("Checkpoint #%(id)s signed: %(rows)s rows, root %(root)s.")
+            % {"id": signed.pk, "rows": signed.tree_size, "root": signed.root},
+        )
+        if made.sent_to:
+            messages.info(
                 request,
-                gettext("Checkpoint #%(id)s signed: %(rows)s rows, root %(root)s.")
-                % {"id": made.pk, "rows": made.tree_size, "root": made.root},
+                gettext("A copy was e-mailed to the witnesses: %(addresses)s.")
+                % {"addresses": "、".join(made.sent_to)},
+            )
+        elif made.send_error:
+            messages.error(
+                request,
+                gettext(
+                    "The checkpoint is signed, but e-mailing it to the witnesses failed "
+                    "(%(error)s). Download its JSON below and hand it to them."
+                )
+                % {"error": made.send_error},
+            )
+        else:
+            messages.warning(
+                request,
+                gettext(
+                    "No witness has a copy: no witness address is set. Download its JSON "
+                    "below and hand it to the discipline inspection office."
+                ),
             )
         return redirect("lianzheng_audit:checkpoints")
 
@@ -288,6 +329,7 @@ class CheckpointsView(WagtailAdminTemplateMixin, TemplateView):
         context.update(
             checkpoints=Checkpoint.objects.defer("entries")[:100],
             verify_url=reverse("lianzheng_audit:verify"),
+            witnesses=witnesses(),
         )
         return context
 
@@ -310,7 +352,7 @@ def checkpoint_download(request, pk: int, kind: str):
     return response
 
 
-class CasePackageView(WagtailAdminTemplateMixin, TemplateView):
+class CasePackageView(TitledPage, TemplateView):
     """A case's evidence package (案卷) for the office and the auditors: a page that says what
     it holds and how to check it, and a POST that returns the ZIP (making one may sign a
     checkpoint, and including the whistleblower report is a logged showing)."""
@@ -351,11 +393,12 @@ class CasePackageView(WagtailAdminTemplateMixin, TemplateView):
             case=self.case,
             may_include_confidential=user_can_see_confidential(self.request.user),
             case_page=case_url("inspect", self.case.pk),
+            package_name=package_filename(self.case),
         )
         return context
 
 
-class CaseCompareView(WagtailAdminTemplateMixin, TemplateView):
+class CaseCompareView(TitledPage, TemplateView):
     """Any two versions of a case, field by field, in the fields' Chinese labels, and what
     was added, removed and changed among its parts between them."""
 

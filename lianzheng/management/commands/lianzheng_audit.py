@@ -215,9 +215,10 @@ class Command(BaseCommand):
 
     def checkpoint(self, options):
         try:
-            made = checkpoint_make(user=None, email=not options["no_email"])
+            result = checkpoint_make(user=None, email=not options["no_email"])
         except (checkpoints.KeyMissing, checkpoints.ChainBroken) as exc:
             raise CommandError(str(exc)) from exc
+        made = result.checkpoint
         if options.get("output"):
             Path(options["output"]).write_bytes(checkpoints.json_bytes(made))
         if options.get("pdf"):
@@ -227,6 +228,12 @@ class Command(BaseCommand):
                 f"Checkpoint #{made.pk}: {made.tree_size} rows, root {made.root}, key {made.key_id}"
             )
         )
+        if result.sent_to:
+            self.stdout.write(f"E-mailed to {', '.join(result.sent_to)}")
+        elif result.send_error:
+            self.stderr.write(f"Not e-mailed to the witnesses: {result.send_error}")
+        elif not options["no_email"]:
+            self.stderr.write("Not e-mailed: LIANZHENG_CHECKPOINT_WITNESSES is empty")
 
     def consistency(self, old_id, new_id):
         old = Checkpoint.objects.filter(pk=old_id).first()

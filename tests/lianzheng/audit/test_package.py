@@ -6,6 +6,8 @@ readers asks for it, and then the showing is logged."""
 import hashlib
 import io
 import json
+import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -14,6 +16,8 @@ from pathlib import Path
 import cryptography
 import pytest
 from django.contrib.auth import get_user_model
+from django.core import mail
+from django.core.mail import EmailMessage
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
@@ -24,12 +28,16 @@ from tests.pdfcheck import page_texts
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_site")]
 
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")  # what verify.py reads for its language
+
 
 @pytest.fixture(scope="module")
 def bare_python(tmp_path_factory):
     """A way to run a script with the standard library and ``cryptography`` alone: the base
     interpreter, isolated (-I) and without site-packages (-S), with one folder on its path that
-    holds links to cryptography and what it loads (cffi), nothing else."""
+    holds links to cryptography and what it loads (cffi), nothing else. Its locale is English
+    (LANG=en_US.UTF-8) unless ``env`` gives the locale variables to set instead: verify.py
+    speaks Chinese otherwise, and the tests above match its English."""
     folder = tmp_path_factory.mktemp("only-cryptography")
     site = Path(cryptography.__file__).parent.parent
     for name in ("cryptography", "cffi", "pycparser"):
@@ -38,15 +46,21 @@ def bare_python(tmp_path_factory):
         (folder / backend.name).symlink_to(backend)
     python = getattr(sys, "_base_executable", sys.executable)
 
-    def run(script: Path, *args: str) -> subprocess.CompletedProcess:
+    def run(script: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
         boot = (
             "import sys, runpy; "
             f"sys.path.insert(0, {str(folder)!r}); "
             f"sys.argv = [{str(script)!r}, *{list(args)!r}]; "
             f"runpy.run_path({str(script)!r}, run_name='__main__')"
         )
+        environment = {k: v for k, v in os.environ.items() if k not in LOCALE_VARIABLES}
+        environment.update({"LANG": "en_US.UTF-8"} if env is None else env)
         return subprocess.run(
-            [python, "-I", "-S", "-c", boot], capture_output=True, text=True, timeout=120
+            [python, "-I", "-S", "-c", boot],
+            capture_output=True,
+            encoding="utf-8",
+            env=environment,
+            timeout=120,
         )
 
     run.python, run.folder = python, folder
@@ -326,3 +340,129 @@ def test_a_document_swapped_with_the_manifest_rewritten_is_still_named(bare_pyth
     assert result.returncode == 1
     assert "is missing from documents/" in result.stderr
     assert result.stderr.startswith("MISMATCH: history/history.json seq ")
+
+
+def test_with_no_witness_set_the_checkpoints_page_says_nobody_gets_a_copy(client, settings):
+    settings.LIANZHENG_CHECKPOINT_WITNESSES = []
+    client.force_login(user("auditor"))
+    url = reverse("lianzheng_audit:checkpoints")
+    assert "检查点不会发送给任何人" in client.get(url).content.decode()
+    page = client.post(url, follow=True).content.decode()
+    assert "没有见证人收到副本" in page
+    assert not mail.outbox
+
+
+def test_a_checkpoint_goes_to_the_witnesses_in_chinese_and_the_page_says_to_whom(client, settings):
+    settings.LIANZHENG_CHECKPOINT_WITNESSES = ["jiwei@example.org"]
+    client.force_login(user("auditor"))
+    url = reverse("lianzheng_audit:checkpoints")
+    assert "jiwei@example.org" in client.get(url).content.decode()
+    page = client.post(url, follow=True).content.decode()
+    assert "已将副本通过电子邮件发送给见证人：jiwei@example.org" in page
+    (message,) = mail.outbox
+    assert message.subject.startswith("审计链签名检查点")
+    assert "Please" not in message.body and checkpoints.newest().root in message.body
+
+
+def test_a_mail_server_that_refuses_leaves_the_checkpoint_signed_and_says_so(
+    client, settings, monkeypatch
+):
+    settings.LIANZHENG_CHECKPOINT_WITNESSES = ["jiwei@example.org"]
+
+    def refuse(self, fail_silently=False):
+        raise ConnectionRefusedError("Connection refused")
+
+    monkeypatch.setattr(EmailMessage, "send", refuse)
+    client.force_login(user("auditor"))
+    before = checkpoints.newest()
+    page = client.post(reverse("lianzheng_audit:checkpoints"), follow=True)
+    assert page.status_code == 200
+    made = checkpoints.newest()
+    assert made is not None and made != before
+    assert "发送给见证人的电子邮件失败（Connection refused）" in page.content.decode()
+
+
+# -- verify.py speaks one language: Chinese, or English when asked -------------------------------
+
+# What may stand in Latin letters in the Chinese output: file names, hashes and standards' names.
+NAMES_AND_HEX = re.compile(
+    r"[A-Za-z0-9_./-]+\.(?:json|csv|pem|pdf|py)|[0-9a-f]{16,}|SHA|RFC|JSON|CSV|Ed25519"
+)
+HAN = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")  # with CJK punctuation
+
+
+def a_package_and_a_changed_copy(tmp_path):
+    """The demo case's package as a ZIP, and unpacked with the fourth history row changed."""
+    made = package_case(demo_case(), user=user("office"))
+    zipped = tmp_path / "case.zip"
+    zipped.write_bytes(made.data)
+    folder = tmp_path / "changed"
+    zipfile.ZipFile(zipped).extractall(folder)
+    history = json.loads((folder / "history/history.json").read_text())
+    row = history["rows"][3]
+    key = next(k for k, v in row["columns"].items() if isinstance(v, str) and v)
+    row["columns"][key] += "改"
+    (folder / "history/history.json").write_text(json.dumps(history, ensure_ascii=False))
+    return zipped, folder, row
+
+
+def test_verify_speaks_chinese_by_default(bare_python, tmp_path):
+    case = demo_case()
+    zipped, folder, row = a_package_and_a_changed_copy(tmp_path)
+    script = folder / "verify.py"
+    result = bare_python(script, str(zipped), env={})  # no locale set at all
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"核验通过：案件 {case.number}：") and not result.stderr
+    assert "history.csv 与 history.json 一致" in result.stdout
+    assert re.findall(r"[A-Za-z]{3,}", NAMES_AND_HEX.sub(" ", result.stdout)) == []
+
+    result = bare_python(script, str(folder), env={"LANG": "zh_CN.UTF-8"})
+    assert result.returncode == 1 and not result.stdout
+    assert result.stderr == (
+        f"不符：history/history.json 第4行（序号 {row['seq']}，{row['table']} "
+        f"history_id={row['history_id']}）：其各列算出的哈希与记录的哈希不同——该行被改动过\n"
+    )
+
+
+def test_verify_speaks_english_when_asked(bare_python, tmp_path):
+    case = demo_case()
+    zipped, folder, row = a_package_and_a_changed_copy(tmp_path)
+    script = folder / "verify.py"
+    result = bare_python(script, str(zipped), "--lang", "en", env={"LANG": "zh_CN.UTF-8"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"OK: case {case.number}: ")
+    assert not HAN.search(result.stdout.replace(case.number, ""))
+
+    result = bare_python(script, str(folder), env={"LANG": "en_US.UTF-8"})
+    assert result.returncode == 1 and not result.stdout
+    assert result.stderr == (
+        f"MISMATCH: history/history.json row 4 (seq {row['seq']}, {row['table']} "
+        f"history_id={row['history_id']}): its columns do not give its recorded hash: "
+        "the row was changed\n"
+    )
+
+
+def test_verify_takes_its_language_from_the_option_then_the_locale(monkeypatch, capsys):
+    """In process (no package needed): the choice, the usage and the usage errors."""
+    assert set(offline_verify.MESSAGES["zh"]) == set(offline_verify.MESSAGES["en"])
+    choose = offline_verify.environment_language
+    assert choose({}) == choose({"LANG": "C.UTF-8"}) == choose({"LANG": "zh_CN.UTF-8"}) == "zh"
+    assert choose({"LC_ALL": "", "LC_MESSAGES": "en_GB.UTF-8", "LANG": "zh_CN.UTF-8"}) == "en"
+    assert choose({"LC_ALL": "zh_CN.UTF-8", "LANG": "en_US.UTF-8"}) == "zh"
+    for name in LOCALE_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+    assert offline_verify.main([]) == 2
+    usage = capsys.readouterr().err
+    assert usage.startswith("verify.py：离线核验") and "Usage" not in usage
+    assert offline_verify.main(["--help", "--lang", "en"]) == 2
+    assert capsys.readouterr().err == offline_verify.__doc__ + "\n"
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    assert offline_verify.main(["--lang=zh", "case.zip", "--public-key"]) == 2
+    assert capsys.readouterr().err == "--public-key 之后须给出密钥标识或公钥的十六进制值\n"
+    assert offline_verify.main(["case.zip", "--lang", "fr"]) == 2
+    assert capsys.readouterr().err == "--lang needs zh or en\n"
+    assert offline_verify.main(["no-such.zip", "--lang", "zh"]) == 1
+    assert capsys.readouterr().err == (
+        "不符：no-such.zip：无法作为 ZIP 文件或文件夹读取（找不到该文件或文件夹）\n"
+    )
