@@ -8,14 +8,14 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.components import Component
 
-from lianzheng.choices import ReminderKind, Role
+from lianzheng.choices import CaseState, ReminderKind, Role
 from lianzheng.models import TalkCase
 from lianzheng.permissions import LEADERS, OFFICE, user_can_view_cases, user_roles
 from lianzheng.rules.table import NOTICE
 from lianzheng.selectors.audit import chain_status
 from lianzheng.selectors.calendar import load_calendar, next_year_missing
 from lianzheng.selectors.facts import actor_facts
-from lianzheng.selectors.reminders import due_for_user, reminders_for_user
+from lianzheng.selectors.reminders import due_for_user, reminders_for_user, still_due_ids
 from lianzheng.selectors.worklists import (
     awaiting_consent,
     notices_due,
@@ -44,6 +44,9 @@ class CasePanel(Component):
     order = 50
     limit = 10
     more_query = ""
+    # The headers of the two columns each worklist fills its own way (its date, its note).
+    when_label = _("date")
+    note_label = _("note")
 
     def __init__(self, request):
         self.request = request
@@ -83,6 +86,8 @@ class CasePanel(Component):
 class AwaitingConsentPanel(CasePanel):
     heading = _("Cases awaiting my consent")
     order = 10
+    when_label = _("submitted on")
+    note_label = _("state")
     more_query = "?state=submitted"
 
     def entries(self):
@@ -99,6 +104,8 @@ class PostponementsPanel(CasePanel):
 
     heading = _("Postponements awaiting my decision")
     order = 12
+    when_label = _("applied on")
+    note_label = _("reason given")
 
     def entries(self):
         return postponements_to_decide(self.request.user)
@@ -110,16 +117,23 @@ class PostponementsPanel(CasePanel):
 class UpcomingTalksPanel(CasePanel):
     heading = _("Talks I lead or attend in the next two weeks")
     order = 20
+    when_label = _("talk time")
+    note_label = _("place")
 
     def entries(self):
         return upcoming_talks_for(self.request.user)
 
     def row(self, case):
-        return (case, case.scheduled_at, case.place)
+        place = case.place or "—"
+        if case.state == CaseState.APPROVED:
+            place = _("%(place)s (written notice not sent yet)") % {"place": place}
+        return (case, case.scheduled_at, place)
 
 
 class NoticesDuePanel(CasePanel):
     order = 15
+    when_label = _("send by")
+    note_label = _("when")
 
     @property
     def heading(self):
@@ -154,21 +168,26 @@ class OverduePanel(CasePanel):
     heading = _("Overdue")
     order = 30
     more_query = "?overdue=on"
+    when_label = _("due by")
+    note_label = _("what is late")
 
     def first_and_total(self):
         return overdue_worklist(self.limit, self.COUNT_CAP)
 
     def row(self, overdue):
-        return (overdue.case, overdue.since, overdue.late)
+        return (overdue.case, overdue.due, overdue.late)
 
 
 class MyRemindersPanel(CasePanel):
     """The reminders sent to the signed-in user: the dashboard side of every email."""
 
-    heading = _("My reminders")
+    heading = _("Reminders sent to me")
     empty = _("No reminders in the last 30 days.")
     template_name = "lianzheng/admin/panels/reminders.html"
     order = 5
+
+    class Media:
+        css = {"all": ["lianzheng/css/panels.css"]}
 
     def get_context_data(self, parent_context):
 
@@ -187,14 +206,17 @@ class MyRemindersPanel(CasePanel):
             for e in due
             if e.case_id in cases
         ]
+        shown = list(reminders[: self.limit])
+        pending = still_due_ids(shown)
         rows = [
             {
                 "reminder": r,
+                "still_due": r.pk in pending,
                 "url": reverse("wagtailsnippets_lianzheng_talkcase:inspect", args=[r.case_id])
                 if may_open
                 else "",
             }
-            for r in reminders[: self.limit]
+            for r in shown
         ]
         return {
             "heading": self.heading,

@@ -289,6 +289,23 @@ def event_still_due(event: ReminderEvent, *, now: datetime | None = None) -> boo
     return event.key in keys
 
 
+def still_due_ids(reminders, *, now: datetime | None = None) -> set[int]:
+    """Ids of the sent ``reminders`` whose event is still due: the case has not moved on since.
+    The dashboard lists the reminders a user was sent, and users read that list as a to-do:
+    「待审批」 stayed there after the principal had consented. Each case is read once."""
+    reminders = list(reminders)
+    if not reminders:
+        return set()
+    now = now or timezone.now()
+    calendar = load_calendar()
+    cases = TalkCase.objects.in_bulk({r.case_id for r in reminders})
+    keys = {
+        pk: {e.key for e in case_events(case, calendar=calendar, now=now)}
+        for pk, case in cases.items()
+    }
+    return {r.pk for r in reminders if r.event_key in keys.get(r.case_id, ())}
+
+
 # -- recipients --------------------------------------------------------------------------------
 
 

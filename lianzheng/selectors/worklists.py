@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.utils import timezone
+from django.utils.translation import pgettext
 
 from lianzheng.choices import (
     CaseState,
@@ -77,6 +78,9 @@ def postponements_to_decide(user):
 
 
 def upcoming_talks_for(user, days: int = 14):
+    """Talks in the next ``days`` days that the user leads or attends. From consent on: an
+    approved talk has its time and people before its notice goes out (the principal did not
+    see the talk he leads until the office had sent the notice)."""
 
     person = person_for_user(user)
     if person is None:
@@ -84,7 +88,11 @@ def upcoming_talks_for(user, days: int = 14):
     now = timezone.now()
     return case_listing(
         TalkCase.objects.filter(
-            state__in=[CaseState.NOTIFIED, CaseState.POSTPONEMENT_REQUESTED],
+            state__in=[
+                CaseState.APPROVED,
+                CaseState.NOTIFIED,
+                CaseState.POSTPONEMENT_REQUESTED,
+            ],
             scheduled_at__gte=now,
             scheduled_at__lt=now + timedelta(days=days),
             participants__person=person,
@@ -130,9 +138,13 @@ def overdue_cases(calendar: WorkdayCalendar | None = None):
 
 @dataclass(frozen=True)
 class OverdueCase:
+    """A late case as the dashboard shows it: the day by which something was due, and what.
+    The talk's own date said nothing of what was late (a notice overdue for a talk next week
+    showed next week's date under 「已逾期」)."""
+
     case: TalkCase
-    since: date  # the talk's day, or the first open item's deadline
-    late: str  # what is late: a CaseState's label
+    due: date  # the last day for the notice, the talk's day, or the first late item's deadline
+    late: str  # what is late, in the reader's language
 
 
 def overdue_worklist(
@@ -149,11 +161,14 @@ def overdue_worklist(
     calendar = calendar or load_calendar()
     today = today or timezone.localdate()
     notice_late, talk_passed, item_late = overdue_parts(calendar, today)
-    found: dict[int, date] = {}
-    for part in (notice_late, talk_passed):
-        cases = TalkCase.objects.filter(part).order_by("scheduled_at", "pk")
-        for pk, at in cases.values_list("pk", "scheduled_at")[:limit]:
-            found[pk] = timezone.localtime(at).date()
+    found: dict[int, tuple[date, str]] = {}
+    notices = TalkCase.objects.filter(notice_late).order_by("scheduled_at", "pk")
+    for pk, at in notices.values_list("pk", "scheduled_at")[:limit]:
+        last = NOTICE.last_day(calendar, timezone.localtime(at).date())
+        found[pk] = (last, pgettext("overdue", "written notice not sent in time"))
+    talks = TalkCase.objects.filter(talk_passed).order_by("scheduled_at", "pk")
+    for pk, at in talks.values_list("pk", "scheduled_at")[:limit]:
+        found[pk] = (timezone.localtime(at).date(), pgettext("overdue", "talk passed, no record"))
     # Late items in deadline order until ``limit`` cases are found (a case has a few items).
     items = late_items(today).filter(case__state=CaseState.RECTIFYING).order_by("deadline", "pk")
     by_items: set[int] = set()
@@ -161,14 +176,12 @@ def overdue_worklist(
         if len(by_items) >= limit:
             break
         by_items.add(case_id)
-        found.setdefault(case_id, deadline)
-    first = sorted(found.items(), key=lambda row: (row[1], row[0]))[:limit]
+        found.setdefault(
+            case_id, (deadline, pgettext("overdue", "rectification item past its deadline"))
+        )
+    first = sorted(found.items(), key=lambda row: (row[1][0], row[0]))[:limit]
     cases = case_listing().in_bulk([pk for pk, _ in first])
-    rows = [
-        OverdueCase(cases[pk], since, cases[pk].get_state_display())
-        for pk, since in first
-        if pk in cases
-    ]
+    rows = [OverdueCase(cases[pk], due, late) for pk, (due, late) in first if pk in cases]
     total = sum(
         TalkCase.objects.filter(part).order_by()[: cap + 1].count()
         for part in (notice_late, talk_passed, item_late)

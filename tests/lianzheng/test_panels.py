@@ -12,17 +12,22 @@ from tests.workflow_helpers import ITEM, advance, new_case, talk_time
 pytestmark = pytest.mark.django_db
 
 
+END = "¶"  # where a panel's section ends, in the text read off the page
+
+
 def dashboard(client, user) -> str:
     client.force_login(user)
     html = client.get(reverse("wagtailadmin_home")).content.decode()
-    return " ".join(
-        re.sub(r"<[^>]+>", " ", re.sub(r"<script.*?</script>", "", html, flags=re.S)).split()
-    )
+    html = re.sub(r"<script.*?</script>", "", html, flags=re.S).replace("</section>", END)
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 def panel(html_text: str, heading: str) -> str:
-    start = html_text.index(heading)
-    return html_text[start : start + 400]
+    """The panel under ``heading`` (followed by its count), up to the end of its section."""
+    start = (
+        html_text.index(heading + "（") if heading + "（" in html_text else html_text.index(heading)
+    )
+    return html_text[start:].split(END)[0]
 
 
 def test_the_principal_sees_cases_awaiting_his_consent(client, cast):
@@ -67,7 +72,18 @@ def test_a_leader_sees_the_talks_he_leads(client, cast):
     case = advance(cast, new_case(cast), CaseState.NOTIFIED)
     text = panel(dashboard(client, cast.deputy_discipline.user), "两周内我负责或参加的约谈")
     assert case.number in text
+    assert "约谈时间" in text and "地点" in text  # the columns say what they hold
     assert case.number not in panel(dashboard(client, cast.leader.user), "两周内我负责或参加的约谈")
+
+
+def test_a_talk_consented_to_is_on_its_leaders_list_before_the_notice_goes_out(client, cast):
+    """The walkthrough: the principal's list said (0) with a talk he leads in four days,
+    because its notice had not been sent yet."""
+    case = advance(cast, new_case(cast), CaseState.APPROVED)
+    case_update(case=case, user=cast.clerk.user, scheduled_at=talk_time(4), place="三楼会议室")
+    text = panel(dashboard(client, cast.deputy_discipline.user), "两周内我负责或参加的约谈")
+    assert "（1）" in text and case.number in text
+    assert "三楼会议室（书面通知尚未发出）" in text
 
 
 def test_the_office_sees_rectification_due_and_overdue(client, cast):
@@ -99,14 +115,27 @@ def test_my_reminders_shows_what_was_sent_to_me(client, cast):
 
     case = advance(cast, new_case(cast), CaseState.SUBMITTED)
     sweep()
-    text = panel(dashboard(client, cast.principal.user), "我的提醒")
-    assert "我的提醒（1）" in text
+    text = panel(dashboard(client, cast.principal.user), "发给我的提醒")
+    assert "发给我的提醒（1）" in text
     assert case.number in text and "待审批" in text and "仅首页" in text
+    assert "仍待处理" in text
     client.force_login(cast.principal.user)
     html = client.get(reverse("wagtailadmin_home")).content.decode()
     section = html.split('id="lz-myreminderspanel"')[1].split("</section>")[0]
     assert f'href="/admin/snippets/lianzheng/talkcase/inspect/{case.pk}/"' in section
-    assert "最近30天没有提醒" in panel(dashboard(client, cast.clerk.user), "我的提醒")
+    assert "最近30天没有提醒" in panel(dashboard(client, cast.clerk.user), "发给我的提醒")
+
+
+def test_a_reminder_whose_case_moved_on_says_it_is_no_longer_due(client, cast):
+    """The walkthrough: 「待审批」 stayed on the principal's list after he had consented, and
+    read as still to do."""
+    from lianzheng.tasks import sweep
+
+    case = advance(cast, new_case(cast), CaseState.SUBMITTED)
+    sweep()
+    advance(cast, case, CaseState.APPROVED)
+    text = panel(dashboard(client, cast.principal.user), "发给我的提醒")
+    assert case.number in text and "已无需处理" in text and "仍待处理" not in text
 
 
 def test_a_long_worklist_shows_its_first_rows_and_counts_the_rest(client, cast, monkeypatch):
@@ -186,6 +215,18 @@ def test_the_overdue_panel_lists_each_kind_of_lateness_the_longest_first(client,
     at = [text.index(case.number) for case in (item_late, talk_passed, notice_late)]
     assert at == sorted(at)
     assert on_time.number not in text
+    # Each row says what is late and by when it was due, under headers that say so: the
+    # notice's row gave tomorrow's talk date, which read as not late at all.
+    assert "应办日期" in text and "逾期事项" in text
+    assert "整改事项逾期" in text[text.index(item_late.number) : text.index(talk_passed.number)]
+    assert (
+        "约谈时间已过，尚无约谈记录"
+        in text[text.index(talk_passed.number) : text.index(notice_late.number)]
+    )
+    notice_row = text[text.index(notice_late.number) :]
+    assert "书面通知未按时发出" in notice_row
+    tomorrow = timezone.localtime(talk_time(1)).date()
+    assert f"{tomorrow.month}月{tomorrow.day}日" not in notice_row
     listing = client.get(reverse("wagtailsnippets_lianzheng_talkcase:list") + "?overdue=on")
     for case in (item_late, talk_passed, notice_late):
         assert case.number in listing.content.decode()
