@@ -44,9 +44,14 @@ BUREAU_SECTIONS: tuple[tuple[str, str], ...] = (
     ("quality-safety", "建设工程质量安全监督站"),
 )
 
+# The home page's text is the bureau's content, in its language; the interface around it follows
+# the reader's. Earlier set-ups wrote an English paragraph after the Chinese one, which Chinese
+# readers saw on the public home page; ``setup_site`` takes it out of a home page still as made.
 HOME_INTRO = (
     "<p>本系统依据《阿坝州住房和城乡建设局廉政约谈制度（试行）》办理廉政约谈：公开制度全文，"
     "按制度逐条办理每一起约谈案件，并保留审计人员可以信赖的全部记录。</p>"
+)
+OLD_HOME_INTRO = HOME_INTRO + (
     "<p>This system publishes the bureau's integrity-talk regulation and runs every talk case "
     "by it, with an audit trail the discipline-inspection bodies can rely on.</p>"
 )
@@ -186,6 +191,10 @@ def setup_site(report: SetupReport) -> tuple[HomePage, RegulationIndexPage, Regu
             site.root_page = home
             site.save()
         report.note(True, "home page")
+    elif home.intro == OLD_HOME_INTRO:
+        home.intro = HOME_INTRO
+        home.save_revision().publish()
+        report.note(False, "home page (its English paragraph taken out)")
     if not Site.objects.exists():
         Site.objects.create(
             hostname="localhost",

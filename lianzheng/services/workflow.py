@@ -129,6 +129,9 @@ class Explanation:
     allowed: bool
     refusals: tuple[Refusal, ...]
     needs_input: bool
+    # The labels of what its form asks for, so that the page says what comes next rather than
+    # the same 「其余条件在表单中核对」 under every step.
+    asks_for: tuple[str, ...] = ()
 
 
 def case_explain(*, case: TalkCase, user, calendar=None, parts=None) -> list[Explanation]:
@@ -160,7 +163,9 @@ def case_explain(*, case: TalkCase, user, calendar=None, parts=None) -> list[Exp
             refusals = tuple(r for r in judged if not step.awaits_form(r))
         if refusals and not step.shown_when_refused:
             continue
-        result.append(Explanation(step.name, step.label, not refusals, refusals, needs_input))
+        result.append(
+            Explanation(step.name, step.label, not refusals, refusals, needs_input, step.asks_for())
+        )
     return result
 
 

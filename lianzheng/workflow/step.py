@@ -105,6 +105,13 @@ class Step:
         """The fields whose refusals the form shows when it is sent."""
         return frozenset(self.form_class.base_fields) | self.more_inputs
 
+    def asks_for(self) -> tuple[str, ...]:
+        """The labels of the form's required fields (all of its fields if none is required),
+        in the form's order, in the reader's language."""
+        fields = list(self.form_class.base_fields.values())
+        required = [field for field in fields if field.required] or fields
+        return tuple(str(field.label) for field in required if field.label)
+
     def may_ask(self, user) -> bool:
         """Who may ask (django-fsm's ``permission=``); the rules may narrow it further."""
         return user_holds_one_of(user, self.askers)

@@ -196,3 +196,21 @@ def test_a_workflow_renamed_by_an_administrator_keeps_its_name():
     setup_all()
     assert Workflow.objects.filter(name="制度发布审核").exists()
     assert not Workflow.objects.filter(name="发布审核").exists()
+
+
+def test_the_home_page_speaks_the_bureaus_language_and_an_old_english_paragraph_goes(client):
+    """The walkthrough: the public home page in 简体中文 kept an English paragraph that set-up
+    had written into the page's text."""
+    from home.models import HomePage
+    from lianzheng.services.setup import OLD_HOME_INTRO
+
+    setup_all()
+    home = HomePage.objects.get()
+    assert "This system" not in client.get("/").content.decode()
+    home.intro = OLD_HOME_INTRO
+    home.save_revision().publish()
+    assert "This system" in client.get("/").content.decode()
+    report = setup_all()
+    assert "home page (its English paragraph taken out)" in report.updated
+    html = client.get("/").content.decode()
+    assert "This system" not in html and "本系统依据" in html

@@ -29,6 +29,25 @@ def test_the_article_6_2_suggestion_names_roles_in_chinese(client, cast):
     assert "（lead）" not in page and "office_head" not in page
 
 
+def test_the_suggestion_is_not_offered_once_its_people_are_on_the_case(client, cast):
+    """The page offered 「使用这些参加人员」 for the very people the case already had."""
+    case = new_case(cast, TalkType.ROUTINE, participants=[])
+    client.force_login(cast.clerk.user)
+    client.post(reverse(f"{P}:participants_suggested", args=[case.pk]))
+    page = text(client.get(reverse(f"{P}:inspect", args=[case.pk])))
+    assert case.participants.count() == 3
+    assert "使用这些参加人员" not in page and "按第六条（二）应为" not in page
+
+
+def test_each_step_says_what_its_form_asks_for(client, cast):
+    """Every step carried the same 「其余条件在表单中核对。」."""
+    case = new_case(cast, TalkType.ROUTINE)
+    client.force_login(cast.clerk.user)
+    page = text(client.get(reverse(f"{P}:inspect", args=[case.pk])))
+    assert "其余条件在表单中核对" not in page
+    assert "表单中填写：" in page
+
+
 def test_the_case_list_shows_no_filter_until_one_is_ticked(client, cast):
     """Unticked boxes showed as two active filters, 「已逾期: False」 and 「我的案件: False」."""
     new_case(cast)
@@ -175,3 +194,44 @@ def test_the_admin_asks_no_outside_server_for_a_users_picture(client, cast):
     for url in (reverse("wagtailadmin_home"), reverse("wagtailadmin_account")):
         html = client.get(url).content.decode()
         assert "gravatar" not in html, url
+
+
+def test_history_cites_the_articles_not_bare_rule_codes(client, cast):
+    """The timeline and the audit log read 「R6.1 R12.1」: codes only our developers know."""
+    from lianzheng.choices import CaseState
+    from tests.workflow_helpers import advance
+
+    case = advance(cast, new_case(cast), CaseState.SUBMITTED)
+    client.force_login(cast.auditor)
+    page = text(client.get(reverse(f"{P}:inspect", args=[case.pk])))
+    assert re.search(r"R6\.1 第六条第（一）项", page)
+    log = text(client.get(reverse("lianzheng_audit:log"), {"case": case.number}))
+    assert "第六条第（一）项（R6.1）" in log
+
+
+def test_audit_pages_are_titled_by_what_they_are(client, cast):
+    """Every audit page's header read 「首页」; the package page's command named 案卷.zip while
+    the file downloaded is called after the case."""
+    from lianzheng.choices import CaseState
+    from tests.workflow_helpers import advance
+
+    case = advance(cast, new_case(cast), CaseState.SUBMITTED)
+    client.force_login(cast.auditor)
+    for name, args, title in (
+        ("lianzheng_audit:log", [], "审计日志"),
+        ("lianzheng_audit:verify", [], "核验审计链"),
+        ("lianzheng_audit:checkpoints", [], "签名检查点"),
+        ("lianzheng_audit:compare", [case.pk], "版本比较"),
+    ):
+        html = client.get(reverse(name, args=args)).content.decode()
+        crumbs = text_of(html.split('class="w-breadcrumbs')[1].split("</header>")[0])
+        assert title in crumbs, (name, crumbs)
+        if args:  # a page about one case names it on the way
+            assert case.number in crumbs
+    client.force_login(cast.clerk.user)
+    package = text(client.get(reverse("lianzheng_audit:package", args=[case.pk])))
+    assert f"python verify.py 案卷-{case}.zip" in package
+
+
+def text_of(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
