@@ -15,7 +15,11 @@ checked against the range. Other sentences (the notice's preamble, the exhortati
 list, 「鼓励各单位……安排职工在除夕休息」) say nothing about the calendar and are skipped.
 
 Anything on a numbered line that does not read as above is an error naming the line, and nothing
-is returned: a calendar half-read is worse than none. Pure Python, no Django: tested on the
+is returned: a calendar half-read is worse than none. So is a date the notice lists twice — both
+放假 and 上班 (on one line or two), 放假 under two holidays, or 上班 twice: a day is one or the
+other and belongs to one holiday (the published notices put coinciding holidays on one line,
+「六、国庆节、中秋节：10月1日至8日放假调休」), so it is a typo, and reading either listing
+would silently drop a day from the year. Pure Python, no Django: tested on the
 published notices against ``chinese_calendar``'s own data (tests/lianzheng/test_holiday_notice.py).
 """
 
@@ -59,6 +63,16 @@ class HolidayNotice:
         if day in self.working_days:
             return True
         return day.weekday() < 5
+
+
+def _day(day: date, year: int) -> str:
+    """``day`` as the notice writes it: its year only where it is not the notice's."""
+    written = f"{day.month}月{day.day}日"
+    return written if day.year == year else f"{day.year}年{written}"
+
+
+def _days(days, year: int) -> str:
+    return "、".join(_day(d, year) for d in sorted(days))
 
 
 def _date(year, month, day, *, default_year: int, default_month: int | None, where: str) -> date:
@@ -107,9 +121,13 @@ def _read_item(year: int, name: str, text: str, where: str) -> tuple[dict, dict]
             for y, m, d in dates:
                 day = _date(y, m, d, default_year=year, default_month=month, where=where)
                 month = day.month
+                if day in work:
+                    raise ValueError(f"{where}：{_day(day, year)}列了两次上班，请核对通知原文")
                 work[day] = name
     if not found_off:
         raise ValueError(f"{where}：没有“放假”的日期")
+    if both := set(off) & set(work):
+        raise ValueError(f"{where}：{_days(both, year)}既列为放假又列为上班，请核对通知原文")
     return off, work
 
 
@@ -125,6 +143,9 @@ def parse_notice(text: str, *, year: int | None = None) -> HolidayNotice:
     elif title and int(title.group(1)) != year:
         raise NoticeError([f"通知标题是{title.group(1)}年，不是{year}年"])
     notice = HolidayNotice(year=year, title=f"国务院办公厅关于{year}年部分节假日安排的通知")
+    # date -> the line that listed it, to name both lines of a date listed twice
+    listed_off: dict[date, str] = {}
+    listed_work: dict[date, str] = {}
     items = 0
     for number, line in enumerate(text.splitlines(), start=1):
         match = ITEM.match(line)
@@ -138,9 +159,22 @@ def parse_notice(text: str, *, year: int | None = None) -> HolidayNotice:
         except ValueError as exc:
             problems.append(str(exc))
             continue
+        twice: dict[tuple[str, str], list[date]] = {}
+        for mine, theirs, kind in (
+            (off, listed_off, "都列为放假，同一天不能属于两个节日"),
+            (off, listed_work, "既列为放假又列为上班"),
+            (work, listed_off, "既列为放假又列为上班"),
+            (work, listed_work, "都列为上班"),
+        ):
+            for day in mine:
+                if day in theirs:
+                    twice.setdefault((theirs[day], kind), []).append(day)
+        for (earlier, kind), days in twice.items():
+            problems.append(f"{earlier}与{where}：{_days(days, year)}{kind}，请核对通知原文")
         for day in off:
-            if day in notice.days_off or day in notice.working_days:
-                problems.append(f"{where}：{day:%Y年%m月%d日}在前面已经出现")
+            listed_off.setdefault(day, where)
+        for day in work:
+            listed_work.setdefault(day, where)
         notice.days_off.update(off)
         notice.working_days.update(work)
     if not items and not problems:

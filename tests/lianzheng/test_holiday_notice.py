@@ -95,3 +95,90 @@ def test_text_that_is_no_notice():
         parse_notice("国务院办公厅关于2027年部分节假日安排的通知\n经国务院批准。")
     with pytest.raises(NoticeError, match="不是2028年"):
         parse_notice("国务院办公厅关于2027年部分节假日安排的通知", year=2028)
+
+
+def test_no_published_notice_lists_a_date_twice():
+    """Coinciding holidays share one line (「六、国庆节、中秋节：10月1日至8日放假调休」), so a
+    date listed twice is a typo; none of the published notices does it."""
+    for year in range(2019, 2027):
+        notice = parse_notice((NOTICES / f"{year}.txt").read_text(encoding="utf-8"))
+        assert not set(notice.days_off) & set(notice.working_days)
+
+
+HEAD_2027 = "国务院办公厅关于2027年部分节假日安排的通知\n\n一、元旦：1月1日至3日放假，共3天。\n"
+
+
+@pytest.mark.parametrize(
+    ("lines", "says"),
+    [
+        (  # the walkthrough's case: a working day of one holiday is a day off of another
+            "二、春节：2月6日至13日放假调休，共8天。1月31日、2月20日上班。\n"
+            "三、清明节：4月3日至5日放假调休，共3天。2月13日上班。\n",
+            "第4行（二、春节）与第5行（三、清明节）：2月13日既列为放假又列为上班，请核对通知原文",
+        ),
+        (  # the other way round, and every such date of the two lines in one problem
+            "二、春节：2月6日至13日放假调休，共8天。1月31日、2月20日上班。\n"
+            "三、清明节：2月20日至21日放假，共2天。2月13日上班。\n",
+            "第4行（二、春节）与第5行（三、清明节）：2月13日、2月20日既列为放假又列为上班，"
+            "请核对通知原文",
+        ),
+        (  # on one line
+            "二、春节：2月6日至13日放假调休，共8天。1月31日、2月13日上班。\n",
+            "第4行（二、春节）：2月13日既列为放假又列为上班，请核对通知原文",
+        ),
+        (  # with 元旦's line, whose own days are listed without the year
+            "二、春节：2月6日至13日放假调休，共8天。1月2日上班。\n",
+            "第3行（一、元旦）与第4行（二、春节）：1月2日既列为放假又列为上班，请核对通知原文",
+        ),
+        (  # a day off under two holidays
+            "二、春节：2月6日至13日放假调休，共8天。\n三、元宵节：2月13日至14日放假，共2天。\n",
+            "第4行（二、春节）与第5行（三、元宵节）：2月13日都列为放假，同一天不能属于两个节日，"
+            "请核对通知原文",
+        ),
+        (  # a working day for two holidays
+            "二、春节：2月6日至13日放假调休，共8天。2月20日上班。\n"
+            "三、清明节：4月3日至5日放假调休，共3天。2月20日上班。\n",
+            "第4行（二、春节）与第5行（三、清明节）：2月20日都列为上班，请核对通知原文",
+        ),
+        (  # the same working day twice on one line (the other one mistyped?)
+            "二、春节：2月6日至13日放假调休，共8天。1月31日、2月20日、2月20日上班。\n",
+            "第4行（二、春节）：2月20日列了两次上班，请核对通知原文",
+        ),
+    ],
+)
+def test_a_date_listed_twice_is_refused_naming_both_lines(lines, says):
+    with pytest.raises(NoticeError) as refused:
+        parse_notice(HEAD_2027 + lines)
+    assert refused.value.problems == [says]
+
+
+def test_a_date_of_the_year_before_listed_twice_names_its_year():
+    text = (
+        "国务院办公厅关于2023年部分节假日安排的通知\n"
+        "一、元旦：2022年12月31日至2023年1月2日放假调休，共3天。\n"
+        "二、春节：1月21日至27日放假调休，共7天。2022年12月31日、1月28日上班。\n"
+    )
+    with pytest.raises(NoticeError) as refused:
+        parse_notice(text)
+    assert refused.value.problems == [
+        "第2行（一、元旦）与第3行（二、春节）：2022年12月31日既列为放假又列为上班，请核对通知原文"
+    ]
+
+
+def test_every_date_listed_twice_is_named_with_the_other_bad_lines():
+    text = HEAD_2027 + (
+        "二、春节：2月6日至13日放假调休，共8天。1月3日上班。\n"
+        "三、清明节：4月31日放假。\n"
+        "四、劳动节：5月1日至5日放假调休，共5天。2月13日、4月25日上班。\n"
+        "五、端午节：5月5日至5月7日放假，共3天。4月25日上班。\n"
+    )
+    with pytest.raises(NoticeError) as refused:
+        parse_notice(text)
+    assert refused.value.problems == [
+        "第3行（一、元旦）与第4行（二、春节）：1月3日既列为放假又列为上班，请核对通知原文",
+        "第5行（三、清明节）：没有2027年4月31日这一天",
+        "第4行（二、春节）与第6行（四、劳动节）：2月13日既列为放假又列为上班，请核对通知原文",
+        "第6行（四、劳动节）与第7行（五、端午节）：5月5日都列为放假，同一天不能属于两个节日，"
+        "请核对通知原文",
+        "第6行（四、劳动节）与第7行（五、端午节）：4月25日都列为上班，请核对通知原文",
+    ]

@@ -4,10 +4,13 @@ nothing; the dashboard warns from 1 November while next year is missing."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from lianzheng.models import CalendarOverride, CalendarYear
 from lianzheng.selectors.calendar import load_calendar, next_year_missing
@@ -15,6 +18,7 @@ from lianzheng.selectors.calendar import load_calendar, next_year_missing
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_site")]
 
 URL = "wagtailsnippets_lianzheng_calendaryear:import"
+NOTICES = Path(__file__).parent.parent / "data" / "holiday_notices"
 # A notice in the published wording, for a year chinese_calendar does not know. (Constructed
 # for the test: the real 2027 notice's dates are not assumed here.)
 NOTICE_2027 = """国务院办公厅关于2027年部分节假日安排的通知
@@ -87,6 +91,47 @@ def test_a_malformed_notice_names_the_line_and_saves_nothing(client, login_as, a
     assert "第7行（二、春节）：没有2027年2月31日这一天" in page
     assert not CalendarOverride.objects.filter(date__year=2027).exists()
     assert not CalendarYear.objects.filter(year=2027).exists()
+
+
+@pytest.mark.parametrize("action", ["preview", "confirm"])
+def test_a_date_listed_both_off_and_worked_is_refused_and_nothing_is_saved(
+    client, login_as, action
+):
+    """The walkthrough's notice: a 上班 day that is also a day off was once accepted, the preview
+    counting both and the save keeping one. The pasted text comes back with both lines named."""
+    login_as("editor")
+    text = NOTICE_2027.replace("10月9日（周六）上班", "2月12日（周五）上班")
+    response = client.post(reverse(URL), {"text": text, action: "1"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert (
+        "第7行（二、春节）与第8行（三、国庆节）：2月12日既列为放假又列为上班，请核对通知原文"
+        in page
+    )
+    assert response.context["form"]["text"].value() == text
+    assert escape(text) in page  # in the textarea, to be corrected
+    assert "确认并保存2027年日历" not in page
+    assert not CalendarOverride.objects.filter(date__year=2027).exists()
+    assert not CalendarYear.objects.filter(year=2027).exists()
+
+
+def test_the_counts_the_preview_shows_are_the_days_saved(client, login_as):
+    """A published notice, with a day of the year before (2022-12-31 in 2023's 元旦)."""
+    login_as("editor")
+    text = (NOTICES / "2023.txt").read_text(encoding="utf-8")
+    span = {"date__gte": date(2022, 12, 1), "date__lte": date(2023, 12, 31)}
+    assert not CalendarOverride.objects.filter(**span).exists()
+    page = client.post(reverse(URL), {"text": text, "preview": "1"}).content.decode()
+    off, work = map(int, re.search(r"放假(\d+)天，调休上班(\d+)天", page).groups())
+    # the year's months show every day off but 2022-12-31
+    assert page.count('<td class="lz-day lz-day--off"') == off - 1
+    assert page.count('<td class="lz-day lz-day--work"') == work
+    client.post(reverse(URL), {"text": text, "confirm": "1"})
+    saved = CalendarOverride.objects.filter(**span)
+    assert saved.count() == off + work
+    assert saved.filter(working=False).count() == off
+    assert saved.filter(working=True).count() == work
+    assert saved.filter(date=date(2022, 12, 31), working=False).exists()
 
 
 def test_only_the_calendars_keepers_may_enter_it(client, login_as):
