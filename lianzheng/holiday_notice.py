@@ -93,9 +93,11 @@ def _read_item(year: int, name: str, text: str, where: str) -> tuple[dict, dict]
     sentences = [s.strip() for s in re.split(r"[。；;]", plain) if s.strip()]
     found_off = False
     for sentence in sentences:
-        if "放假" in sentence and not found_off:
+        if "放假" in sentence:
             match = RANGE.match(sentence)
             if not match:
+                if found_off:  # words about the days off after their dates
+                    continue
                 raise ValueError(f"{where}：读不出放假日期（应如“1月1日至3日放假”）")
             y1, m1, d1, y2, m2, d2 = match.groups()
             start = _date(y1, m1, d1, default_year=year, default_month=None, where=where)
@@ -111,7 +113,10 @@ def _read_item(year: int, name: str, text: str, where: str) -> tuple[dict, dict]
             if count and int(count.group(1)) != days:
                 raise ValueError(f"{where}：写明共{count.group(1)}天，日期却是{days}天")
             for n in range(days):
-                off[start + timedelta(days=n)] = name
+                day = start + timedelta(days=n)
+                if day in off:
+                    raise ValueError(f"{where}：{_day(day, year)}列了两次放假，请核对通知原文")
+                off[day] = name
             found_off = True
         elif sentence.endswith("上班"):
             month = None

@@ -140,6 +140,10 @@ HEAD_2027 = "国务院办公厅关于2027年部分节假日安排的通知\n\n�
             "三、清明节：4月3日至5日放假调休，共3天。2月20日上班。\n",
             "第4行（二、春节）与第5行（三、清明节）：2月20日都列为上班，请核对通知原文",
         ),
+        (  # the same day off in two sentences of one line
+            "二、春节：2月6日至13日放假调休，共8天。2月13日至14日放假，共2天。\n",
+            "第4行（二、春节）：2月13日列了两次放假，请核对通知原文",
+        ),
         (  # the same working day twice on one line (the other one mistyped?)
             "二、春节：2月6日至13日放假调休，共8天。1月31日、2月20日、2月20日上班。\n",
             "第4行（二、春节）：2月20日列了两次上班，请核对通知原文",
@@ -150,6 +154,15 @@ def test_a_date_listed_twice_is_refused_naming_both_lines(lines, says):
     with pytest.raises(NoticeError) as refused:
         parse_notice(HEAD_2027 + lines)
     assert refused.value.problems == [says]
+
+
+def test_a_second_range_of_days_off_on_a_line_is_read_not_dropped():
+    """A line with two 放假 sentences kept only the first, silently."""
+    notice = parse_notice(HEAD_2027 + "三、清明节：4月3日放假。4月5日放假。\n")
+    assert {d for d, name in notice.days_off.items() if name == "清明节"} == {
+        date(2027, 4, 3),
+        date(2027, 4, 5),
+    }
 
 
 def test_a_date_of_the_year_before_listed_twice_names_its_year():
