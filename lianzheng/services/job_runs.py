@@ -34,6 +34,8 @@ PROGRESS_EVERY = 0.3  # seconds
 # An open job that has not moved for this long was lost (the worker stopped, or none runs): it
 # is failed, saying so, when someone looks at it or asks for it again.
 STALE = timedelta(minutes=15)
+# Where the packages are kept (the storage's folder), for their requesters, for ``KEEP``.
+JOB_FILES = "lianzheng/jobs/"
 logger = logging.getLogger(__name__)
 
 
@@ -129,7 +131,7 @@ def _run_package(job: GenerationJob, report) -> str:
     )
     digest = hashlib.sha256(made.data).hexdigest()
     name = default_storage.save(
-        f"lianzheng/jobs/job-{job.pk}-{digest[:16]}.zip", ContentFile(made.data)
+        f"{JOB_FILES}job-{job.pk}-{digest[:16]}.zip", ContentFile(made.data)
     )
     try:
         done = _done(
@@ -181,7 +183,10 @@ def lost(job: GenerationJob, *, now=None) -> bool:
 
 
 def jobs_expire(*, now=None) -> int:
-    """Remove the packages kept longer than ``KEEP`` (the sweep runs this); returns how many."""
+    """Remove the packages kept longer than ``KEEP`` (the sweep runs this); returns how many.
+
+    Also the files older than ``KEEP`` that no job names any more: a job deleted with its user
+    (the foreign key cascades) left its ZIP on disk, with a case's whole history in it."""
     now = now or timezone.now()
     old = GenerationJob.objects.filter(finished_at__lt=now - KEEP).exclude(file="")
     removed = 0
@@ -189,4 +194,14 @@ def jobs_expire(*, now=None) -> int:
         default_storage.delete(job.file.name)
         GenerationJob.objects.filter(pk=job.pk).update(file="")
         removed += 1
+    try:
+        _folders, files = default_storage.listdir(JOB_FILES)
+    except FileNotFoundError:
+        return removed
+    named = set(GenerationJob.objects.exclude(file="").values_list("file", flat=True))
+    for name in files:
+        path = JOB_FILES + name
+        if path not in named and default_storage.get_modified_time(path) < now - KEEP:
+            default_storage.delete(path)
+            removed += 1
     return removed

@@ -129,6 +129,24 @@ def test_a_package_is_kept_a_day_for_its_requester_alone(cast, held):
         jobs.job_read(job, user=cast.clerk.user)
 
 
+def test_a_package_whose_job_went_with_its_user_is_removed_too(cast, held, media):
+    """A user deleted takes his jobs with him (the key cascades); their ZIPs stayed on disk."""
+    import os
+
+    with translation.override("zh-hans"):
+        job, _new = jobs.job_request(user=cast.clerk.user, kind=JobKind.PACKAGE, case=held)
+    job_runs.job_run(job.pk)
+    job.refresh_from_db()
+    path = media / job.file.name
+    assert path.exists()
+    GenerationJob.objects.filter(pk=job.pk).delete()  # as the cascade does
+    assert job_runs.jobs_expire() == 0  # not before its day is out
+    day_ago = (timezone.now() - timedelta(hours=25)).timestamp()
+    os.utime(path, (day_ago, day_ago))
+    assert job_runs.jobs_expire() == 1
+    assert not path.exists()
+
+
 def test_only_r74_readers_may_ask_for_the_report_in_a_package(cast, held):
     with translation.override("zh-hans"), pytest.raises(jobs.JobRefused, match="第七条（四）"):
         jobs.job_request(
