@@ -195,6 +195,18 @@ def test_sidebar_search_leads_case_workers_to_case_search(client, login_as, user
     assert _sidebar_search_url(client.get(reverse("wagtailadmin_home"))) == LIST
 
 
+@pytest.mark.parametrize("username", ["office", "principal", "auditor"])
+def test_the_dashboards_search_box_searches_cases_for_case_workers(client, login_as, username):
+    """It sent every query to the page explorer, which answered 「对不起，你没有权限访问。」."""
+    login_as(username)
+    html = client.get(reverse("wagtailadmin_home")).content.decode()
+    form = re.search(r'<form class="w-mb-12" action="([^"]+)"[^>]*role="search"', html)
+    assert form and form.group(1) == LIST
+    assert 'placeholder="搜索约谈案件…"' in html
+    found = client.get(form.group(1), {"q": "住房保障科"})
+    assert found.status_code == 200 and _listed_numbers(found)
+
+
 def test_sidebar_search_keeps_page_search_for_editors(client, login_as):
     login_as("editor")
     url = _sidebar_search_url(client.get(reverse("wagtailadmin_home")))
