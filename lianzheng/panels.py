@@ -95,7 +95,9 @@ class AwaitingConsentPanel(CasePanel):
 
     def row(self, case):
         # The bureau's day (Asia/Shanghai), not UTC's: before 08:00 they differ.
-        return (case, timezone.localdate(case.submitted_at or case.created_at), _("submitted"))
+        # The state as the listing names it (待审批), not a second name for it (「已提交」).
+        day = timezone.localdate(case.submitted_at or case.created_at)
+        return (case, day, case.get_state_display())
 
 
 class PostponementsPanel(CasePanel):

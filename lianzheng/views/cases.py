@@ -659,6 +659,15 @@ class ParticipantRemoveView(SubjectRemoveView):
     needs = ("edit", "participants")
     page_title = _("Remove a participant")
 
+    def confirmation(self):
+        # Named by his part in the case, not as a subject by his unit (the page read
+        # 「将从本案中移除以下约谈对象：孙丽（办公室）」 for the office head).
+        parts = self.case.participants.filter(person=self.person)
+        roles = "、".join(str(CaseRole(p.role).label) for p in parts)
+        return _("This participant will be removed from the case:"), [
+            f"{self.person.name}（{roles}）" if roles else self.person.name
+        ]
+
     def call_service(self, form):
         current = [
             (p.person, p.role)
@@ -761,8 +770,9 @@ class WorkdayCheckView(View):
         if written is None or talk is None:
             return JsonResponse(
                 {
-                    "error": f"请填写{FIRST_YEAR}至{LAST_YEAR}年之间的通知日期和约谈时间 / give "
-                    f"both dates, between the years {FIRST_YEAR} and {LAST_YEAR}"
+                    "error": f"请填写{FIRST_YEAR}至{LAST_YEAR}年之间的通知日期和约谈时间"
+                    if get_language().startswith("zh")
+                    else f"Give both dates, between the years {FIRST_YEAR} and {LAST_YEAR}."
                 },
                 status=400,
             )
@@ -772,11 +782,19 @@ class WorkdayCheckView(View):
         missing = calendar.missing_years(written, talk)
         ok = NOTICE.in_time(calendar, written, talk)
         # In the user's language alone, the count in rules.md's words and what it counts.
+        # A notice dated on a day off after the last working day may still be in time by the
+        # count (Sunday for a Wednesday talk); the last working day is then said as such, not
+        # as a deadline already passed (「符合……；最晚通知日期12月4日」 on 12月6日).
+        after_last_working_day = ok and written > latest
         if get_language().startswith("zh"):
             message = (
                 f"{NOTICE.ahead_zh(days)}（{NOTICE.COUNTING_ZH}），{'符合' if ok else '不足'}"
                 f"第六条（三）提前{NOTICE.working_days}个工作日的要求；"
-                f"最晚通知日期{dates.written(latest)}。"
+                + (
+                    f"通知日为非工作日，按工作日计最晚应于{dates.written(latest)}发出。"
+                    if after_last_working_day
+                    else f"最晚通知日期{dates.written(latest)}。"
+                )
             )
             if missing:
                 message += f"注意：{'、'.join(map(str, missing))}年官方节假日安排尚未录入。"
@@ -784,7 +802,12 @@ class WorkdayCheckView(View):
             message = (
                 f"{NOTICE.ahead_en(days)} ({NOTICE.COUNTING_EN}): "
                 f"{'meets' if ok else 'short of'} Article 6(3)'s {NOTICE.working_days} working "
-                f"days; notify by {dates.written(latest)}."
+                + (
+                    f"days; the notice day is a day off (the last working day for it was "
+                    f"{dates.written(latest)})."
+                    if after_last_working_day
+                    else f"days; notify by {dates.written(latest)}."
+                )
             )
             if missing:
                 message += (

@@ -86,6 +86,8 @@ class Step:
     # Refusal fields the form supplies besides its own fields: checked when the form is sent,
     # not before (a record's fields, the items' rows…).
     more_inputs: ClassVar[frozenset[str]] = frozenset()
+    # What the form asks for beyond its own fields (a list of items), as the case page says it.
+    asks_also: ClassVar[tuple] = ()
     # A reason the service itself requires (not one a rule of the regulation demands).
     reason_required: ClassVar[bool] = False
     # The facts (rules.facts.FACT_GROUPS) ``prepare`` reads beyond those its rules read.
@@ -107,10 +109,12 @@ class Step:
 
     def asks_for(self) -> tuple[str, ...]:
         """The labels of the form's required fields (all of its fields if none is required),
-        in the form's order, in the reader's language."""
+        in the form's order, then what it carries beside them (``asks_also``: a list of items),
+        in the reader's language."""
         fields = list(self.form_class.base_fields.values())
         required = [field for field in fields if field.required] or fields
-        return tuple(str(field.label) for field in required if field.label)
+        labels = [str(field.label) for field in required if field.label]
+        return tuple(labels + [str(label) for label in self.asks_also])
 
     def may_ask(self, user) -> bool:
         """Who may ask (django-fsm's ``permission=``); the rules may narrow it further."""

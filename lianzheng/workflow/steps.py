@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from lianzheng import clock
 from lianzheng.choices import (
@@ -565,6 +566,7 @@ class StartRectification(Step):
     askers = OFFICE
     form_class = forms.RectificationItemsForm
     more_inputs = frozenset({"items"})
+    asks_also = (_("rectification items"),)
     reads = frozenset({"items", "calendar", "subjects"})
 
     def prepare(self, case, data, facts):

@@ -1,4 +1,4 @@
-"""Reminders as the people concerned meet them in a real browser: the dashboard's "我的提醒"
+"""Reminders as the people concerned meet them in a real browser: the dashboard's "发给我的提醒"
 after a sweep, and a notice's talk taken into a calendar as an .ics file (第六条, 第八条)."""
 
 import re
@@ -42,8 +42,8 @@ def test_the_principal_head_finds_the_case_awaiting_his_consent_under_my_reminde
     assert sent.filter(kind="consent_awaited", case=awaiting).count() == 1
 
     sign_in(page, base, "principal", passwords["principal"])
-    panel = page.locator("section.lz-panel", has=page.get_by_role("heading", name="我的提醒"))
-    assert panel.get_by_role("heading").inner_text() == f"我的提醒（{sent.count()}）"
+    panel = page.locator("section.lz-panel", has=page.get_by_role("heading", name="发给我的提醒"))
+    assert panel.get_by_role("heading").inner_text() == f"发给我的提醒（{sent.count()}）"
     row = panel.get_by_role("row", name=re.compile(re.escape(awaiting.number)))
     assert "待审批" in row.inner_text()
     consent = sent.get(kind="consent_awaited", case=awaiting)

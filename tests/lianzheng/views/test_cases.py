@@ -408,7 +408,27 @@ class TestForms:
         assert "第六条（三）" in data["message"]
         assert data["message"].startswith("提前2个工作日（通知日之后至约谈当日（含）的工作日数）")
         assert "working days" not in data["message"]  # one language at a time
-        assert c.get(url("workdays") + "?from=bad").status_code == 400
+        bad = c.get(url("workdays") + "?from=bad")
+        assert bad.status_code == 400 and "give" not in bad.json()["error"]
+
+    def test_a_notice_dated_on_a_day_off_in_time_is_not_told_its_deadline_passed(
+        self, client, cast, users
+    ):
+        """Sunday 2026-12-06 for a talk on Wednesday the 9th gives three working days; the check
+        said 「符合……；最晚通知日期2026年12月4日」, a deadline already passed."""
+        c = as_user(client, users["office"])
+        data = c.get(url("workdays") + "?from=2026-12-06&to=2026-12-09T09:30").json()
+        assert data["ok"] is True and data["latest_notice"] == "2026-12-04"
+        assert "通知日为非工作日，按工作日计最晚应于2026年12月4日发出" in data["message"]
+        assert "最晚通知日期" not in data["message"]
+
+    def test_removing_a_participant_names_his_part_not_a_subject(self, client, cast, users):
+        case = new_case(cast, TalkType.ROUTINE)
+        part = case.participants.select_related("person").first()
+        c = as_user(client, users["office"])
+        page = text(c.get(url("participant_remove", case.pk, part.person_id)))
+        assert "约谈对象" not in page.split("移除")[-1][:80]
+        assert f"{part.person.name}（{CaseRole(part.role).label}）" in page
 
     def test_suggested_participants_follow_article_6(self, client, cast, users):
         case = new_case(cast, TalkType.ROUTINE, participants=[])

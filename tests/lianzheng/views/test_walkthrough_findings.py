@@ -46,6 +46,13 @@ def test_each_step_says_what_its_form_asks_for(client, cast):
     page = text(client.get(reverse(f"{P}:inspect", args=[case.pk])))
     assert "其余条件在表单中核对" not in page
     assert "表单中填写：" in page
+    # A step whose form is a list of items says so too.
+    from lianzheng.choices import CaseState
+    from tests.workflow_helpers import advance
+
+    held = advance(cast, new_case(cast, TalkType.WARNING), CaseState.HELD)
+    page = text(client.get(reverse(f"{P}:inspect", args=[held.pk])))
+    assert "表单中填写：整改事项" in page and "其余条件在表单中核对" not in page
 
 
 def test_the_case_list_shows_no_filter_until_one_is_ticked(client, cast):
