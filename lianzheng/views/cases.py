@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import number_format
 from django.utils.functional import cached_property
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, View
 from wagtail.admin.paginator import WagtailPaginator
@@ -133,7 +133,10 @@ class SearchPaginator(WagtailPaginator):
             return _("more than %(cap)s talk cases") % {
                 "cap": number_format(self.cap, force_grouping=True)
             }
-        return super().items_count_label
+        # Wagtail's label is "14 约谈案件", a number and a plural noun with no measure word.
+        return ngettext("%(count)s talk case", "%(count)s talk cases", self.count) % {
+            "count": number_format(self.count, force_grouping=True)
+        }
 
 
 class CaseIndexView(IndexView):

@@ -266,6 +266,9 @@ def test_a_search_matching_more_than_the_cap_says_so_instead_of_counting(
     everything = client.get(LIST, {"q": "约谈"})
     total = everything.context["paginator"].count
     assert total > 3
+    # Counted in Chinese: 「共有 14 个符合」 and 「14 约谈案件」 read as broken Chinese.
+    assert f"共找到 {total} 项" in everything.content.decode()
+    assert f"共 {total} 件约谈案件" in everything.content.decode()
     monkeypatch.setattr(CaseIndexView, "SEARCH_COUNT_CAP", 3)
     capped = client.get(LIST, {"q": "约谈"})
     html = capped.content.decode()
