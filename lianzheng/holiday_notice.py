@@ -96,8 +96,8 @@ def _read_item(year: int, name: str, text: str, where: str) -> tuple[dict, dict]
         if "放假" in sentence:
             match = RANGE.match(sentence)
             if not match:
-                if found_off:  # words about the days off after their dates
-                    continue
+                if found_off and not WORK_DAY.search(sentence):
+                    continue  # words about the days off after their dates, naming no day
                 raise ValueError(f"{where}：读不出放假日期（应如“1月1日至3日放假”）")
             y1, m1, d1, y2, m2, d2 = match.groups()
             start = _date(y1, m1, d1, default_year=year, default_month=None, where=where)

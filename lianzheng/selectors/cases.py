@@ -66,8 +66,8 @@ DENSE_MATCHES = {"sqlite": 2_000, "postgresql": 5_000}
 
 
 def case_search(queryset, query: str, *, with_confidential: bool = False):
-    """The cases the query finds: by any word of the case's index entry (number, people, units,
-    purpose, problems, records, rectification items; lianzheng.search), by part of the number,
+    """The cases the query finds: by any word of the case's index entry (people, units, purpose,
+    problems, records, rectification items; lianzheng.search), by part of the number,
     and, for R7.4's readers only (``with_confidential``), by the confidential report.
 
     Shaped as ``id IN (index ∪ numbers ∪ reports)`` rather than an OR over the cases: each part

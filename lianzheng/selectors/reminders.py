@@ -298,7 +298,7 @@ def still_due_ids(reminders, *, now: datetime | None = None) -> set[int]:
         return set()
     now = now or timezone.now()
     calendar = load_calendar()
-    cases = TalkCase.objects.in_bulk({r.case_id for r in reminders})
+    cases = {r.case_id: r.case for r in reminders}  # read with the reminders (select_related)
     keys = {
         pk: {e.key for e in case_events(case, calendar=calendar, now=now)}
         for pk, case in cases.items()

@@ -44,11 +44,9 @@ def checkpoint_make(*, user=None, email: bool = True) -> CheckpointMade:
     witnesses. Raises ``checkpoints.KeyMissing`` (no key; says how to make one) or
     ``checkpoints.ChainBroken`` (nothing is signed over a broken chain). A mail server that
     refuses does not undo the signature: the checkpoint stands, and the failure is reported."""
-    if user is not None:
-        made_by = user_display(user)
-    else:
-        with translation.override(settings.LANGUAGE_CODE):  # stored: the bureau's language
-            made_by = gettext("command line")
+    # As the evidence package and the verifications record it, read in the reader's language
+    # (selectors.changes.SYSTEM_WORDS).
+    made_by = user_display(user) if user is not None else "命令行 command line"
     checkpoint = checkpoints.make_checkpoint(made_by=made_by)
     addresses = witnesses() if email else []
     if not addresses:

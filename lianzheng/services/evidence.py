@@ -158,11 +158,15 @@ def _checkpoint_for(last_seq: int, user) -> checkpoints.Checkpoint:
     return newest
 
 
+def case_label(case: TalkCase) -> str:
+    """The case as the package names it: its number, or for a draft (no number yet) its key."""
+    return case.number or f"未编号草稿-{case.pk}"
+
+
 def package_filename(case: TalkCase) -> str:
     """The ZIP's name, 案卷-阿州住建廉约〔2026〕1号.zip: also what the package page shows in
     the command that checks it."""
-    label = case.number or f"未编号草稿-{case.pk}"  # a draft has no number yet
-    safe_number = "".join(c for c in label if c not in '/\\:*?"<>|')
+    safe_number = "".join(c for c in case_label(case) if c not in '/\\:*?"<>|')
     return f"案卷-{safe_number}.zip"
 
 
@@ -186,7 +190,7 @@ def package_case(
             raise PackageRefused(
                 _("Only the readers of Article 7(4) may include the whistleblower report.")
             )
-    label = case.number or f"未编号草稿-{case.pk}"  # a draft has no number yet
+    label = case_label(case)
     tell(0.02, "reading")
     fonts = load_fonts()
     rows = _case_rows(case, confidential=include_confidential)

@@ -201,7 +201,12 @@ def jobs_expire(*, now=None) -> int:
     named = set(GenerationJob.objects.exclude(file="").values_list("file", flat=True))
     for name in files:
         path = JOB_FILES + name
-        if path not in named and default_storage.get_modified_time(path) < now - KEEP:
-            default_storage.delete(path)
-            removed += 1
+        if path in named:
+            continue
+        try:
+            if default_storage.get_modified_time(path) < now - KEEP:
+                default_storage.delete(path)
+                removed += 1
+        except OSError:  # gone meanwhile (another sweep), or unreadable: the next sweep retries
+            logger.warning("could not remove the job file %s", path, exc_info=True)
     return removed

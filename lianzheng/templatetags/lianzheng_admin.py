@@ -23,3 +23,11 @@ def dashboard_search(context):
     area = areas[0]
     placeholder = _("Search %(what)s…") % {"what": area.label}
     return {"url": area.url, "form": SearchForm(placeholder=placeholder)}
+
+
+@register.filter
+def reader_language(text):
+    """Words the system recorded (「命令行 command line」) in the reader's language."""
+    from lianzheng.selectors.changes import in_reader_language
+
+    return in_reader_language(text)

@@ -306,13 +306,13 @@ class CheckpointsView(TitledPage, TemplateView):
                 % {"addresses": "、".join(made.sent_to)},
             )
         elif made.send_error:
+            # The mail library's own words (English) are in the log, not in the message.
             messages.error(
                 request,
                 gettext(
-                    "The checkpoint is signed, but e-mailing it to the witnesses failed "
-                    "(%(error)s). Download its JSON below and hand it to them."
-                )
-                % {"error": made.send_error},
+                    "The checkpoint is signed, but e-mailing it to the witnesses failed (the "
+                    "server's log has the details). Download its JSON below and hand it to them."
+                ),
             )
         else:
             messages.warning(

@@ -228,8 +228,8 @@ class CaseAccessMixin:
 
 
 def participants_to_suggest(case, participants) -> list:
-    """第六条（二）'s suggestion, unless the case already has exactly those people in those parts
-    (the page offered 「使用这些参加人员」 for the people already there)."""
+    """第六条（二）'s suggestion, unless every suggested person is already on the case in the part
+    suggested (the page offered 「采用以上人员」 for the people already there)."""
     suggested = suggested_participants(case)
     present = {(p.person_id, p.role) for p in participants}
     if present and {(person.pk, role) for person, role in suggested} <= present:

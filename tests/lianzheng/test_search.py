@@ -252,6 +252,11 @@ def test_a_query_found_in_many_cases_finds_the_same_cases_walked_in_order(monkey
                 found.setdefault((query, confidential), []).append(
                     sorted(cases.values_list("pk", flat=True))
                 )
+                # The same inside another query, where Django renames the case table.
+                nested = TalkCase.objects.filter(pk__in=cases.values("pk"))
+                assert (
+                    sorted(nested.values_list("pk", flat=True)) == found[(query, confidential)][-1]
+                )
     differ = {key: ways for key, ways in found.items() if ways[0] != ways[1]}
     assert not differ
     assert any(ways[0] for ways in found.values())
