@@ -87,28 +87,27 @@ def case_search(queryset, query: str, *, with_confidential: bool = False):
     if indexed_count_exceeds(TalkCase, query, DENSE_MATCHES[connection.vendor]):
         return _dense_search(queryset, query, with_confidential=with_confidential)
     matches = indexed_ids(TalkCase, query)
-    if whole := WHOLE_NUMBER.search(query):
-        # 〔2026〕12号 (with or without the prefix) ends a number: only (year, sequence) holds
-        # it, found through their unique index rather than by reading every number (SQLite
-        # has no trigram index; 31 ms at 100,000 cases).
-        numbers = (
-            TalkCase.objects.filter(
-                year=int(whole[1]), sequence=int(whole[2]), number__endswith=query
-            )
-            .order_by()
-            .values_list("pk", flat=True)
+    if numbers := _numbers_matching(query):
+        matches = matches.union(
+            TalkCase.objects.filter(numbers).order_by().values_list("pk", flat=True)
         )
-        matches = matches.union(numbers)
-    elif any(character.isdigit() for character in query):
-        numbers = (
-            TalkCase.objects.filter(number__contains=query).order_by().values_list("pk", flat=True)
-        )
-        matches = matches.union(numbers)
     if with_confidential:
         matches = matches.union(
             _reports_matching(query).order_by().values_list("case_id", flat=True)
         )
     return queryset.filter(pk__in=matches)
+
+
+def _numbers_matching(query: str) -> Q | None:
+    """The cases whose number the query is part of, or None when it cannot be (no digit)."""
+    if whole := WHOLE_NUMBER.search(query):
+        # 〔2026〕12号 (with or without the prefix) ends a number: only (year, sequence) holds
+        # it, found through their unique index rather than by reading every number (SQLite
+        # has no trigram index; 31 ms at 100,000 cases).
+        return Q(year=int(whole[1]), sequence=int(whole[2]), number__endswith=query)
+    if any(character.isdigit() for character in query):
+        return Q(number__contains=query)
+    return None
 
 
 def _reports_matching(query: str):
@@ -122,10 +121,8 @@ def _dense_search(queryset, query: str, *, with_confidential: bool):
     case (its own index entry, its number, its report), which the database checks while it
     reads the cases in the listing's order and stops at the page."""
     found = Q(entry_holds(TalkCase, query))
-    if whole := WHOLE_NUMBER.search(query):
-        found |= Q(year=int(whole[1]), sequence=int(whole[2]), number__endswith=query)
-    elif any(character.isdigit() for character in query):
-        found |= Q(number__contains=query)
+    if numbers := _numbers_matching(query):
+        found |= numbers
     if with_confidential:
         found |= Q(Exists(_reports_matching(query).filter(case=OuterRef("pk"))))
     return queryset.filter(found)

@@ -105,6 +105,13 @@ def test_no_published_notice_lists_a_date_twice():
         assert not set(notice.days_off) & set(notice.working_days)
 
 
+def problems_of(text: str) -> list[str]:
+    """What the notice's refusal says, line by line (it must be refused)."""
+    with pytest.raises(NoticeError) as refused:
+        parse_notice(text)
+    return refused.value.problems
+
+
 HEAD_2027 = "国务院办公厅关于2027年部分节假日安排的通知\n\n一、元旦：1月1日至3日放假，共3天。\n"
 
 
@@ -151,9 +158,7 @@ HEAD_2027 = "国务院办公厅关于2027年部分节假日安排的通知\n\n�
     ],
 )
 def test_a_date_listed_twice_is_refused_naming_both_lines(lines, says):
-    with pytest.raises(NoticeError) as refused:
-        parse_notice(HEAD_2027 + lines)
-    assert refused.value.problems == [says]
+    assert problems_of(HEAD_2027 + lines) == [says]
 
 
 def test_a_second_range_of_days_off_on_a_line_is_read_not_dropped():
@@ -171,9 +176,7 @@ def test_a_date_of_the_year_before_listed_twice_names_its_year():
         "一、元旦：2022年12月31日至2023年1月2日放假调休，共3天。\n"
         "二、春节：1月21日至27日放假调休，共7天。2022年12月31日、1月28日上班。\n"
     )
-    with pytest.raises(NoticeError) as refused:
-        parse_notice(text)
-    assert refused.value.problems == [
+    assert problems_of(text) == [
         "第2行（一、元旦）与第3行（二、春节）：2022年12月31日既列为放假又列为上班，请核对通知原文"
     ]
 
@@ -185,9 +188,7 @@ def test_every_date_listed_twice_is_named_with_the_other_bad_lines():
         "四、劳动节：5月1日至5日放假调休，共5天。2月13日、4月25日上班。\n"
         "五、端午节：5月5日至5月7日放假，共3天。4月25日上班。\n"
     )
-    with pytest.raises(NoticeError) as refused:
-        parse_notice(text)
-    assert refused.value.problems == [
+    assert problems_of(text) == [
         "第3行（一、元旦）与第4行（二、春节）：1月3日既列为放假又列为上班，请核对通知原文",
         "第5行（三、清明节）：没有2027年4月31日这一天",
         "第4行（二、春节）与第6行（四、劳动节）：2月13日既列为放假又列为上班，请核对通知原文",
